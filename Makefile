@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmpool - dedicated per-VM memory pools.
+#
+#   make              build mod/vmpool.ko against KDIR
+#   make check        install deps, lint, build, boot the test kernel, run
+#                     every selftest (the project's test command)
+#   make run          boot the test kernel with the module on a 256 MiB pool
+#   make lint         W=1 build, sparse (C=2) and checkpatch --strict
+#   make selftests    build the selftests
+#   make deps         install build/test packages and fetch the test kernel
+
+VMPOOL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmpool
+export VMPOOL_CACHE
+
+# The test kernel: recorded by scripts/deps.sh, overridable with VMPOOL_KVER.
+TEST_KVER := $(or $(VMPOOL_KVER),$(shell cat $(VMPOOL_CACHE)/kver 2>/dev/null))
+TEST_KDIR := /lib/modules/$(TEST_KVER)/build
+
+# KDIR: the running kernel's build tree if it has one, else the test
+# kernel's.  Targets that boot the test kernel build with USE_TEST_KDIR=1.
+HOST_KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(USE_TEST_KDIR),1)
+KDIR := $(TEST_KDIR)
+else
+KDIR ?= $(if $(wildcard $(HOST_KDIR)),$(HOST_KDIR),$(TEST_KDIR))
+endif
+
+# kselftest_harness.h and checkpatch.pl come from linux-source-6.12.
+SRC_VER := $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
+KSRC := $(VMPOOL_CACHE)/src/$(SRC_VER)
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+
+SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
+SELFTEST_CFLAGS := -Wall -Werror -O2 -g -D_GNU_SOURCE -pthread \
+	-I$(CURDIR)/uapi -I$(KSRC)/tools/testing/selftests
+
+LINT_FILES := $(filter-out %.mod.c,$(wildcard mod/*.c mod/*.h uapi/linux/*.h \
+	selftests/*.c selftests/*.h scripts/*.c))
+
+RUN_POOL_MB ?= 256
+
+.PHONY: all modules clean deps lint selftests test check run
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -f $(SELFTESTS) .lint.log
+
+deps:
+	scripts/deps.sh
+
+selftests: $(SELFTESTS)
+
+selftests/%: selftests/%.c selftests/vmpool_test.h uapi/linux/vmpool.h
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LDLIBS)
+
+# Any compiler or sparse warning, or any checkpatch finding, fails lint.
+lint:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 CHECK=sparse modules 2>&1 | tee .lint.log
+	@! grep -E '(warning|error):' .lint.log
+	$(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(LINT_FILES)
+	@rm -f .lint.log
+	@echo "lint: clean"
+
+# Build against the test kernel and run every selftest in the guest.
+# (Sub-makes, so that what deps just installed is seen.)
+test:
+	$(MAKE) USE_TEST_KDIR=1 modules selftests
+	scripts/run-selftests.sh
+
+check: deps
+	$(MAKE) USE_TEST_KDIR=1 lint
+	$(MAKE) test
+
+run: deps
+	$(MAKE) USE_TEST_KDIR=1 modules scripts/vmpoolctl
+	scripts/vm-run.sh -i "mod/vmpool.ko pool_mb=$(RUN_POOL_MB)" -- \
+		sh -c 'scripts/vmpoolctl info && grep -H . /sys/module/vmpool/parameters/*'
+
+scripts/vmpoolctl: scripts/vmpoolctl.c uapi/linux/vmpool.h
+	$(CC) -Wall -Wextra -Werror -O2 -I$(CURDIR)/uapi -o $@ $<

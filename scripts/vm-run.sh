@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a test kernel under QEMU, load modules, run one command in the guest
+# and return its exit status.  The guest sees the host's root file system
+# read-only (with a tmpfs overlay), so the command can be any host program.
+#
+# The run fails, whatever the command returned, if the guest kernel log shows
+# a warning, BUG, oops, KASAN/UBSAN/lockdep/kmemleak report, if the kernel
+# is tainted by anything but an out-of-tree or unsigned module, or if a
+# loaded module does not unload.
+#
+# Exit status: the command's; 124 on time-out; 125 if the guest could not
+# run the command; 126 if the command passed but the kernel did not.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat >&2 <<USAGE
+usage: $0 [options] [--] command [args...]
+  -i 'KO [PARAM=VALUE...]'  insmod this module before the command (repeatable;
+                            unloaded again, in reverse order, after it)
+  -a ARGS    append to the guest kernel command line (e.g. 'memmap=64M\$0x40000000')
+  -m SIZE    guest memory (default ${VMPOOL_VM_MEM:-2G})
+  -c N       guest CPUs (default ${VMPOOL_VM_CPUS:-2})
+  -t SECS    hard time-out (default ${VMPOOL_VM_TIMEOUT:-900})
+  -o DIR     keep the run's files (console, dmesg, output) in DIR
+environment:
+  VMPOOL_VM_KERNEL   kernel image (default: the cached test kernel)
+  VMPOOL_VM_MODULES  its lib/modules/<release> tree, for modprobe in the guest
+  VMPOOL_VM_INITMODS directory of modules the initramfs loads (file 'order');
+                     empty for a kernel with 9p and overlayfs built in
+  VMPOOL_VM_APPEND   extra kernel command line
+  VMPOOL_KVM=1       use KVM instead of TCG (not for nested guests)
+USAGE
+	exit 2
+}
+
+MEM=${VMPOOL_VM_MEM:-2G}
+CPUS=${VMPOOL_VM_CPUS:-2}
+TIMEOUT=${VMPOOL_VM_TIMEOUT:-900}
+APPEND=${VMPOOL_VM_APPEND:-}
+KEEP=
+INSMOD=()
+while getopts "i:a:m:c:t:o:h" opt; do
+	case "$opt" in
+	i) INSMOD+=("$OPTARG") ;;
+	a) APPEND="$APPEND $OPTARG" ;;
+	m) MEM=$OPTARG ;;
+	c) CPUS=$OPTARG ;;
+	t) TIMEOUT=$OPTARG ;;
+	o) KEEP=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || usage
+
+if [ -z "${VMPOOL_VM_KERNEL:-}" ]; then
+	KVER=$(recorded_kver)
+	[ -n "$KVER" ] || die "no test kernel: run scripts/deps.sh"
+	KD=$(kernel_dir "$KVER")
+	[ -e "$KD/.complete" ] || die "test kernel $KVER not in the cache: run scripts/deps.sh"
+	VMPOOL_VM_KERNEL=$KD/root/boot/vmlinuz-$KVER
+	VMPOOL_VM_MODULES=${VMPOOL_VM_MODULES-$KD/root/lib/modules/$KVER}
+	VMPOOL_VM_INITMODS=${VMPOOL_VM_INITMODS-$KD/initmods}
+fi
+[ -r "$VMPOOL_VM_KERNEL" ] || die "cannot read kernel $VMPOOL_VM_KERNEL"
+
+if [ -n "$KEEP" ]; then
+	rm -rf "$KEEP"
+	mkdir -p "$KEEP"
+	RUN=$(cd "$KEEP" && pwd)
+else
+	RUN=$(mktemp -d)
+	trap 'rm -rf "$RUN"' EXIT
+fi
+XCHG=$RUN/xchg
+mkdir -p "$XCHG" "$RUN/initramfs/bin" "$RUN/initramfs/initmods"
+
+# Initramfs: busybox, /init, and the modules needed to reach the host root.
+cp /bin/busybox "$RUN/initramfs/bin/busybox"
+cp "$VMPOOL_TOP/scripts/guest-init" "$RUN/initramfs/init"
+chmod 755 "$RUN/initramfs/init"
+mkdir -p "$RUN/initramfs/"{proc,sys,dev}
+if [ -n "${VMPOOL_VM_INITMODS:-}" ]; then
+	cp "$VMPOOL_VM_INITMODS"/*.ko "$VMPOOL_VM_INITMODS/order" "$RUN/initramfs/initmods/"
+fi
+(cd "$RUN/initramfs" && find . | cpio -o -H newc --quiet) >"$RUN/initramfs.cpio"
+
+# What the guest is to do.
+cp "$VMPOOL_TOP/scripts/guest-stage2.sh" "$XCHG/stage2.sh"
+{
+	printf 'GUEST_MODULES=%q\n' "${VMPOOL_VM_MODULES:-}"
+	printf 'GUEST_CWD=%q\n' "$PWD"
+} >"$XCHG/env"
+: >"$XCHG/insmod"
+for spec in "${INSMOD[@]}"; do
+	read -r ko params <<<"$spec"
+	[ -r "$ko" ] || die "cannot read module $ko"
+	echo "$(realpath "$ko") $params" >>"$XCHG/insmod"
+done
+printf '%q ' "$@" >"$XCHG/cmd.sh"
+echo >>"$XCHG/cmd.sh"
+
+ACCEL=(-accel tcg -cpu max)
+if [ "${VMPOOL_KVM:-0}" = 1 ]; then
+	ACCEL=(-accel kvm -cpu host)
+fi
+
+: >"$RUN/output"
+: >"$RUN/console"
+qrc=0
+timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	"${ACCEL[@]}" -machine pc -m "$MEM" -smp "$CPUS" \
+	-nodefaults -display none -no-reboot \
+	-kernel "$VMPOOL_VM_KERNEL" -initrd "$RUN/initramfs.cpio" \
+	-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init $APPEND" \
+	-serial "file:$RUN/console" -serial "file:$RUN/output" \
+	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+	-fsdev "local,id=xchg,path=$XCHG,security_model=none" \
+	-device virtio-9p-pci,fsdev=xchg,mount_tag=xchg \
+	-device virtio-rng-pci </dev/null &
+qpid=$!
+tail -n +1 -f --pid="$qpid" "$RUN/output" &
+tpid=$!
+wait "$qpid" || qrc=$?
+wait "$tpid" || true
+
+bad=0
+kernel_bad() {
+	[ "$bad" -ne 0 ] || bad=126
+}
+if [ "$qrc" -eq 124 ]; then
+	log "guest timed out after ${TIMEOUT}s"
+	bad=124
+elif [ ! -s "$XCHG/rc" ]; then
+	log "guest did not finish the command (qemu exit $qrc)"
+	bad=125
+fi
+
+# Reports the kernel must never print during a test run.
+PATTERN='WARNING:|BUG:|Oops|general protection fault|Kernel panic|KASAN|UBSAN|'
+PATTERN+='possible circular locking|possible recursive locking|inconsistent lock state|'
+PATTERN+='lockdep|suspicious RCU usage|kmemleak|unreferenced object|Call Trace:|'
+PATTERN+='stack segment|double fault|soft lockup|hung_task|blocked for more than'
+# Boot banners that name a detector without reporting anything.
+BENIGN='KernelAddressSanitizer initialized|kmemleak: Kernel memory leak detector initialized|'
+BENIGN+='kmemleak: Automatic memory scanning thread|Lock dependency validator|'
+BENIGN+='lockdep: Disabled|Detectors disabled|\.\.\. MAX_LOCK|\.\.\. CHAINHASH|\.\.\. MAX_'
+reports=$(cat "$RUN/console" "$XCHG/dmesg" 2>/dev/null |
+	grep -aE "$PATTERN" | grep -avE "$BENIGN" | sort -u || true)
+if [ -n "$reports" ]; then
+	log "kernel log reports:"
+	echo "$reports" | head -n 40 >&2
+	kernel_bad
+fi
+if [ -s "$XCHG/kmemleak" ]; then
+	log "kmemleak reports:"
+	head -n 40 "$XCHG/kmemleak" >&2
+	kernel_bad
+fi
+if [ -s "$XCHG/tainted" ]; then
+	taint=$(cat "$XCHG/tainted")
+	# TAINT_OOT_MODULE (12) and TAINT_UNSIGNED_MODULE (13) are expected.
+	if [ $((taint & ~((1 << 12) | (1 << 13)))) -ne 0 ]; then
+		log "kernel tainted: $taint"
+		kernel_bad
+	fi
+fi
+if [ -s "$XCHG/unload" ] && [ "$(cat "$XCHG/unload")" != 0 ]; then
+	log "a module did not unload"
+	kernel_bad
+fi
+if [ -s "$XCHG/stage2.log" ]; then
+	cat "$XCHG/stage2.log" >&2
+fi
+
+if [ "$bad" -ne 0 ]; then
+	log "console (last lines):"
+	tail -n 30 "$RUN/console" >&2
+	[ -n "$KEEP" ] && cp -f "$XCHG"/dmesg "$RUN/" 2>/dev/null
+	exit "$bad"
+fi
+[ -n "$KEEP" ] && cp -f "$XCHG"/dmesg "$RUN/" 2>/dev/null
+exit "$(cat "$XCHG/rc")"
