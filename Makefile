@@ -32,7 +32,7 @@ KSRC := $(VMPOOL_CACHE)/src/$(SRC_VER)
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
 SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
-SELFTEST_CFLAGS := -Wall -Werror -O2 -g -D_GNU_SOURCE -pthread \
+SELFTEST_CFLAGS := -Wall -Werror -O2 -g -pthread \
 	-I$(CURDIR)/uapi -I$(KSRC)/tools/testing/selftests
 
 LINT_FILES := $(filter-out %.mod.c,$(wildcard mod/*.c mod/*.h uapi/linux/*.h \
