@@ -15,6 +15,8 @@
 
 #include <linux/vmpool.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *const source_names[] = {
 	[VMPOOL_SOURCE_PAGE_ALLOC] = "page allocator",
 	[VMPOOL_SOURCE_REGION] = "boot-reserved region",
@@ -55,7 +57,7 @@ static int cmd_info(int fd)
 		fprintf(stderr, "vmpoolctl: VMPOOL_INFO: %s\n", strerror(errno));
 		return 1;
 	}
-	if (info.source < sizeof(source_names) / sizeof(source_names[0]) &&
+	if (info.source < ARRAY_SIZE(source_names) &&
 	    source_names[info.source])
 		source = source_names[info.source];
 	mib = 1024 * 1024 / info.page_size;
@@ -74,7 +76,7 @@ static int cmd_info(int fd)
 	return 0;
 }
 
-static void usage(void)
+static void print_usage(void)
 {
 	fprintf(stderr, "usage: vmpoolctl [-d DEVICE] info|version\n");
 	exit(2);
@@ -91,11 +93,11 @@ int main(int argc, char **argv)
 			dev = optarg;
 			break;
 		default:
-			usage();
+			print_usage();
 		}
 	}
 	if (optind != argc - 1)
-		usage();
+		print_usage();
 
 	fd = open_device(dev);
 	if (fd < 0)
@@ -105,7 +107,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[optind], "version"))
 		ret = cmd_version(fd);
 	else
-		usage();
+		print_usage();
 	close(fd);
 	return ret;
 }
