@@ -6,7 +6,7 @@
 #   make check        install deps, lint, build, boot the test kernel, run
 #                     every selftest (the project's test command)
 #   make run          boot the test kernel with the module on a 256 MiB pool
-#   make lint         W=1 build, sparse (C=2) and checkpatch --strict
+#   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
 #   make deps         install build/test packages and fetch the test kernel
 
@@ -30,6 +30,7 @@ endif
 SRC_VER := $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
 KSRC := $(VMPOOL_CACHE)/src/$(SRC_VER)
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+KERNELDOC := $(KSRC)/scripts/kernel-doc
 
 SELFTESTS := $(patsubst %.c,%,$(wildcard selftests/*_test.c))
 SELFTEST_CFLAGS := -Wall -Werror -O2 -g -pthread \
@@ -59,12 +60,15 @@ selftests: $(SELFTESTS)
 selftests/%: selftests/%.c selftests/vmpool_test.h uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LDLIBS)
 
-# Any compiler or sparse warning, or any checkpatch finding, fails lint.
+# Any compiler or sparse warning, checkpatch finding or kernel-doc warning
+# fails lint.
 lint:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean >/dev/null
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 CHECK=sparse modules 2>&1 | tee .lint.log
 	@! grep -E '(warning|error):' .lint.log
 	$(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(LINT_FILES)
+	perl $(KERNELDOC) -none -Wall $(filter mod/% uapi/%,$(LINT_FILES)) 2>&1 | tee .lint.log
+	@! grep -E '(warning|error)' .lint.log
 	@rm -f .lint.log
 	@echo "lint: clean"
 

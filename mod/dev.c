@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmpool: the /dev/vmpool control device.
+ *
+ * Every ioctl validates its whole argument, then calls the unchecked helper
+ * that does the work.  Ioctls that act on a VM take its file descriptor.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
-#include <uapi/linux/vmpool.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "vmpool.h"
+
+/* Largest guest memory of one VM, in pages (1 TiB with 4 KiB pages). */
+#define VMPOOL_MAX_VM_PAGES	BIT(28)
 
 /* The pool served by the device; set before registration, never changed. */
 static struct vmpool_pool *vmpool_dev_pool;
@@ -26,6 +36,9 @@ static long vmpool_check_extension(unsigned long ext)
 {
 	switch (ext) {
 	case VMPOOL_CAP_INFO:
+	case VMPOOL_CAP_VM:
+	case VMPOOL_CAP_POOL_OPS:
+	case VMPOOL_CAP_AUDIT:
 		return 1;
 	default:
 		return 0;
@@ -34,32 +47,213 @@ static long vmpool_check_extension(unsigned long ext)
 
 static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 {
+	struct vmpool_pool *pool = vmpool_dev_pool;
 	struct vmpool_pool_stats st;
 	struct vmpool_info info;
 	int ret;
 
 	ret = vmpool_copy_args_from_user(&info, sizeof(info),
-					 VMPOOL_INFO_SIZE_VER0, uarg);
+					 VMPOOL_INFO_SIZE_VER0, 0,
+					 uarg);
 	if (ret)
 		return ret;
-	if (info.flags)
-		return -EINVAL;
 
-	vmpool_pool_stats(vmpool_dev_pool, &st);
+	vmpool_pool_stats(pool, &st);
 	info.page_size = PAGE_SIZE;
 	info.total_pages = st.total_pages;
 	info.free_pages = st.free_pages;
 	info.metadata_bytes = st.metadata_bytes;
-	info.source = vmpool_dev_pool->source;
-	info.nr_chunks = vmpool_dev_pool->nr_chunks;
+	info.source = pool->source;
+	info.nr_chunks = pool->nr_chunks;
+	info.dedicated_pages = st.dedicated_pages;
+	info.mapped_pages = st.mapped_pages;
+	info.nr_vms = st.nr_vms;
+	info.nr_tenants = st.nr_tenants;
+	info.bytes_zeroed = st.bytes_zeroed;
+	info.pages_recycled = st.pages_recycled;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
+}
+
+static long vmpool_ioctl_vm_create(struct vmpool_vm_create __user *uarg)
+{
+	struct vmpool_vm_create args;
+	unsigned long nr_pages, limit;
+	int ret;
+
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_VM_CREATE_SIZE_VER0, 0,
+					 uarg);
+	if (ret)
+		return ret;
+	if (args.reserved || !args.tenant)
+		return -EINVAL;
+	if (!args.mem_size || !PAGE_ALIGNED(args.mem_size))
+		return -EINVAL;
+	nr_pages = args.mem_size >> PAGE_SHIFT;
+	if (nr_pages > VMPOOL_MAX_VM_PAGES)
+		return -E2BIG;
+	limit = args.limit_pages ?: nr_pages;
+	if (args.reserve_pages > limit)
+		return -EINVAL;
+	if (!memchr(args.name, '\0', sizeof(args.name)))
+		return -EINVAL;
+
+	return vmpool_vm_create(vmpool_dev_pool, &args);
+}
+
+static long vmpool_ioctl_resize(unsigned int cmd,
+				struct vmpool_pool_resize __user *uarg)
+{
+	struct vmpool_pool_resize args;
+	struct vmpool_vm *vm;
+	int ret;
+
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_POOL_RESIZE_SIZE_VER0, 0,
+					 uarg);
+	if (ret)
+		return ret;
+	if (args.reserved || !args.pages)
+		return -EINVAL;
+
+	CLASS(fd, f)(args.vm_fd);
+	if (fd_empty(f))
+		return -EBADF;
+	vm = vmpool_vm_from_file(fd_file(f));
+	if (!vm || vm->pool != vmpool_dev_pool)
+		return -EINVAL;
+
+	if (cmd == VMPOOL_POOL_GROW)
+		return vmpool_grow(vm, args.pages);
+	return vmpool_shrink(vm, args.pages);
+}
+
+static long vmpool_ioctl_move(unsigned int cmd,
+			      struct vmpool_pool_move __user *uarg)
+{
+	struct vmpool_vm *src, *dst;
+	struct vmpool_pool_move args;
+	unsigned long moved;
+	int ret;
+
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_POOL_MOVE_SIZE_VER0, 0,
+					 uarg);
+	if (ret)
+		return ret;
+	if (cmd == VMPOOL_POOL_SPLIT ? !args.pages : args.pages)
+		return -EINVAL;
+
+	CLASS(fd, sf)(args.src_fd);
+	CLASS(fd, df)(args.dst_fd);
+	if (fd_empty(sf) || fd_empty(df))
+		return -EBADF;
+	src = vmpool_vm_from_file(fd_file(sf));
+	dst = vmpool_vm_from_file(fd_file(df));
+	if (!src || !dst || src == dst || src->pool != vmpool_dev_pool ||
+	    dst->pool != vmpool_dev_pool)
+		return -EINVAL;
+
+	ret = vmpool_move(src, dst, args.pages, &moved);
+	if (ret)
+		return ret;
+	args.pages = moved;
+	return vmpool_copy_args_to_user(uarg, &args, sizeof(args));
+}
+
+static long vmpool_ioctl_list(struct vmpool_vm_list __user *uarg)
+{
+	struct vmpool_pool *pool = vmpool_dev_pool;
+	struct vmpool_vm_stats *stats = NULL;
+	struct vmpool_vm_list args;
+	unsigned int n = 0, i;
+	struct vmpool_vm *vm;
+	unsigned long slot;
+	u8 __user *dst;
+	int ret;
+
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_VM_LIST_SIZE_VER0, 0,
+					 uarg);
+	if (ret)
+		return ret;
+	if (args.entry_size < VMPOOL_VM_STATS_SIZE_VER0 ||
+	    args.entry_size > PAGE_SIZE)
+		return -EINVAL;
+	args.nr_entries = min_t(u32, args.nr_entries, VMPOOL_MAX_SLOT);
+	if (args.nr_entries) {
+		stats = kvcalloc(args.nr_entries, sizeof(*stats), GFP_KERNEL);
+		if (!stats)
+			return -ENOMEM;
+	}
+
+	/* Snapshot under the lock; copy out after it (a copy may fault). */
+	mutex_lock(&pool->lock);
+	xa_for_each(&pool->vms, slot, vm) {
+		if (n < args.nr_entries)
+			vmpool_vm_fill_stats(vm, &stats[n]);
+		n++;
+	}
+	mutex_unlock(&pool->lock);
+
+	ret = 0;
+	dst = u64_to_user_ptr(args.entries);
+	for (i = 0; i < min(n, args.nr_entries); i++) {
+		size_t len = min_t(size_t, args.entry_size, sizeof(*stats));
+
+		stats[i].size = len;
+		if (copy_to_user(dst, &stats[i], len) ||
+		    clear_user(dst + len, args.entry_size - len)) {
+			ret = -EFAULT;
+			goto out;
+		}
+		dst += args.entry_size;
+	}
+	args.nr_entries = n;
+	ret = vmpool_copy_args_to_user(uarg, &args, sizeof(args));
+out:
+	kvfree(stats);
+	return ret;
+}
+
+static long vmpool_ioctl_audit(struct vmpool_audit __user *uarg)
+{
+	struct vmpool_audit args;
+	int ret;
+
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_AUDIT_SIZE_VER0, 0,
+					 uarg);
+	if (ret)
+		return ret;
+
+	vmpool_audit(vmpool_dev_pool, &args);
+	return vmpool_copy_args_to_user(uarg, &args, sizeof(args));
+}
+
+/* Ioctls that change the pool: the opener's privilege is not enough. */
+static bool vmpool_cmd_privileged(unsigned int cmd)
+{
+	switch (cmd) {
+	case VMPOOL_VM_CREATE:
+	case VMPOOL_POOL_GROW:
+	case VMPOOL_POOL_SHRINK:
+	case VMPOOL_POOL_SPLIT:
+	case VMPOOL_POOL_MERGE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static long vmpool_dev_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
+
+	if (vmpool_cmd_privileged(cmd) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 
 	switch (cmd) {
 	case VMPOOL_GET_API_VERSION:
@@ -70,6 +264,18 @@ static long vmpool_dev_ioctl(struct file *file, unsigned int cmd,
 		return vmpool_check_extension(arg);
 	case VMPOOL_INFO:
 		return vmpool_ioctl_info(argp);
+	case VMPOOL_AUDIT:
+		return vmpool_ioctl_audit(argp);
+	case VMPOOL_LIST_VMS:
+		return vmpool_ioctl_list(argp);
+	case VMPOOL_VM_CREATE:
+		return vmpool_ioctl_vm_create(argp);
+	case VMPOOL_POOL_GROW:
+	case VMPOOL_POOL_SHRINK:
+		return vmpool_ioctl_resize(cmd, argp);
+	case VMPOOL_POOL_SPLIT:
+	case VMPOOL_POOL_MERGE:
+		return vmpool_ioctl_move(cmd, argp);
 	default:
 		return -ENOTTY;
 	}

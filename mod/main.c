@@ -38,14 +38,20 @@ static int __init vmpool_init(void)
 	if (ret)
 		return ret;
 
-	ret = vmpool_dev_register(&vmpool_pool);
+	ret = vmpool_vm_init();
 	if (ret)
 		goto err_destroy_pool;
+
+	ret = vmpool_dev_register(&vmpool_pool);
+	if (ret)
+		goto err_vm_exit;
 
 	pr_info("%lu pages in %u chunks from the page allocator\n",
 		vmpool_pool.nr_pages, vmpool_pool.nr_chunks);
 	return 0;
 
+err_vm_exit:
+	vmpool_vm_exit();
 err_destroy_pool:
 	vmpool_pool_destroy(&vmpool_pool);
 	return ret;
@@ -54,6 +60,7 @@ err_destroy_pool:
 static void __exit vmpool_exit(void)
 {
 	vmpool_dev_unregister();
+	vmpool_vm_exit();
 	vmpool_pool_destroy(&vmpool_pool);
 }
 

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmpool: the global pool and the memory it is made of.
+ * vmpool: the managed memory, its per-page arrays and free lists.
  *
  * The pool is a list of physically contiguous chunks.  Pool page indices run
- * through the chunks in order, so per-page state can live in flat arrays
- * indexed by pool page.
+ * through the chunks in order, so per-page state lives in flat arrays
+ * indexed by pool page (see the data layout in vmpool.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <uapi/linux/vmpool.h>
 
 #include "vmpool.h"
 
@@ -35,16 +36,54 @@ static int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
 	pool->chunks[pool->nr_chunks++] = (struct vmpool_chunk) {
 		.pfn = pfn,
 		.nr_pages = 1UL << order,
+		.first = pool->nr_pages,
 		.order = order,
 	};
 	pool->nr_pages += 1UL << order;
 	return 0;
 }
 
+/*
+ * Allocate the per-page arrays and put every page on the unmarked list:
+ * memory fresh from the source holds no tenant's data but is dirty, so it
+ * is zeroed before its first use.
+ */
+static int vmpool_pool_init_pages(struct vmpool_pool *pool)
+{
+	unsigned long i;
+
+	pool->owner = kvcalloc(pool->nr_pages, sizeof(*pool->owner), GFP_KERNEL);
+	pool->next = kvmalloc_array(pool->nr_pages, sizeof(*pool->next),
+				    GFP_KERNEL);
+	pool->owned = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
+	pool->dirty = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
+	pool->mapped = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
+	if (!pool->owner || !pool->next || !pool->owned || !pool->dirty ||
+	    !pool->mapped)
+		return -ENOMEM;
+
+	/* What the memory held before is unknown. */
+	bitmap_fill(pool->dirty, pool->nr_pages);
+	pool->unmarked.head = VMPOOL_NONE;
+	for (i = pool->nr_pages; i-- > 0; )
+		vmpool_list_push(pool, &pool->unmarked, i);
+	pool->nr_free = pool->nr_pages;
+	return 0;
+}
+
+static void vmpool_pool_init_common(struct vmpool_pool *pool, u32 source)
+{
+	pool->source = source;
+	mutex_init(&pool->lock);
+	xa_init_flags(&pool->vms, XA_FLAGS_ALLOC1);
+	xa_init_flags(&pool->tenants, XA_FLAGS_ALLOC1);
+	xa_init(&pool->tenant_ids);
+}
+
 /**
  * vmpool_pool_init_page_alloc - fill the pool from the page allocator
  * @pool: pool to initialise.
- * @nr_pages: pages wanted.
+ * @nr_pages: pages wanted; below 2^32 - 1.
  *
  * Takes the largest blocks the page allocator can give, falling back to
  * smaller orders as large ones run out, until @nr_pages are held.
@@ -60,8 +99,7 @@ int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages
 	struct page *page;
 	int ret;
 
-	spin_lock_init(&pool->lock);
-	pool->source = VMPOOL_SOURCE_PAGE_ALLOC;
+	vmpool_pool_init_common(pool, VMPOOL_SOURCE_PAGE_ALLOC);
 
 	while (pool->nr_pages < nr_pages) {
 		while ((1UL << order) > nr_pages - pool->nr_pages)
@@ -82,7 +120,10 @@ int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages
 		}
 		cond_resched();
 	}
-	pool->nr_free = pool->nr_pages;
+
+	ret = vmpool_pool_init_pages(pool);
+	if (ret)
+		goto err_free;
 	return 0;
 
 err_free:
@@ -95,12 +136,13 @@ err_free:
  * vmpool_pool_destroy - give the pool's memory back
  * @pool: pool to empty.
  *
- * Context: process context, may sleep.  No page of @pool may be in use.
+ * Context: process context, may sleep.  No VM may exist.
  */
 void vmpool_pool_destroy(struct vmpool_pool *pool)
 {
 	unsigned int i;
 
+	WARN_ON_ONCE(!xa_empty(&pool->vms));
 	for (i = 0; i < pool->nr_chunks; i++) {
 		struct vmpool_chunk *c = &pool->chunks[i];
 
@@ -109,11 +151,16 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 		cond_resched();
 	}
 	kfree(pool->chunks);
-	pool->chunks = NULL;
-	pool->nr_chunks = 0;
-	pool->chunks_cap = 0;
-	pool->nr_pages = 0;
-	pool->nr_free = 0;
+	kvfree(pool->owner);
+	kvfree(pool->next);
+	bitmap_free(pool->owned);
+	bitmap_free(pool->dirty);
+	bitmap_free(pool->mapped);
+	xa_destroy(&pool->vms);
+	xa_destroy(&pool->tenants);
+	xa_destroy(&pool->tenant_ids);
+	mutex_destroy(&pool->lock);
+	memset(pool, 0, sizeof(*pool));
 }
 
 /**
@@ -125,10 +172,107 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
  */
 void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 {
-	spin_lock(&pool->lock);
+	unsigned long i;
+	void *entry;
+
+	mutex_lock(&pool->lock);
 	st->total_pages = pool->nr_pages;
 	st->free_pages = pool->nr_free;
-	spin_unlock(&pool->lock);
+	st->dedicated_pages = pool->nr_dedicated;
+	st->mapped_pages = pool->nr_mapped;
+	st->bytes_zeroed = pool->bytes_zeroed;
+	st->pages_recycled = pool->pages_recycled;
+	st->nr_vms = 0;
+	xa_for_each(&pool->vms, i, entry)
+		st->nr_vms++;
+	st->nr_tenants = 0;
+	xa_for_each(&pool->tenants, i, entry)
+		st->nr_tenants++;
+	mutex_unlock(&pool->lock);
+
 	st->metadata_bytes = sizeof(*pool) +
-			     pool->chunks_cap * sizeof(*pool->chunks);
+			     pool->chunks_cap * sizeof(*pool->chunks) +
+			     pool->nr_pages * (sizeof(*pool->owner) +
+					       sizeof(*pool->next)) +
+			     3 * BITS_TO_LONGS(pool->nr_pages) * sizeof(long);
+}
+
+static struct vmpool_chunk *vmpool_chunk_of(struct vmpool_pool *pool, u32 idx)
+{
+	unsigned int lo = 0, hi = pool->nr_chunks;
+
+	while (hi - lo > 1) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (pool->chunks[mid].first <= idx)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &pool->chunks[lo];
+}
+
+/**
+ * vmpool_page_pfn - page frame of a pool page
+ * @pool: the pool.
+ * @idx: pool index, below @pool->nr_pages.
+ *
+ * Context: any context.
+ * Return: the page frame number.
+ */
+unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx)
+{
+	struct vmpool_chunk *c = vmpool_chunk_of(pool, idx);
+
+	return c->pfn + (idx - c->first);
+}
+
+/**
+ * vmpool_page_zero - zero one pool page
+ * @pool: the pool.
+ * @idx: pool index.
+ *
+ * Context: process context.
+ */
+void vmpool_page_zero(struct vmpool_pool *pool, u32 idx)
+{
+	if (pool->region_base)
+		clear_page(pool->region_base + ((unsigned long)idx << PAGE_SHIFT));
+	else
+		clear_highpage(pfn_to_page(vmpool_page_pfn(pool, idx)));
+}
+
+/**
+ * vmpool_list_push - put a page at the head of a free list
+ * @pool: the pool.
+ * @list: the list.
+ * @idx: pool index of a page on no list.
+ *
+ * Context: @pool->lock held.
+ */
+void vmpool_list_push(struct vmpool_pool *pool, struct vmpool_list *list,
+		      u32 idx)
+{
+	pool->next[idx] = list->head;
+	list->head = idx;
+	list->count++;
+}
+
+/**
+ * vmpool_list_pop - take the page at the head of a free list
+ * @pool: the pool.
+ * @list: the list.
+ *
+ * Context: @pool->lock held.
+ * Return: the page's pool index, or %VMPOOL_NONE if @list is empty.
+ */
+u32 vmpool_list_pop(struct vmpool_pool *pool, struct vmpool_list *list)
+{
+	u32 idx = list->head;
+
+	if (idx != VMPOOL_NONE) {
+		list->head = pool->next[idx];
+		list->count--;
+	}
+	return idx;
 }

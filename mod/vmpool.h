@@ -2,37 +2,121 @@
 /*
  * vmpool: dedicated per-VM memory pools - internal interfaces.
  *
- * Lock ordering:
- *	vmpool_pool.lock	(spinlock, innermost)
+ * Data layout
+ * -----------
+ * The managed memory is an array of pages, numbered by pool index (see
+ * pool.c).  Per page the pool keeps, in flat arrays (6.4 bytes a page):
+ *
+ *   owned      bitmap: the page belongs to a VM (dedicated or mapped);
+ *   owner[i]   if owned, the slot of that VM; otherwise the slot of the
+ *              tenant whose data the page may hold, or 0 for none;
+ *   dirty      bitmap: the page may hold data (it is not known to be zero);
+ *              a dirty page needs scrubbing before it crosses to another
+ *              tenant;
+ *   mapped     bitmap: the page backs guest memory of its owner;
+ *   next[i]    link of the free list the page is on.
+ *
+ * A page that is not mapped is on exactly one singly linked free list: the
+ * global list of the tenant it is marked with, the global list of unmarked
+ * pages, or the dedicated list of its VM.
+ *
+ * The security invariant: a page owned by a VM holds only data of that VM's
+ * tenant, or zeros.  Pages are zeroed when they enter a VM (fault, populate,
+ * grow, split, merge) from another tenant or from no tenant while dirty, and
+ * never otherwise.
+ *
+ * Lock ordering
+ * -------------
+ *   mapping->invalidate_lock   (of a VM's inode; faults take it shared,
+ *                               hole punching exclusive)
+ *     vmpool_pool.lock          (mutex: every per-page array, every free
+ *                               list, every counter, each VM's page map)
  */
 #ifndef _VMPOOL_H
 #define _VMPOOL_H
 
-#include <linux/spinlock.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
+#include <uapi/linux/vmpool.h>
+
+/* End of a free list; also "no page" in a VM's page map. */
+#define VMPOOL_NONE		U32_MAX
+/* Slots are 16 bits wide; 0 means "none". */
+#define VMPOOL_MAX_SLOT		U16_MAX
 
 /**
  * struct vmpool_chunk - one physically contiguous range of the pool
  * @pfn: first page frame.
  * @nr_pages: length of the range in pages.
+ * @first: pool index of the chunk's first page.
  * @order: allocation order when taken from the page allocator.
  */
 struct vmpool_chunk {
 	unsigned long pfn;
 	unsigned long nr_pages;
+	unsigned long first;
 	unsigned int order;
+};
+
+/**
+ * struct vmpool_list - a singly linked list of pool pages
+ * @head: first page, or %VMPOOL_NONE.
+ * @count: pages on the list.
+ */
+struct vmpool_list {
+	u32 head;
+	unsigned long count;
+};
+
+/**
+ * struct vmpool_tenant - a security domain
+ * @id: the tenant number userspace gave.
+ * @slot: the tenant's number in per-page marks.
+ * @nr_vms: live VMs of this tenant.
+ * @free: global pages that last held this tenant's data; the tenant (and
+ *	its slot) outlives its VMs until this list is empty.
+ * @nr_dedicated: free pages in the dedicated pools of this tenant's VMs.
+ * @nr_mapped: pages mapped by this tenant's VMs.
+ *
+ * All fields but @id and @slot are protected by vmpool_pool.lock.
+ */
+struct vmpool_tenant {
+	u32 id;
+	u16 slot;
+	unsigned int nr_vms;
+	struct vmpool_list free;
+	unsigned long nr_dedicated;
+	unsigned long nr_mapped;
 };
 
 /**
  * struct vmpool_pool - the memory managed by the module
  * @source: where the memory came from (&enum vmpool_source).
- * @chunks: contiguous ranges, in the order pool page indices run through
- *	them; set at load, read-only afterwards.
+ * @chunks: contiguous ranges, in pool index order; read-only after load.
  * @nr_chunks: entries used in @chunks.
  * @chunks_cap: entries allocated for @chunks.
  * @nr_pages: total pages over all chunks; read-only after load.
- * @lock: protects @nr_free.
- * @nr_free: pages in the global pool.
+ * @region_base: kernel mapping of a boot-reserved region, or NULL when the
+ *	memory is in the direct map.
+ * @lock: protects everything below, and every VM's page map and counters.
+ * @owner: per page, owning VM slot if owned, else tenant mark (0: none).
+ * @next: per page, free list link.
+ * @owned: per page, set while a VM owns the page.
+ * @dirty: per page, set while the page may hold data.
+ * @mapped: per page, set while the page backs guest memory.
+ * @unmarked: global pages holding no tenant's data.
+ * @nr_free: pages in the global pool (on @unmarked or a tenant's list).
+ * @nr_dedicated: free pages in dedicated pools.
+ * @nr_mapped: pages backing guest memory.
+ * @bytes_zeroed: bytes zeroed for a change of tenant.
+ * @pages_recycled: pages handed out without zeroing.
+ * @vms: live VMs by slot (the xarray has its own lock for writers; entries
+ *	are added and removed under @lock too).
+ * @tenants: tenants by slot (same rules as @vms).
+ * @tenant_ids: tenants by id (same rules as @vms).
  */
 struct vmpool_pool {
 	u32 source;
@@ -40,32 +124,125 @@ struct vmpool_pool {
 	unsigned int nr_chunks;
 	unsigned int chunks_cap;
 	unsigned long nr_pages;
+	void *region_base;
 
-	spinlock_t lock;	/* protects nr_free */
+	struct mutex lock;	/* see the lock ordering above */
+	u16 *owner;
+	u32 *next;
+	unsigned long *owned;
+	unsigned long *dirty;
+	unsigned long *mapped;
+	struct vmpool_list unmarked;
 	unsigned long nr_free;
+	unsigned long nr_dedicated;
+	unsigned long nr_mapped;
+	u64 bytes_zeroed;
+	u64 pages_recycled;
+	struct xarray vms;
+	struct xarray tenants;
+	struct xarray tenant_ids;
+};
+
+/**
+ * struct vmpool_vm - one VM: a file whose shared mappings are guest memory
+ * @pool: the pool it draws from.
+ * @inode: the VM's inode; @inode->i_private points back here.
+ * @users: open files of the VM; when it drops to 0 the VM's memory returns
+ *	to the global pool (the structure lives until the inode is evicted).
+ * @slot: the VM's number in per-page owners.
+ * @tenant: the VM's tenant.
+ * @name: NUL-terminated name.
+ * @nr_pages: guest memory in pages (the file size).
+ * @limit: most pages the VM may hold, mapped and dedicated together.
+ * @map: per guest page, the pool index backing it or %VMPOOL_NONE;
+ *	protected by @pool->lock.
+ * @dedicated: the VM's dedicated free pages; protected by @pool->lock.
+ * @nr_mapped: guest pages backed; protected by @pool->lock.
+ * @stats: counters reported to userspace (mapped_pages and
+ *	dedicated_pages are derived); protected by @pool->lock.
+ * @dead: set once the memory has gone back; protected by @pool->lock.
+ */
+struct vmpool_vm {
+	struct vmpool_pool *pool;
+	struct inode *inode;
+	refcount_t users;
+	u16 slot;
+	struct vmpool_tenant *tenant;
+	char name[VMPOOL_NAME_LEN];
+	unsigned long nr_pages;
+	unsigned long limit;
+
+	u32 *map;
+	struct vmpool_list dedicated;
+	unsigned long nr_mapped;
+	struct vmpool_vm_stats stats;
+	bool dead;
 };
 
 /**
  * struct vmpool_pool_stats - a consistent snapshot of the global pool
  * @total_pages: pages managed.
  * @free_pages: pages in the global pool.
+ * @dedicated_pages: free pages in dedicated pools.
+ * @mapped_pages: pages backing guest memory.
  * @metadata_bytes: bytes of tracking structures.
+ * @nr_vms: live VMs.
+ * @nr_tenants: tenants known.
+ * @bytes_zeroed: bytes zeroed for a change of tenant.
+ * @pages_recycled: pages handed out without zeroing.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
 	u64 free_pages;
+	u64 dedicated_pages;
+	u64 mapped_pages;
 	u64 metadata_bytes;
+	u32 nr_vms;
+	u32 nr_tenants;
+	u64 bytes_zeroed;
+	u64 pages_recycled;
 };
 
+/* pool.c */
 int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages);
 void vmpool_pool_destroy(struct vmpool_pool *pool);
 void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st);
+unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx);
+void vmpool_page_zero(struct vmpool_pool *pool, u32 idx);
+void vmpool_list_push(struct vmpool_pool *pool, struct vmpool_list *list, u32 idx);
+u32 vmpool_list_pop(struct vmpool_pool *pool, struct vmpool_list *list);
 
+/* tenant.c */
+struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool, u32 id);
+void vmpool_tenant_put(struct vmpool_pool *pool, struct vmpool_tenant *t);
+void vmpool_tenant_try_free(struct vmpool_pool *pool, struct vmpool_tenant *t);
+
+/* alloc.c */
+int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
+int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages);
+int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
+		unsigned long pages, unsigned long *moved);
+int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
+int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
+void vmpool_vm_return_all(struct vmpool_vm *vm);
+
+/* vm.c */
+int vmpool_vm_init(void);
+void vmpool_vm_exit(void);
+int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args);
+struct vmpool_vm *vmpool_vm_from_file(struct file *file);
+void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
+
+/* audit.c */
+void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out);
+
+/* dev.c */
 int vmpool_dev_register(struct vmpool_pool *pool);
 void vmpool_dev_unregister(void);
 
+/* args.c */
 int vmpool_copy_args_from_user(void *dst, size_t ksize, size_t minsize,
-			       const void __user *uarg);
+			       u32 valid_flags, const void __user *uarg);
 int vmpool_copy_args_to_user(void __user *uarg, void *src, size_t ksize);
 
 #endif /* _VMPOOL_H */

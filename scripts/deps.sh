@@ -100,6 +100,7 @@ if [ ! -e "$SRC/.complete" ]; then
 		'linux-source-6.12/tools/testing/selftests/kselftest_harness.h' \
 		'linux-source-6.12/tools/testing/selftests/kselftest.h' \
 		'linux-source-6.12/scripts/checkpatch.pl' \
+		'linux-source-6.12/scripts/kernel-doc' \
 		'linux-source-6.12/scripts/spelling.txt' \
 		'linux-source-6.12/scripts/const_structs.checkpatch'
 	touch "$SRC/.complete"

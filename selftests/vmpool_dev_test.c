@@ -70,12 +70,18 @@ TEST_F(dev, api_version)
 TEST_F(dev, check_extension)
 {
 	static const unsigned long unknown[] = {
-		0, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
+		0, 5, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
 	};
 	unsigned int i;
 
 	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 				  VMPOOL_CAP_INFO));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_VM));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_POOL_OPS));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_AUDIT));
 	for (i = 0; i < ARRAY_SIZE(unknown); i++)
 		EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 					  unknown[i]));
@@ -237,7 +243,10 @@ TEST_F(dev, info_bad_pointer)
 TEST_F(dev, unknown_ioctl)
 {
 	const unsigned long cmds[] = {
-		_IO(VMPOOL_IOCTL_TYPE, 0x03),
+		_IO(VMPOOL_IOCTL_TYPE, 0x0a),
+		_IO(VMPOOL_IOCTL_TYPE, 0x3f),
+		/* A VM file's ioctl, on the control device. */
+		VMPOOL_VM_GET_STATS,
 		_IO(VMPOOL_IOCTL_TYPE, 0x7f),
 		_IO(VMPOOL_IOCTL_TYPE, 0xff),
 		/* Numbers carry no size and no direction. */

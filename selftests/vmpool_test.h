@@ -7,8 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -39,6 +41,79 @@ static inline long vmpool_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	long ret = ioctl(fd, cmd, arg);
 
 	return ret < 0 ? -errno : ret;
+}
+
+/* Create a VM; returns its fd or -errno. */
+static inline int vmpool_vm_create(int dev, __u32 tenant, size_t mem_size,
+				   __u64 reserve, __u64 limit, const char *name)
+{
+	struct vmpool_vm_create args = {
+		.size = sizeof(args),
+		.mem_size = mem_size,
+		.reserve_pages = reserve,
+		.limit_pages = limit,
+		.tenant = tenant,
+	};
+
+	snprintf(args.name, sizeof(args.name), "%s", name);
+	return vmpool_ioctl(dev, VMPOOL_VM_CREATE, (unsigned long)&args);
+}
+
+static inline int vmpool_vm_stats(int vm, struct vmpool_vm_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return vmpool_ioctl(vm, VMPOOL_VM_GET_STATS, (unsigned long)st);
+}
+
+static inline int vmpool_info(int dev, struct vmpool_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return vmpool_ioctl(dev, VMPOOL_INFO, (unsigned long)info);
+}
+
+static inline int vmpool_audit(int dev, struct vmpool_audit *audit)
+{
+	memset(audit, 0, sizeof(*audit));
+	audit->size = sizeof(*audit);
+	return vmpool_ioctl(dev, VMPOOL_AUDIT, (unsigned long)audit);
+}
+
+static inline int vmpool_resize(int dev, unsigned long cmd, int vm,
+				__u64 pages)
+{
+	struct vmpool_pool_resize args = {
+		.size = sizeof(args),
+		.vm_fd = vm,
+		.pages = pages,
+	};
+
+	return vmpool_ioctl(dev, cmd, (unsigned long)&args);
+}
+
+/* Split (pages > 0) or merge (pages == 0); returns pages moved or -errno. */
+static inline long vmpool_move(int dev, int src, int dst, __u64 pages)
+{
+	struct vmpool_pool_move args = {
+		.size = sizeof(args),
+		.src_fd = src,
+		.dst_fd = dst,
+		.pages = pages,
+	};
+	long ret;
+
+	ret = vmpool_ioctl(dev, pages ? VMPOOL_POOL_SPLIT : VMPOOL_POOL_MERGE,
+			   (unsigned long)&args);
+	return ret < 0 ? ret : (long)args.pages;
+}
+
+/* A tenant number no other test (or earlier run) uses. */
+static inline __u32 vmpool_new_tenant(void)
+{
+	static __u32 n;
+
+	return ((__u32)getpid() << 8) + ++n;
 }
 
 #endif /* _VMPOOL_TEST_H */

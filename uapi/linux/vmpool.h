@@ -73,11 +73,125 @@
 #define VMPOOL_INFO		_IO(VMPOOL_IOCTL_TYPE, 0x02)
 
 /**
+ * VMPOOL_VM_CREATE - create a VM and its dedicated pool
+ *
+ * The argument points to a &struct vmpool_vm_create.  The new VM is a file
+ * descriptor (O_RDWR, O_CLOEXEC) returned as the ioctl's value: a regular
+ * file of size @mem_size whose shared mappings are the guest's memory.  The
+ * VM lives until its last file descriptor and mapping are gone; its memory
+ * then returns to the global pool.
+ *
+ * Return: a file descriptor on success; -EFAULT; -EINVAL for a bad @size,
+ * non-zero @flags or @reserved, a zero or unaligned @mem_size, a zero
+ * @tenant, @limit_pages below @reserve_pages, or a @name that is not a
+ * NUL-terminated string; -E2BIG as for every structure, or if @mem_size
+ * is beyond what a VM may have; -ENOSPC if the global pool holds fewer than
+ * @reserve_pages free pages, or too many VMs or tenants exist; -ENOMEM;
+ * -EMFILE.
+ */
+#define VMPOOL_VM_CREATE	_IO(VMPOOL_IOCTL_TYPE, 0x03)
+
+/**
+ * VMPOOL_AUDIT - check the pool's accounting
+ *
+ * Walks every page and every VM and recomputes what the counters say: each
+ * page is on exactly one list or mapped by exactly one VM, and free +
+ * dedicated + mapped = total, globally and per tenant.  Inconsistencies are
+ * counted in &struct vmpool_audit.errors and described in the kernel log.
+ * Takes the pool lock for time proportional to the pool size: a debugging
+ * and testing aid.
+ *
+ * Return: 0 on success (whatever the audit found); -EFAULT; -EINVAL;
+ * -E2BIG.
+ */
+#define VMPOOL_AUDIT		_IO(VMPOOL_IOCTL_TYPE, 0x04)
+
+/**
+ * VMPOOL_POOL_GROW - move pages from the global pool to a VM's pool
+ *
+ * The argument points to a &struct vmpool_pool_resize.  Pages that last held
+ * another tenant's data are zeroed before the VM can see them.
+ *
+ * Return: 0 on success; -EFAULT; -EINVAL for a bad @size, non-zero @flags or
+ * @reserved, or zero @pages; -E2BIG; -EBADF if @vm_fd is not open;
+ * -EINVAL if it is not a VM; -ENOSPC if the global pool has fewer free pages
+ * or the VM's limit would be passed.  Nothing moves on failure.
+ */
+#define VMPOOL_POOL_GROW	_IO(VMPOOL_IOCTL_TYPE, 0x05)
+
+/**
+ * VMPOOL_POOL_SHRINK - return free pages of a VM's pool to the global pool
+ *
+ * The argument points to a &struct vmpool_pool_resize.  The pages keep the
+ * VM's tenant as their owner: they are zeroed only when another tenant
+ * takes them.
+ *
+ * Return: as %VMPOOL_POOL_GROW, with -ENOSPC if the VM's pool has fewer
+ * free pages than @pages.
+ */
+#define VMPOOL_POOL_SHRINK	_IO(VMPOOL_IOCTL_TYPE, 0x06)
+
+/**
+ * VMPOOL_POOL_SPLIT - move free pages from one VM's pool to another's
+ *
+ * The argument points to a &struct vmpool_pool_move; @pages free pages of
+ * @src_fd's pool move to @dst_fd's.  If the two VMs belong to different
+ * tenants the pages are zeroed before the destination can see them.
+ *
+ * Return: 0 on success; -EFAULT; -EINVAL for a bad @size, non-zero @flags,
+ * zero @pages, a descriptor that is not a VM, or the same VM twice; -E2BIG;
+ * -EBADF; -ENOSPC if the source pool has fewer free pages or the
+ * destination's limit would be passed.  Nothing moves on failure.
+ */
+#define VMPOOL_POOL_SPLIT	_IO(VMPOOL_IOCTL_TYPE, 0x07)
+
+/**
+ * VMPOOL_POOL_MERGE - move all free pages of one VM's pool to another's
+ *
+ * As %VMPOOL_POOL_SPLIT with every free page of the source pool; @pages
+ * must be 0 and is set to the number of pages moved.
+ *
+ * Return: as %VMPOOL_POOL_SPLIT, -EINVAL if @pages is not 0.
+ */
+#define VMPOOL_POOL_MERGE	_IO(VMPOOL_IOCTL_TYPE, 0x08)
+
+/**
+ * VMPOOL_LIST_VMS - list the live VMs
+ *
+ * The argument points to a &struct vmpool_vm_list.  Up to @nr_entries
+ * &struct vmpool_vm_stats are written at @entries, each with the size the
+ * caller gives in @entry_size; @nr_entries is set to the number of live VMs.
+ *
+ * Return: 0 on success; -EFAULT; -EINVAL for a bad @size or @entry_size,
+ * non-zero @flags; -E2BIG.
+ */
+#define VMPOOL_LIST_VMS		_IO(VMPOOL_IOCTL_TYPE, 0x09)
+
+/**
+ * VMPOOL_VM_GET_STATS - describe one VM (on a VM file descriptor)
+ *
+ * The argument points to a &struct vmpool_vm_stats.  Any holder of the VM's
+ * file descriptor may ask; no capability is needed.
+ *
+ * Return: 0 on success; -EFAULT; -EINVAL for a bad @size or non-zero @flags;
+ * -E2BIG.
+ */
+#define VMPOOL_VM_GET_STATS	_IO(VMPOOL_IOCTL_TYPE, 0x40)
+
+/**
  * enum vmpool_extension - optional features, for %VMPOOL_CHECK_EXTENSION
  * @VMPOOL_CAP_INFO: %VMPOOL_INFO is available.
+ * @VMPOOL_CAP_VM: %VMPOOL_VM_CREATE, %VMPOOL_VM_GET_STATS, %VMPOOL_LIST_VMS
+ *	and VM file descriptors with mmap and fallocate are available.
+ * @VMPOOL_CAP_POOL_OPS: %VMPOOL_POOL_GROW, %VMPOOL_POOL_SHRINK,
+ *	%VMPOOL_POOL_SPLIT and %VMPOOL_POOL_MERGE are available.
+ * @VMPOOL_CAP_AUDIT: %VMPOOL_AUDIT is available.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
+	VMPOOL_CAP_VM = 2,
+	VMPOOL_CAP_POOL_OPS = 3,
+	VMPOOL_CAP_AUDIT = 4,
 };
 
 /**
@@ -103,6 +217,15 @@ enum vmpool_source {
  * @metadata_bytes: out: memory the module uses to track the pool.
  * @source: out: one of &enum vmpool_source.
  * @nr_chunks: out: physically contiguous ranges making up the pool.
+ * @dedicated_pages: out: free pages in the VMs' dedicated pools.
+ * @mapped_pages: out: pages holding guest memory.
+ * @nr_vms: out: live VMs.
+ * @nr_tenants: out: tenants with a live VM or with pages holding their data.
+ * @bytes_zeroed: out: bytes zeroed before a page changed tenant.
+ * @pages_recycled: out: pages handed to a VM without zeroing because they
+ *	last held data of the same tenant.
+ *
+ * @free_pages + @dedicated_pages + @mapped_pages = @total_pages.
  */
 struct vmpool_info {
 	__u32 size;
@@ -113,9 +236,171 @@ struct vmpool_info {
 	__aligned_u64 metadata_bytes;
 	__u32 source;
 	__u32 nr_chunks;
+	__aligned_u64 dedicated_pages;
+	__aligned_u64 mapped_pages;
+	__u32 nr_vms;
+	__u32 nr_tenants;
+	__aligned_u64 bytes_zeroed;
+	__aligned_u64 pages_recycled;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
 #define VMPOOL_INFO_SIZE_VER0	48
+
+/** @VMPOOL_NAME_LEN: bytes in a VM name, including the terminating NUL. */
+#define VMPOOL_NAME_LEN		32
+
+/**
+ * struct vmpool_vm_create - argument of %VMPOOL_VM_CREATE
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @mem_size: guest memory in bytes (the file size); a multiple of the page
+ *	size.
+ * @reserve_pages: pages moved from the global pool into the VM's dedicated
+ *	pool at creation.
+ * @limit_pages: most pages the VM may hold, mapped and dedicated together;
+ *	0 means @mem_size in pages.
+ * @tenant: security domain, not 0.  VMs of one tenant may receive each
+ *	other's memory without zeroing; different tenants never do.
+ * @reserved: must be 0.
+ * @name: NUL-terminated name, for listings and logs.
+ */
+struct vmpool_vm_create {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 mem_size;
+	__aligned_u64 reserve_pages;
+	__aligned_u64 limit_pages;
+	__u32 tenant;
+	__u32 reserved;
+	char name[VMPOOL_NAME_LEN];
+};
+
+/** @VMPOOL_VM_CREATE_SIZE_VER0: size of the first &struct vmpool_vm_create. */
+#define VMPOOL_VM_CREATE_SIZE_VER0	72
+
+/**
+ * struct vmpool_pool_resize - argument of %VMPOOL_POOL_GROW and
+ *	%VMPOOL_POOL_SHRINK
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @vm_fd: file descriptor of the VM.
+ * @reserved: must be 0.
+ * @pages: pages to move, not 0.
+ */
+struct vmpool_pool_resize {
+	__u32 size;
+	__u32 flags;
+	__s32 vm_fd;
+	__u32 reserved;
+	__aligned_u64 pages;
+};
+
+/** @VMPOOL_POOL_RESIZE_SIZE_VER0: size of the first &struct vmpool_pool_resize. */
+#define VMPOOL_POOL_RESIZE_SIZE_VER0	24
+
+/**
+ * struct vmpool_pool_move - argument of %VMPOOL_POOL_SPLIT and
+ *	%VMPOOL_POOL_MERGE
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @src_fd: file descriptor of the VM whose pool gives pages.
+ * @dst_fd: file descriptor of the VM whose pool receives them.
+ * @pages: pages to move (SPLIT); 0 in, pages moved out (MERGE).
+ */
+struct vmpool_pool_move {
+	__u32 size;
+	__u32 flags;
+	__s32 src_fd;
+	__s32 dst_fd;
+	__aligned_u64 pages;
+};
+
+/** @VMPOOL_POOL_MOVE_SIZE_VER0: size of the first &struct vmpool_pool_move. */
+#define VMPOOL_POOL_MOVE_SIZE_VER0	24
+
+/**
+ * struct vmpool_vm_stats - argument of %VMPOOL_VM_GET_STATS, and entry of
+ *	%VMPOOL_LIST_VMS
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @id: the VM's number, unique among live VMs (for display only: ioctls
+ *	that act on a VM take its file descriptor).
+ * @tenant: the VM's tenant.
+ * @name: the VM's name.
+ * @mem_pages: guest memory in pages.
+ * @limit_pages: most pages the VM may hold.
+ * @mapped_pages: pages holding guest memory.
+ * @dedicated_pages: free pages in the VM's dedicated pool.
+ * @faults_dedicated: pages faulted in or populated from the dedicated pool.
+ * @faults_global: pages faulted in or populated from the global pool.
+ * @bytes_zeroed: bytes zeroed before pages reached this VM.
+ * @pages_recycled: pages this VM received without zeroing.
+ * @pages_released: pages released to the dedicated pool by hole punching.
+ */
+struct vmpool_vm_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 tenant;
+	char name[VMPOOL_NAME_LEN];
+	__aligned_u64 mem_pages;
+	__aligned_u64 limit_pages;
+	__aligned_u64 mapped_pages;
+	__aligned_u64 dedicated_pages;
+	__aligned_u64 faults_dedicated;
+	__aligned_u64 faults_global;
+	__aligned_u64 bytes_zeroed;
+	__aligned_u64 pages_recycled;
+	__aligned_u64 pages_released;
+};
+
+/** @VMPOOL_VM_STATS_SIZE_VER0: size of the first &struct vmpool_vm_stats. */
+#define VMPOOL_VM_STATS_SIZE_VER0	120
+
+/**
+ * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @nr_entries: in: room at @entries; out: number of live VMs.
+ * @entry_size: size of one entry, at least %VMPOOL_VM_STATS_SIZE_VER0 and
+ *	at most the page size.
+ * @entries: user address of the array of &struct vmpool_vm_stats.
+ */
+struct vmpool_vm_list {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_entries;
+	__u32 entry_size;
+	__aligned_u64 entries;
+};
+
+/** @VMPOOL_VM_LIST_SIZE_VER0: size of the first &struct vmpool_vm_list. */
+#define VMPOOL_VM_LIST_SIZE_VER0	24
+
+/**
+ * struct vmpool_audit - argument of %VMPOOL_AUDIT
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @errors: out: inconsistencies found (0 when the accounting holds).
+ * @nr_vms: out: live VMs seen.
+ * @total_pages: out: pages seen, counted one by one.
+ * @free_pages: out: pages found in the global pool.
+ * @dedicated_pages: out: pages found in dedicated pools.
+ * @mapped_pages: out: pages found holding guest memory.
+ */
+struct vmpool_audit {
+	__u32 size;
+	__u32 flags;
+	__u32 errors;
+	__u32 nr_vms;
+	__aligned_u64 total_pages;
+	__aligned_u64 free_pages;
+	__aligned_u64 dedicated_pages;
+	__aligned_u64 mapped_pages;
+};
+
+/** @VMPOOL_AUDIT_SIZE_VER0: size of the first &struct vmpool_audit. */
+#define VMPOOL_AUDIT_SIZE_VER0		48
 
 #endif /* _UAPI_LINUX_VMPOOL_H */

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool: the accounting audit.
+ *
+ * Recomputes from the per-page arrays, the free lists and the VMs' page maps
+ * everything the counters claim, and checks that every page is in exactly
+ * one place.  A debugging and testing aid: it holds the pool lock for time
+ * proportional to the pool size.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": audit: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+
+#include "vmpool.h"
+
+/* Inconsistencies described in the log per audit; the rest only counted. */
+#define VMPOOL_AUDIT_REPORTS	8
+
+struct vmpool_auditor {
+	struct vmpool_pool *pool;
+	unsigned long *seen;
+	struct vmpool_audit *out;
+};
+
+#define audit_fail(a, fmt, ...)						\
+	do {								\
+		if ((a)->out->errors++ < VMPOOL_AUDIT_REPORTS)		\
+			pr_err(fmt "\n", ##__VA_ARGS__);		\
+	} while (0)
+
+static void audit_expect(struct vmpool_auditor *a, const char *what,
+			 unsigned long counted, unsigned long claimed)
+{
+	if (counted != claimed)
+		audit_fail(a, "%s: counted %lu, counter says %lu", what,
+			   counted, claimed);
+}
+
+/* Mark a page seen; it must not have been seen before. */
+static bool audit_see(struct vmpool_auditor *a, u32 idx, const char *where)
+{
+	if (idx >= a->pool->nr_pages) {
+		audit_fail(a, "%s: page %u out of range", where, idx);
+		return false;
+	}
+	if (__test_and_set_bit(idx, a->seen)) {
+		audit_fail(a, "%s: page %u seen twice", where, idx);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Walk a free list: every page must be unmapped, owned or not as expected,
+ * with the expected owner (a VM slot) or mark (a tenant slot).
+ */
+static unsigned long audit_list(struct vmpool_auditor *a,
+				struct vmpool_list *list, bool owned,
+				u16 owner, const char *where)
+{
+	struct vmpool_pool *pool = a->pool;
+	unsigned long n = 0;
+	u32 idx;
+
+	for (idx = list->head; idx != VMPOOL_NONE; idx = pool->next[idx]) {
+		if (!audit_see(a, idx, where))
+			break;
+		if (test_bit(idx, pool->owned) != owned ||
+		    test_bit(idx, pool->mapped) || pool->owner[idx] != owner)
+			audit_fail(a, "%s: page %u: owned %d mapped %d owner %u",
+				   where, idx, test_bit(idx, pool->owned),
+				   test_bit(idx, pool->mapped),
+				   pool->owner[idx]);
+		/* A marked global page holds data, by definition. */
+		if (!owned && owner && !test_bit(idx, pool->dirty))
+			audit_fail(a, "%s: page %u marked but clean", where, idx);
+		n++;
+	}
+	audit_expect(a, where, n, list->count);
+	return n;
+}
+
+static unsigned long audit_vm_map(struct vmpool_auditor *a,
+				  struct vmpool_vm *vm)
+{
+	struct vmpool_pool *pool = a->pool;
+	unsigned long n = 0;
+	pgoff_t index;
+	u32 idx;
+
+	for (index = 0; index < vm->nr_pages; index++) {
+		idx = vm->map[index];
+		if (idx == VMPOOL_NONE)
+			continue;
+		if (!audit_see(a, idx, "vm map"))
+			continue;
+		if (!test_bit(idx, pool->owned) || !test_bit(idx, pool->mapped) ||
+		    !test_bit(idx, pool->dirty) || pool->owner[idx] != vm->slot)
+			audit_fail(a, "vm %u: page %u at %lu: owned %d mapped %d dirty %d owner %u",
+				   vm->slot, idx, index,
+				   test_bit(idx, pool->owned),
+				   test_bit(idx, pool->mapped),
+				   test_bit(idx, pool->dirty), pool->owner[idx]);
+		n++;
+	}
+	return n;
+}
+
+/**
+ * vmpool_audit - check the pool's accounting
+ * @pool: the pool.
+ * @out: receives what was counted and the number of inconsistencies;
+ *	its size and flags are left alone.
+ *
+ * Context: process context; takes the pool lock.
+ */
+void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
+{
+	struct vmpool_auditor a = { .pool = pool, .out = out };
+	unsigned long free = 0, dedicated = 0, mapped = 0;
+	unsigned long tslot, vslot;
+	struct vmpool_tenant *t;
+	struct vmpool_vm *vm;
+
+	out->errors = 0;
+	out->nr_vms = 0;
+	a.seen = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
+	if (!a.seen) {
+		out->errors = 1;
+		return;
+	}
+
+	mutex_lock(&pool->lock);
+	free += audit_list(&a, &pool->unmarked, false, 0, "unmarked list");
+
+	xa_for_each(&pool->tenants, tslot, t) {
+		unsigned long t_ded = 0, t_map = 0, t_vms = 0;
+
+		free += audit_list(&a, &t->free, false, t->slot, "tenant list");
+		xa_for_each(&pool->vms, vslot, vm) {
+			unsigned long n;
+
+			if (vm->tenant != t)
+				continue;
+			n = audit_list(&a, &vm->dedicated, true, vm->slot,
+				       "dedicated list");
+			audit_expect(&a, "vm dedicated", n, vm->dedicated.count);
+			t_ded += n;
+			n = audit_vm_map(&a, vm);
+			audit_expect(&a, "vm mapped", n, vm->nr_mapped);
+			t_map += n;
+			t_vms++;
+		}
+		audit_expect(&a, "tenant dedicated", t_ded, t->nr_dedicated);
+		audit_expect(&a, "tenant mapped", t_map, t->nr_mapped);
+		audit_expect(&a, "tenant vms", t_vms, t->nr_vms);
+		if (!t->nr_vms && !t->free.count)
+			audit_fail(&a, "tenant %u: unused but not freed", t->id);
+		dedicated += t_ded;
+		mapped += t_map;
+		out->nr_vms += t_vms;
+	}
+
+	xa_for_each(&pool->vms, vslot, vm) {
+		if (!xa_load(&pool->tenants, vm->tenant->slot))
+			audit_fail(&a, "vm %u: tenant not registered", vm->slot);
+	}
+
+	audit_expect(&a, "global free", free, pool->nr_free);
+	audit_expect(&a, "dedicated", dedicated, pool->nr_dedicated);
+	audit_expect(&a, "mapped", mapped, pool->nr_mapped);
+	audit_expect(&a, "mapped bits", bitmap_weight(pool->mapped, pool->nr_pages),
+		     mapped);
+	audit_expect(&a, "owned bits", bitmap_weight(pool->owned, pool->nr_pages),
+		     dedicated + mapped);
+	audit_expect(&a, "pages seen", bitmap_weight(a.seen, pool->nr_pages),
+		     pool->nr_pages);
+	audit_expect(&a, "free + dedicated + mapped", free + dedicated + mapped,
+		     pool->nr_pages);
+	mutex_unlock(&pool->lock);
+
+	out->total_pages = bitmap_weight(a.seen, pool->nr_pages);
+	out->free_pages = free;
+	out->dedicated_pages = dedicated;
+	out->mapped_pages = mapped;
+	bitmap_free(a.seen);
+}

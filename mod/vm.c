@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool: VM file descriptors.
+ *
+ * A VM is a regular-file inode on a private pseudo file system, so that
+ * fallocate() reaches it (QEMU's balloon punches holes in guest RAM) and
+ * /proc/self/fd/N can be reopened (QEMU opens its mem-path).  Shared
+ * mappings of the file are guest memory, backed page by page from the VM's
+ * dedicated pool first, then from the global pool.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/falloc.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "vmpool.h"
+
+#define VMPOOL_FS_MAGIC		0x766d706c	/* "vmpl" */
+
+static struct vfsmount *vmpool_mnt;
+static const struct file_operations vmpool_vm_fops;
+
+static void vmpool_vm_free(struct vmpool_vm *vm)
+{
+	kvfree(vm->map);
+	kfree(vm);
+}
+
+/*
+ * Give the VM's memory back and forget its slot; the structure itself lives
+ * on until its inode goes.
+ */
+static void vmpool_vm_destroy(struct vmpool_vm *vm)
+{
+	struct vmpool_pool *pool = vm->pool;
+
+	mutex_lock(&pool->lock);
+	vmpool_vm_return_all(vm);
+	xa_erase(&pool->vms, vm->slot);
+	vmpool_tenant_put(pool, vm->tenant);
+	vm->dead = true;
+	mutex_unlock(&pool->lock);
+}
+
+static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
+{
+	struct file *file = vmf->vma->vm_file;
+	struct vmpool_vm *vm = file->private_data;
+	struct address_space *mapping = file->f_mapping;
+	vm_fault_t ret;
+	u32 idx;
+
+	if (vmf->pgoff >= vm->nr_pages)
+		return VM_FAULT_SIGBUS;
+
+	filemap_invalidate_lock_shared(mapping);
+	if (vmpool_vm_populate(vm, vmf->pgoff, &idx))
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_pfn(vmf->vma, vmf->address,
+				     vmpool_page_pfn(vm->pool, idx));
+	filemap_invalidate_unlock_shared(mapping);
+	return ret;
+}
+
+static const struct vm_operations_struct vmpool_vm_ops = {
+	.fault = vmpool_vm_fault,
+};
+
+static int vmpool_vm_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vmpool_vm *vm = file->private_data;
+
+	/* Guest memory is shared by definition: no private copies. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (vma->vm_pgoff >= vm->nr_pages ||
+	    vma_pages(vma) > vm->nr_pages - vma->vm_pgoff)
+		return -EINVAL;
+
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &vmpool_vm_ops;
+	return 0;
+}
+
+static long vmpool_vm_punch_hole(struct vmpool_vm *vm, struct inode *inode,
+				 loff_t offset, loff_t len)
+{
+	struct address_space *mapping = inode->i_mapping;
+	long ret;
+
+	filemap_invalidate_lock(mapping);
+	unmap_mapping_range(mapping, offset, len, 0);
+	ret = vmpool_vm_release_range(vm, offset >> PAGE_SHIFT,
+				      (offset + len) >> PAGE_SHIFT);
+	filemap_invalidate_unlock(mapping);
+	return ret;
+}
+
+static long vmpool_vm_allocate(struct vmpool_vm *vm, struct inode *inode,
+			       loff_t offset, loff_t len)
+{
+	pgoff_t index, end = (offset + len) >> PAGE_SHIFT;
+	long ret = 0;
+	u32 idx;
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	for (index = offset >> PAGE_SHIFT; index < end; index++) {
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = vmpool_vm_populate(vm, index, &idx);
+		if (ret)
+			break;
+		cond_resched();
+	}
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	return ret;
+}
+
+/*
+ * PUNCH_HOLE|KEEP_SIZE releases the range to the VM's dedicated pool (a
+ * balloon inflate); 0 or KEEP_SIZE backs the range (a deflate, or a
+ * prefault).  The file size never changes.
+ */
+static long vmpool_vm_fallocate(struct file *file, int mode, loff_t offset,
+				loff_t len)
+{
+	struct vmpool_vm *vm = file->private_data;
+	struct inode *inode = file_inode(file);
+	long ret;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(len))
+		return -EINVAL;
+	if (offset + len > i_size_read(inode))
+		return -EINVAL;
+
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		ret = vmpool_vm_punch_hole(vm, inode, offset, len);
+	else
+		ret = vmpool_vm_allocate(vm, inode, offset, len);
+	if (!ret)
+		file_modified(file);
+	return ret;
+}
+
+/**
+ * vmpool_vm_fill_stats - describe a VM
+ * @vm: the VM.
+ * @st: filled in, but for its size and flags.
+ *
+ * Context: the pool lock held.
+ */
+void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
+{
+	lockdep_assert_held(&vm->pool->lock);
+
+	st->id = vm->slot;
+	st->tenant = vm->tenant->id;
+	memcpy(st->name, vm->name, sizeof(st->name));
+	st->mem_pages = vm->nr_pages;
+	st->limit_pages = vm->limit;
+	st->mapped_pages = vm->nr_mapped;
+	st->dedicated_pages = vm->dedicated.count;
+	st->faults_dedicated = vm->stats.faults_dedicated;
+	st->faults_global = vm->stats.faults_global;
+	st->bytes_zeroed = vm->stats.bytes_zeroed;
+	st->pages_recycled = vm->stats.pages_recycled;
+	st->pages_released = vm->stats.pages_released;
+}
+
+static long vmpool_vm_ioctl_stats(struct vmpool_vm *vm,
+				  struct vmpool_vm_stats __user *uarg)
+{
+	struct vmpool_vm_stats st;
+	int ret;
+
+	ret = vmpool_copy_args_from_user(&st, sizeof(st),
+					 VMPOOL_VM_STATS_SIZE_VER0, 0,
+					 uarg);
+	if (ret)
+		return ret;
+
+	mutex_lock(&vm->pool->lock);
+	vmpool_vm_fill_stats(vm, &st);
+	mutex_unlock(&vm->pool->lock);
+
+	return vmpool_copy_args_to_user(uarg, &st, sizeof(st));
+}
+
+static long vmpool_vm_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct vmpool_vm *vm = file->private_data;
+
+	switch (cmd) {
+	case VMPOOL_VM_GET_STATS:
+		return vmpool_vm_ioctl_stats(vm, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* A reopen through /proc/self/fd/N: a new file for the same, live, VM. */
+static int vmpool_vm_open(struct inode *inode, struct file *file)
+{
+	struct vmpool_vm *vm = inode->i_private;
+
+	if (!refcount_inc_not_zero(&vm->users))
+		return -ENXIO;
+	file->private_data = vm;
+	file->f_flags |= O_LARGEFILE;
+	return 0;
+}
+
+static int vmpool_vm_release(struct inode *inode, struct file *file)
+{
+	struct vmpool_vm *vm = file->private_data;
+
+	if (refcount_dec_and_test(&vm->users))
+		vmpool_vm_destroy(vm);
+	return 0;
+}
+
+static const struct file_operations vmpool_vm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vmpool_vm_open,
+	.release	= vmpool_vm_release,
+	.mmap		= vmpool_vm_mmap,
+	.fallocate	= vmpool_vm_fallocate,
+	.unlocked_ioctl	= vmpool_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= generic_file_llseek,
+};
+
+/* The size of guest memory is fixed at creation. */
+static int vmpool_vm_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+			     struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+
+	if ((attr->ia_valid & ATTR_SIZE) && attr->ia_size != i_size_read(inode))
+		return -EINVAL;
+	attr->ia_valid &= ~ATTR_SIZE;
+	return simple_setattr(idmap, dentry, attr);
+}
+
+static const struct inode_operations vmpool_vm_iops = {
+	.setattr = vmpool_vm_setattr,
+	.getattr = simple_getattr,
+};
+
+/**
+ * vmpool_vm_from_file - the VM behind a file, if it is a VM file
+ * @file: any file.
+ *
+ * Context: any context; the caller holds a reference to @file.
+ * Return: the VM, or NULL if @file is not a VM file.
+ */
+struct vmpool_vm *vmpool_vm_from_file(struct file *file)
+{
+	return file->f_op == &vmpool_vm_fops ? file->private_data : NULL;
+}
+
+static struct file *vmpool_vm_make_file(struct vmpool_vm *vm, loff_t size)
+{
+	struct inode *inode;
+	struct file *file;
+
+	inode = alloc_anon_inode(vmpool_mnt->mnt_sb);
+	if (IS_ERR(inode))
+		return ERR_CAST(inode);
+	inode->i_mode |= S_IFREG;
+	inode->i_op = &vmpool_vm_iops;
+	inode->i_fop = &vmpool_vm_fops;
+	inode->i_private = vm;
+	i_size_write(inode, size);
+	vm->inode = inode;
+
+	/* The file's release drops this; alloc_file_pseudo() takes none. */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, vmpool_mnt, "vmpool-vm", O_RDWR,
+				 &vmpool_vm_fops);
+	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
+		/* The inode must not free the VM: the caller still owns it. */
+		inode->i_private = NULL;
+		vm->inode = NULL;
+		iput(inode);
+		return file;
+	}
+	file->private_data = vm;
+	file->f_flags |= O_LARGEFILE;
+	return file;
+}
+
+/**
+ * vmpool_vm_create - create a VM and install its file descriptor
+ * @pool: the pool the VM draws from.
+ * @args: validated creation arguments.
+ *
+ * Context: process context, may sleep.
+ * Return: the new file descriptor, or a negative errno (see
+ * %VMPOOL_VM_CREATE).
+ */
+int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args)
+{
+	unsigned long nr_pages = args->mem_size >> PAGE_SHIFT;
+	struct vmpool_tenant *tenant;
+	struct vmpool_vm *vm;
+	struct file *file;
+	u32 slot;
+	int fd, ret;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+
+	ret = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto err_put_fd;
+	vm->map = kvmalloc_array(nr_pages, sizeof(*vm->map), GFP_KERNEL_ACCOUNT);
+	if (!vm->map)
+		goto err_free_vm;
+	memset(vm->map, 0xff, nr_pages * sizeof(*vm->map));
+	vm->pool = pool;
+	vm->nr_pages = nr_pages;
+	vm->limit = args->limit_pages ?: nr_pages;
+	vm->dedicated.head = VMPOOL_NONE;
+	refcount_set(&vm->users, 1);
+	strscpy(vm->name, args->name, sizeof(vm->name));
+
+	mutex_lock(&pool->lock);
+	tenant = vmpool_tenant_get(pool, args->tenant);
+	if (IS_ERR(tenant)) {
+		ret = PTR_ERR(tenant);
+		goto err_unlock;
+	}
+	vm->tenant = tenant;
+	ret = xa_alloc(&pool->vms, &slot, vm, XA_LIMIT(1, VMPOOL_MAX_SLOT),
+		       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto err_put_tenant;
+	}
+	vm->slot = slot;
+	mutex_unlock(&pool->lock);
+
+	ret = vmpool_grow(vm, args->reserve_pages);
+	if (ret)
+		goto err_destroy;
+
+	file = vmpool_vm_make_file(vm, args->mem_size);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_destroy;
+	}
+	fd_install(fd, file);
+	return fd;
+
+err_destroy:
+	vmpool_vm_destroy(vm);
+	goto err_free_map;
+err_put_tenant:
+	vmpool_tenant_put(pool, tenant);
+err_unlock:
+	mutex_unlock(&pool->lock);
+err_free_map:
+	kvfree(vm->map);
+err_free_vm:
+	kfree(vm);
+err_put_fd:
+	put_unused_fd(fd);
+	return ret;
+}
+
+static void vmpool_evict_inode(struct inode *inode)
+{
+	struct vmpool_vm *vm = inode->i_private;
+
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	if (vm)
+		vmpool_vm_free(vm);
+}
+
+static const struct super_operations vmpool_sops = {
+	.statfs		= simple_statfs,
+	.drop_inode	= generic_delete_inode,
+	.evict_inode	= vmpool_evict_inode,
+};
+
+static int vmpool_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, VMPOOL_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = &vmpool_sops;
+	return 0;
+}
+
+static struct file_system_type vmpool_fs_type = {
+	.name		 = "vmpool",
+	.init_fs_context = vmpool_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
+/**
+ * vmpool_vm_init - mount the file system VM inodes live on
+ *
+ * Context: module load.
+ * Return: 0 or a negative errno.
+ */
+int vmpool_vm_init(void)
+{
+	vmpool_mnt = kern_mount(&vmpool_fs_type);
+	return PTR_ERR_OR_ZERO(vmpool_mnt);
+}
+
+/**
+ * vmpool_vm_exit - unmount it; no VM file may remain
+ *
+ * Context: module unload.
+ */
+void vmpool_vm_exit(void)
+{
+	kern_unmount(vmpool_mnt);
+}

@@ -1,0 +1,824 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool VMs and pools: guest memory through VM file descriptors, release
+ * and recycle without zeroing inside a tenant, zeroing across tenants, and
+ * the pool operations.  Every test ends with an accounting audit.
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/falloc.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "vmpool_test.h"
+#include "kselftest_harness.h"
+
+#define PAGE	4096UL
+
+FIXTURE(vm) {
+	int dev;
+	struct vmpool_info info;
+};
+
+FIXTURE_SETUP(vm)
+{
+	struct vmpool_audit audit;
+
+	ASSERT_EQ(PAGE, sysconf(_SC_PAGESIZE));
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	if (self->dev < 0 && errno == ENOENT)
+		SKIP(return, "vmpool module not loaded");
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, vmpool_info(self->dev, &self->info));
+	/* Each test starts from an idle, consistent pool. */
+	ASSERT_EQ(0, self->info.nr_vms);
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	ASSERT_EQ(0, audit.errors);
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	struct vmpool_audit audit;
+	struct vmpool_info info;
+
+	if (self->dev < 0)
+		return;
+	/* The accounting invariant holds after every test. */
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
+	EXPECT_EQ(self->info.total_pages, audit.total_pages);
+	EXPECT_EQ(audit.total_pages, audit.free_pages + audit.dedicated_pages +
+				     audit.mapped_pages);
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(info.total_pages, info.free_pages + info.dedicated_pages +
+				    info.mapped_pages);
+	EXPECT_EQ(audit.free_pages, info.free_pages);
+	close(self->dev);
+}
+
+static void fill(void *p, size_t len, __u64 marker)
+{
+	__u64 *w = p;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = marker ^ i;
+}
+
+/* Pages of [p, p+len) not entirely zero. */
+static size_t nonzero_pages(const void *p, size_t len)
+{
+	const __u64 *w = p;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < len / PAGE; i++) {
+		for (j = 0; j < PAGE / sizeof(*w); j++) {
+			if (w[i * PAGE / sizeof(*w) + j]) {
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/* Words of [p, p+len) carrying @marker as written by fill() at any offset. */
+static size_t marker_words(const void *p, size_t len, __u64 marker)
+{
+	const __u64 *w = p;
+	size_t i, n = 0;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		if ((w[i] ^ marker) < len / sizeof(*w))
+			n++;
+	return n;
+}
+
+static void *map_vm(int fd, size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
+TEST_F(vm, create_and_close)
+{
+	struct vmpool_vm_stats st;
+	struct vmpool_info info;
+	__u32 tenant = vmpool_new_tenant();
+	struct stat sb;
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, tenant, 64 * PAGE, 16, 0, "basic");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD));
+	ASSERT_EQ(0, fstat(fd, &sb));
+	EXPECT_TRUE(S_ISREG(sb.st_mode));
+	EXPECT_EQ(64 * PAGE, sb.st_size);
+	EXPECT_EQ(64 * PAGE, lseek(fd, 0, SEEK_END));
+
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(sizeof(st), st.size);
+	EXPECT_EQ(tenant, st.tenant);
+	EXPECT_STREQ("basic", st.name);
+	EXPECT_EQ(64, st.mem_pages);
+	EXPECT_EQ(64, st.limit_pages);
+	EXPECT_EQ(16, st.dedicated_pages);
+	EXPECT_EQ(0, st.mapped_pages);
+
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(1, info.nr_vms);
+	EXPECT_EQ(self->info.free_pages - 16, info.free_pages);
+	EXPECT_EQ(16, info.dedicated_pages);
+
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(0, info.nr_vms);
+	EXPECT_EQ(self->info.total_pages, info.free_pages);
+}
+
+TEST_F(vm, create_bad_input)
+{
+	unsigned char buf[sizeof(struct vmpool_vm_create) + 8];
+	struct vmpool_vm_create *args = (void *)buf;
+	struct vmpool_info info;
+	unsigned int bit, size;
+
+#define CREATE_GOOD()						\
+	do {							\
+		memset(buf, 0, sizeof(buf));			\
+		args->size = sizeof(*args);			\
+		args->mem_size = 16 * PAGE;			\
+		args->tenant = 1;				\
+	} while (0)
+#define CREATE_FAILS(err)					\
+	EXPECT_EQ(err, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,	\
+				    (unsigned long)buf))
+
+	for (bit = 0; bit < 32; bit++) {
+		CREATE_GOOD();
+		args->flags = 1U << bit;
+		CREATE_FAILS(-EINVAL);
+	}
+	CREATE_GOOD();
+	args->reserved = 1;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->tenant = 0;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->mem_size = 0;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->mem_size = PAGE - 1;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->mem_size = PAGE + 1;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->mem_size = 1ULL << 62;
+	CREATE_FAILS(-E2BIG);
+	CREATE_GOOD();
+	args->mem_size = ~0ULL & ~(PAGE - 1);
+	CREATE_FAILS(-E2BIG);
+	CREATE_GOOD();
+	args->reserve_pages = 17;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->reserve_pages = 8;
+	args->limit_pages = 4;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->mem_size = (self->info.total_pages + 1) * PAGE;
+	args->reserve_pages = self->info.total_pages + 1;
+	CREATE_FAILS(-ENOSPC);
+	CREATE_GOOD();
+	memset(args->name, 'x', sizeof(args->name));
+	CREATE_FAILS(-EINVAL);
+	for (size = 0; size < VMPOOL_VM_CREATE_SIZE_VER0; size += 4) {
+		CREATE_GOOD();
+		args->size = size;
+		CREATE_FAILS(-EINVAL);
+	}
+	CREATE_GOOD();
+	args->size = sizeof(buf);
+	buf[sizeof(buf) - 1] = 1;
+	CREATE_FAILS(-E2BIG);
+	EXPECT_EQ(-EFAULT, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE, 0));
+
+	/* Nothing was created, nothing was lost. */
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(0, info.nr_vms);
+	EXPECT_EQ(self->info.free_pages, info.free_pages);
+}
+
+TEST_F(vm, shared_mappings_see_one_memory)
+{
+	size_t len = 32 * PAGE;
+	struct vmpool_vm_stats st;
+	char path[64];
+	char *a, *b;
+	int fd, fd2;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "two");
+	ASSERT_LE(0, fd);
+	/* What a VMM does with mem-path=/proc/self/fd/N. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fd2 = open(path, O_RDWR);
+	ASSERT_LE(0, fd2);
+	a = map_vm(fd, len);
+	ASSERT_NE(MAP_FAILED, a);
+	b = map_vm(fd2, len);
+	ASSERT_NE(MAP_FAILED, b);
+
+	fill(a, len, 0x1234);
+	EXPECT_EQ(0, memcmp(a, b, len));
+	b[5] = 42;
+	EXPECT_EQ(42, a[5]);
+
+	ASSERT_EQ(0, vmpool_vm_stats(fd2, &st));
+	EXPECT_EQ(32, st.mapped_pages);
+	EXPECT_EQ(32, st.faults_global);
+
+	/* The VM lives while any file or mapping of it does. */
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, close(fd2));
+	EXPECT_EQ(42, a[5]);
+	EXPECT_EQ(0, munmap(a, len));
+	EXPECT_EQ(0, munmap(b, len));
+}
+
+TEST_F(vm, mmap_bad_input)
+{
+	size_t len = 8 * PAGE;
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "mm");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len + PAGE, PROT_READ, MAP_SHARED,
+				   fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, len));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd,
+				   len - PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	/* The file's size is the guest's: it does not change. */
+	EXPECT_EQ(-1, ftruncate(fd, len * 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ftruncate(fd, len));
+	EXPECT_EQ(-1, read(fd, &len, 1));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, fallocate_modes)
+{
+	static const int bad_modes[] = {
+		FALLOC_FL_PUNCH_HOLE,
+		FALLOC_FL_COLLAPSE_RANGE,
+		FALLOC_FL_ZERO_RANGE,
+		FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_INSERT_RANGE,
+		FALLOC_FL_UNSHARE_RANGE,
+	};
+	size_t len = 16 * PAGE;
+	struct vmpool_vm_stats st;
+	unsigned int i;
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "fa");
+	ASSERT_LE(0, fd);
+	for (i = 0; i < ARRAY_SIZE(bad_modes); i++) {
+		EXPECT_EQ(-1, fallocate(fd, bad_modes[i], 0, PAGE));
+		EXPECT_EQ(EOPNOTSUPP, errno) {
+			TH_LOG("mode %#x", bad_modes[i]);
+		}
+	}
+	EXPECT_EQ(-1, fallocate(fd, 0, 1, PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, PAGE + 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				PAGE / 2, PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, 0, len - PAGE, 2 * PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, FALLOC_FL_KEEP_SIZE, len, PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, 0, -PAGE, PAGE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Populate, with and without KEEP_SIZE; the size stays. */
+	ASSERT_EQ(0, fallocate(fd, 0, 0, 4 * PAGE));
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_KEEP_SIZE, 8 * PAGE, 8 * PAGE));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(12, st.mapped_pages);
+	EXPECT_EQ(len, lseek(fd, 0, SEEK_END));
+	/* Punch releases to the dedicated pool. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, len));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(0, st.mapped_pages);
+	EXPECT_EQ(12, st.dedicated_pages);
+	EXPECT_EQ(12, st.pages_released);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, same_tenant_recycle_without_zeroing)
+{
+	const __u64 marker = 0x5eed000000000000ULL;
+	size_t len = 256 * PAGE;
+	struct vmpool_vm_stats before, after;
+	struct vmpool_info info0, info1;
+	char *p;
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "rc");
+	ASSERT_LE(0, fd);
+	p = map_vm(fd, len);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, len, marker);
+
+	/* Balloon inflate: QEMU punches, then drops its own mapping. */
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, len));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &before));
+	EXPECT_EQ(256, before.dedicated_pages);
+	EXPECT_EQ(0, before.mapped_pages);
+	ASSERT_EQ(0, vmpool_info(self->dev, &info0));
+
+	/* Deflate: the guest touches the pages again. */
+	EXPECT_EQ(256, nonzero_pages(p, len));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &after));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info1));
+	EXPECT_EQ(before.bytes_zeroed, after.bytes_zeroed);
+	EXPECT_EQ(info0.bytes_zeroed, info1.bytes_zeroed);
+	EXPECT_EQ(256, after.faults_dedicated - before.faults_dedicated);
+	EXPECT_EQ(256, after.pages_recycled - before.pages_recycled);
+	/* Proof that nothing was zeroed: the tenant's own data is back. */
+	EXPECT_EQ(len / 8, marker_words(p, len, marker));
+
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, close(fd));
+}
+
+/* VM A fills @pages pages with @marker, then exits. */
+static int fill_and_exit(int dev, __u32 tenant, size_t pages, __u64 marker)
+{
+	size_t len = pages * PAGE;
+	char *p;
+	int fd;
+
+	fd = vmpool_vm_create(dev, tenant, len, 0, 0, "filler");
+	if (fd < 0)
+		return fd;
+	p = map_vm(fd, len);
+	if (p == MAP_FAILED)
+		return -errno;
+	fill(p, len, marker);
+	munmap(p, len);
+	return close(fd);
+}
+
+TEST_F(vm, cross_tenant_always_zeroed)
+{
+	const __u64 marker = 0xa11ce00000000000ULL;
+	size_t pages = self->info.total_pages, len = pages * PAGE;
+	struct vmpool_info before, after;
+	struct vmpool_vm_stats st;
+	char *p;
+	int fd;
+
+	/* A (tenant 1) fills every page of the pool, and exits. */
+	ASSERT_EQ(0, fill_and_exit(self->dev, vmpool_new_tenant(), pages,
+				   marker));
+	ASSERT_EQ(0, vmpool_info(self->dev, &before));
+
+	/* B (tenant 2) faults everything: all zero, all zeroed by us. */
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "B");
+	ASSERT_LE(0, fd);
+	p = map_vm(fd, len);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, nonzero_pages(p, len));
+	ASSERT_EQ(0, vmpool_info(self->dev, &after));
+	EXPECT_EQ(len, after.bytes_zeroed - before.bytes_zeroed);
+	EXPECT_EQ(0, after.pages_recycled - before.pages_recycled);
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(len, st.bytes_zeroed);
+	EXPECT_EQ(pages, st.faults_global);
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, same_tenant_next_vm_not_zeroed)
+{
+	const __u64 marker = 0xb0b0000000000000ULL;
+	size_t pages = 512, len = pages * PAGE;
+	__u32 tenant = vmpool_new_tenant();
+	struct vmpool_info before, after;
+	char *p;
+	int fd;
+
+	ASSERT_EQ(0, fill_and_exit(self->dev, tenant, pages, marker));
+	ASSERT_EQ(0, vmpool_info(self->dev, &before));
+
+	fd = vmpool_vm_create(self->dev, tenant, len, 0, 0, "A2");
+	ASSERT_LE(0, fd);
+	p = map_vm(fd, len);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(len / 8, marker_words(p, len, marker));
+	ASSERT_EQ(0, vmpool_info(self->dev, &after));
+	EXPECT_EQ(0, after.bytes_zeroed - before.bytes_zeroed);
+	EXPECT_EQ(pages, after.pages_recycled - before.pages_recycled);
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, close(fd));
+}
+
+/*
+ * A writes a marker into its pages and releases them to its dedicated pool;
+ * they then move to B by split or merge, and B faults them in.
+ */
+static void move_between(struct __test_metadata *_metadata, int dev,
+			 bool same_tenant, bool merge)
+{
+	const __u64 marker = 0xc0de000000000000ULL;
+	size_t pages = 128, len = pages * PAGE;
+	struct vmpool_info before, after;
+	__u32 ta = vmpool_new_tenant();
+	__u32 tb = same_tenant ? ta : vmpool_new_tenant();
+	struct vmpool_vm_stats st;
+	size_t seen;
+	int a, b;
+	char *p;
+
+	a = vmpool_vm_create(dev, ta, len, 0, 0, "A");
+	ASSERT_LE(0, a);
+	b = vmpool_vm_create(dev, tb, len, 0, 0, "B");
+	ASSERT_LE(0, b);
+	p = map_vm(a, len);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, len, marker);
+	ASSERT_EQ(0, fallocate(a, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, len));
+	ASSERT_EQ(0, munmap(p, len));
+
+	ASSERT_EQ(0, vmpool_info(dev, &before));
+	ASSERT_EQ(pages, vmpool_move(dev, a, b, merge ? 0 : pages));
+	ASSERT_EQ(0, vmpool_info(dev, &after));
+	/* Zeroed exactly when the tenants differ. */
+	EXPECT_EQ(same_tenant ? 0 : len, after.bytes_zeroed - before.bytes_zeroed);
+	ASSERT_EQ(0, vmpool_vm_stats(a, &st));
+	EXPECT_EQ(0, st.dedicated_pages);
+	ASSERT_EQ(0, vmpool_vm_stats(b, &st));
+	EXPECT_EQ(pages, st.dedicated_pages);
+
+	p = map_vm(b, len);
+	ASSERT_NE(MAP_FAILED, p);
+	/* Same tenant: A's data; another tenant: zeros only. */
+	seen = same_tenant ? marker_words(p, len, marker) : nonzero_pages(p, len);
+	EXPECT_EQ(same_tenant ? len / 8 : 0, seen);
+	ASSERT_EQ(0, vmpool_vm_stats(b, &st));
+	EXPECT_EQ(pages, st.faults_dedicated);
+	EXPECT_EQ(0, st.faults_global);
+	ASSERT_EQ(0, vmpool_info(dev, &before));
+	EXPECT_EQ(after.bytes_zeroed, before.bytes_zeroed);
+
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, close(a));
+	EXPECT_EQ(0, close(b));
+}
+
+TEST_F(vm, split_cross_tenant_zeroes)
+{
+	move_between(_metadata, self->dev, false, false);
+}
+
+TEST_F(vm, split_same_tenant_keeps_data)
+{
+	move_between(_metadata, self->dev, true, false);
+}
+
+TEST_F(vm, merge_cross_tenant_zeroes)
+{
+	move_between(_metadata, self->dev, false, true);
+}
+
+TEST_F(vm, merge_same_tenant_keeps_data)
+{
+	move_between(_metadata, self->dev, true, true);
+}
+
+TEST_F(vm, grow_and_shrink)
+{
+	struct vmpool_vm_stats st;
+	struct vmpool_info info;
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 64 * PAGE, 8, 48,
+			      "gs");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vmpool_resize(self->dev, VMPOOL_POOL_GROW, fd, 32));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(40, st.dedicated_pages);
+	/* 40 + 9 passes the limit of 48: nothing moves. */
+	EXPECT_EQ(-ENOSPC, vmpool_resize(self->dev, VMPOOL_POOL_GROW, fd, 9));
+	ASSERT_EQ(0, vmpool_resize(self->dev, VMPOOL_POOL_GROW, fd, 8));
+	EXPECT_EQ(-ENOSPC, vmpool_resize(self->dev, VMPOOL_POOL_SHRINK, fd, 49));
+	ASSERT_EQ(0, vmpool_resize(self->dev, VMPOOL_POOL_SHRINK, fd, 40));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(8, st.dedicated_pages);
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(self->info.free_pages - 8, info.free_pages);
+	EXPECT_EQ(0, close(fd));
+
+	/* More than the global pool holds. */
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+			      (self->info.total_pages + 8) * PAGE, 0, 0, "big");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-ENOSPC, vmpool_resize(self->dev, VMPOOL_POOL_GROW, fd,
+					 self->info.total_pages + 1));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(0, st.dedicated_pages);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, pool_ops_bad_input)
+{
+	struct vmpool_pool_resize rs;
+	struct vmpool_pool_move mv;
+	struct vmpool_info info;
+	unsigned int bit;
+	int a, b, null;
+
+	a = vmpool_vm_create(self->dev, vmpool_new_tenant(), 16 * PAGE, 4, 0, "a");
+	ASSERT_LE(0, a);
+	b = vmpool_vm_create(self->dev, vmpool_new_tenant(), 16 * PAGE, 4, 0, "b");
+	ASSERT_LE(0, b);
+	null = open("/dev/null", O_RDWR);
+	ASSERT_LE(0, null);
+
+	for (bit = 0; bit < 32; bit++) {
+		rs = (struct vmpool_pool_resize){ .size = sizeof(rs), .vm_fd = a,
+						  .pages = 1, .flags = 1U << bit };
+		EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_POOL_GROW,
+						(unsigned long)&rs));
+		mv = (struct vmpool_pool_move){ .size = sizeof(mv), .src_fd = a,
+						.dst_fd = b, .pages = 1,
+						.flags = 1U << bit };
+		EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_POOL_SPLIT,
+						(unsigned long)&mv));
+	}
+	rs = (struct vmpool_pool_resize){ .size = sizeof(rs), .vm_fd = a,
+					  .pages = 1, .reserved = 1 };
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_POOL_SHRINK,
+					(unsigned long)&rs));
+	rs.size = VMPOOL_POOL_RESIZE_SIZE_VER0 - 1;
+	rs.reserved = 0;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_POOL_SHRINK,
+					(unsigned long)&rs));
+	EXPECT_EQ(-EINVAL, vmpool_resize(self->dev, VMPOOL_POOL_GROW, a, 0));
+	EXPECT_EQ(-EBADF, vmpool_resize(self->dev, VMPOOL_POOL_GROW, -1, 1));
+	EXPECT_EQ(-EBADF, vmpool_resize(self->dev, VMPOOL_POOL_GROW, 9999, 1));
+	EXPECT_EQ(-EINVAL, vmpool_resize(self->dev, VMPOOL_POOL_GROW, null, 1));
+	EXPECT_EQ(-EINVAL, vmpool_resize(self->dev, VMPOOL_POOL_SHRINK,
+					 self->dev, 1));
+	EXPECT_EQ(-EINVAL, vmpool_move(self->dev, a, a, 1));
+	EXPECT_EQ(-EINVAL, vmpool_move(self->dev, a, null, 1));
+	EXPECT_EQ(-EINVAL, vmpool_move(self->dev, null, b, 0));
+	EXPECT_EQ(-EBADF, vmpool_move(self->dev, a, -1, 1));
+	EXPECT_EQ(-ENOSPC, vmpool_move(self->dev, a, b, 5));
+	EXPECT_EQ(-ENOSPC, vmpool_move(self->dev, a, b, ~0ULL));
+	mv = (struct vmpool_pool_move){ .size = sizeof(mv), .src_fd = a,
+					.dst_fd = b, .pages = 1 };
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_POOL_MERGE,
+					(unsigned long)&mv));
+	mv.pages = 0;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_POOL_SPLIT,
+					(unsigned long)&mv));
+
+	/* Nothing moved. */
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(8, info.dedicated_pages);
+	EXPECT_EQ(0, close(null));
+	EXPECT_EQ(0, close(a));
+	EXPECT_EQ(0, close(b));
+}
+
+static sigjmp_buf sigbus_jmp;
+static size_t touched;
+
+static void on_sigbus(int sig)
+{
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Touch every page; returns how many could be touched before SIGBUS. */
+static size_t touch_until_sigbus(char *p, size_t pages)
+{
+	size_t i;
+
+	__atomic_store_n(&touched, 0, __ATOMIC_SEQ_CST);
+	signal(SIGBUS, on_sigbus);
+	if (sigsetjmp(sigbus_jmp, 1) == 0) {
+		for (i = 0; i < pages; i++) {
+			__atomic_store_n(&p[i * PAGE], 1, __ATOMIC_SEQ_CST);
+			__atomic_store_n(&touched, i + 1, __ATOMIC_SEQ_CST);
+		}
+	}
+	signal(SIGBUS, SIG_DFL);
+	return __atomic_load_n(&touched, __ATOMIC_SEQ_CST);
+}
+
+TEST_F(vm, limit_and_exhaustion_sigbus)
+{
+	size_t pages = self->info.total_pages + 64;
+	struct vmpool_vm_stats st;
+	char *p;
+	int fd;
+
+	/* Over the VM's limit. */
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 64 * PAGE, 0, 16,
+			      "lim");
+	ASSERT_LE(0, fd);
+	p = map_vm(fd, 64 * PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(16, touch_until_sigbus(p, 64));
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, 64 * PAGE));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(16, st.mapped_pages);
+	EXPECT_EQ(0, munmap(p, 64 * PAGE));
+	EXPECT_EQ(0, close(fd));
+
+	/* The whole pool. */
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE, 0,
+			      0, "all");
+	ASSERT_LE(0, fd);
+	p = map_vm(fd, pages * PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(self->info.total_pages, touch_until_sigbus(p, pages));
+	EXPECT_EQ(-1, fallocate(fd, 0, 0, pages * PAGE));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, munmap(p, pages * PAGE));
+	EXPECT_EQ(0, close(fd));
+
+	/* Still healthy. */
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 4 * PAGE, 4, 0,
+			      "after");
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, stats_bad_input)
+{
+	unsigned char buf[sizeof(struct vmpool_vm_stats) + 8];
+	struct vmpool_vm_stats *st = (void *)buf;
+	unsigned int bit;
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), PAGE, 0, 0, "s");
+	ASSERT_LE(0, fd);
+	for (bit = 0; bit < 32; bit++) {
+		memset(buf, 0, sizeof(buf));
+		st->size = sizeof(*st);
+		st->flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, vmpool_ioctl(fd, VMPOOL_VM_GET_STATS,
+						(unsigned long)buf));
+	}
+	memset(buf, 0, sizeof(buf));
+	st->size = VMPOOL_VM_STATS_SIZE_VER0 - 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(fd, VMPOOL_VM_GET_STATS,
+					(unsigned long)buf));
+	st->size = sizeof(buf);
+	buf[sizeof(buf) - 1] = 1;
+	EXPECT_EQ(-E2BIG, vmpool_ioctl(fd, VMPOOL_VM_GET_STATS,
+				       (unsigned long)buf));
+	EXPECT_EQ(-EFAULT, vmpool_ioctl(fd, VMPOOL_VM_GET_STATS, 0));
+	/* Each fd type answers only its own ioctls. */
+	EXPECT_EQ(-ENOTTY, vmpool_ioctl(fd, VMPOOL_INFO, (unsigned long)buf));
+	EXPECT_EQ(-ENOTTY, vmpool_ioctl(fd, VMPOOL_GET_API_VERSION, 0));
+	EXPECT_EQ(-ENOTTY, vmpool_ioctl(self->dev, VMPOOL_VM_GET_STATS,
+					(unsigned long)buf));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, list_vms)
+{
+	struct vmpool_vm_stats ents[2];
+	struct vmpool_vm_list list;
+	int fds[3], i;
+
+	for (i = 0; i < 3; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "vm%d", i);
+		fds[i] = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+					  PAGE, 0, 0, name);
+		ASSERT_LE(0, fds[i]);
+	}
+	memset(ents, 0, sizeof(ents));
+	list = (struct vmpool_vm_list){ .size = sizeof(list), .nr_entries = 2,
+					.entry_size = sizeof(ents[0]),
+					.entries = (uintptr_t)ents };
+	ASSERT_EQ(0, vmpool_ioctl(self->dev, VMPOOL_LIST_VMS,
+				  (unsigned long)&list));
+	EXPECT_EQ(3, list.nr_entries);
+	EXPECT_EQ(sizeof(ents[0]), ents[0].size);
+	EXPECT_STREQ("vm0", ents[0].name);
+	EXPECT_STREQ("vm1", ents[1].name);
+
+	list.entry_size = VMPOOL_VM_STATS_SIZE_VER0 - 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_LIST_VMS,
+					(unsigned long)&list));
+	list.entry_size = sizeof(ents[0]);
+	list.flags = 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_LIST_VMS,
+					(unsigned long)&list));
+	list.flags = 0;
+	list.entries = 8;
+	EXPECT_EQ(-EFAULT, vmpool_ioctl(self->dev, VMPOOL_LIST_VMS,
+					(unsigned long)&list));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, close(fds[i]));
+}
+
+TEST_F(vm, rmmod_refused_while_vm_lives)
+{
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), PAGE, 0, 0, "rm");
+	ASSERT_LE(0, fd);
+	close(self->dev);
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "vmpool", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY);
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, vm_fd_gives_only_that_vm)
+{
+	struct vmpool_vm_stats st;
+	pid_t pid;
+	int fd, status;
+	char *p;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 4 * PAGE, 0, 0,
+			      "pass");
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		close(self->dev);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		/* The VM fd works: its memory and its statistics. */
+		p = map_vm(fd, 4 * PAGE);
+		if (p == MAP_FAILED)
+			_exit(11);
+		p[0] = 1;
+		if (vmpool_vm_stats(fd, &st) || st.mapped_pages != 1)
+			_exit(12);
+		/* Nothing else: not the control device. */
+		if (open(VMPOOL_DEV, O_RDWR) >= 0 || errno != EACCES)
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, privileged_ioctls_need_cap_sys_admin)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int fd;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 4 * PAGE, 0, 0,
+			      "cap");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, syscall(SYS_capget, &hdr, data));
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	ASSERT_EQ(0, syscall(SYS_capset, &hdr, data));
+
+	EXPECT_EQ(-EPERM, vmpool_vm_create(self->dev, 1, PAGE, 0, 0, "no"));
+	EXPECT_EQ(-EPERM, vmpool_resize(self->dev, VMPOOL_POOL_GROW, fd, 1));
+	EXPECT_EQ(-EPERM, vmpool_resize(self->dev, VMPOOL_POOL_SHRINK, fd, 1));
+	EXPECT_EQ(-EPERM, vmpool_move(self->dev, fd, fd, 1));
+	EXPECT_EQ(-EPERM, vmpool_move(self->dev, fd, fd, 0));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_HARNESS_MAIN
