@@ -14,27 +14,60 @@
 
 #include "vmpool.h"
 
-static unsigned int pool_mb = 64;
+/* Pool size when neither pool_mb nor region is given. */
+#define VMPOOL_DEFAULT_POOL_MB	64
+
+static unsigned int pool_mb;
 module_param(pool_mb, uint, 0444);
-MODULE_PARM_DESC(pool_mb, "MiB taken from the page allocator at load for the pool (default 64)");
+MODULE_PARM_DESC(pool_mb, "MiB taken from the page allocator at load (default 64 unless region is given)");
+
+static char *region;
+module_param(region, charp, 0444);
+MODULE_PARM_DESC(region, "<size>@<phys>: manage this range, reserved at boot with memmap=<size>$<phys>, instead");
 
 static struct vmpool_pool vmpool_pool;
 
-static int __init vmpool_init(void)
+static int __init vmpool_init_region(void)
 {
-	unsigned long nr_pages = (unsigned long)pool_mb * (SZ_1M >> PAGE_SHIFT);
-	int ret;
+	char *at, *end;
+	u64 size, phys;
 
-	if (!pool_mb) {
-		pr_err("pool_mb must be at least 1\n");
-		return -EINVAL;
-	}
-	if (nr_pages > totalram_pages()) {
+	size = memparse(region, &at);
+	if (*at != '@')
+		goto bad;
+	phys = memparse(at + 1, &end);
+	if (*end && *end != '\n')
+		goto bad;
+	return vmpool_pool_init_region(&vmpool_pool, phys, size);
+bad:
+	pr_err("region=%s: expected <size>@<phys>, e.g. 64M@0x40000000\n",
+	       region);
+	return -EINVAL;
+}
+
+static int __init vmpool_init_page_alloc(void)
+{
+	unsigned long nr_pages;
+
+	if (!pool_mb)
+		pool_mb = VMPOOL_DEFAULT_POOL_MB;
+	nr_pages = (unsigned long)pool_mb * (SZ_1M >> PAGE_SHIFT);
+	if (nr_pages > totalram_pages() || nr_pages >= VMPOOL_NONE) {
 		pr_err("pool_mb=%u exceeds the memory of this machine\n", pool_mb);
 		return -EINVAL;
 	}
+	return vmpool_pool_init_page_alloc(&vmpool_pool, nr_pages);
+}
 
-	ret = vmpool_pool_init_page_alloc(&vmpool_pool, nr_pages);
+static int __init vmpool_init(void)
+{
+	int ret;
+
+	if (region && pool_mb) {
+		pr_err("pool_mb and region exclude each other\n");
+		return -EINVAL;
+	}
+	ret = region ? vmpool_init_region() : vmpool_init_page_alloc();
 	if (ret)
 		return ret;
 
@@ -46,8 +79,9 @@ static int __init vmpool_init(void)
 	if (ret)
 		goto err_vm_exit;
 
-	pr_info("%lu pages in %u chunks from the page allocator\n",
-		vmpool_pool.nr_pages, vmpool_pool.nr_chunks);
+	pr_info("%lu pages in %u chunks from %s\n", vmpool_pool.nr_pages,
+		vmpool_pool.nr_chunks,
+		region ? "the reserved region" : "the page allocator");
 	return 0;
 
 err_vm_exit:

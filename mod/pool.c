@@ -9,7 +9,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
-#include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -17,38 +16,19 @@
 #include "vmpool.h"
 
 /* Chunks are recorded in an array grown by this many entries at a time. */
-#define VMPOOL_CHUNKS_STEP	64
+#define VMPOOL_CHUNKS_STEP	16
 
-static int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
-				 unsigned int order)
-{
-	unsigned int cap = pool->chunks_cap + VMPOOL_CHUNKS_STEP;
-	struct vmpool_chunk *chunks;
-
-	if (pool->nr_chunks == pool->chunks_cap) {
-		chunks = krealloc_array(pool->chunks, cap, sizeof(*chunks),
-					GFP_KERNEL);
-		if (!chunks)
-			return -ENOMEM;
-		pool->chunks = chunks;
-		pool->chunks_cap = cap;
-	}
-	pool->chunks[pool->nr_chunks++] = (struct vmpool_chunk) {
-		.pfn = pfn,
-		.nr_pages = 1UL << order,
-		.first = pool->nr_pages,
-		.order = order,
-	};
-	pool->nr_pages += 1UL << order;
-	return 0;
-}
-
-/*
- * Allocate the per-page arrays and put every page on the unmarked list:
- * memory fresh from the source holds no tenant's data but is dirty, so it
- * is zeroed before its first use.
+/**
+ * vmpool_pool_init_pages - set up per-page tracking for the chunks added
+ * @pool: pool whose chunks are all added.
+ *
+ * Puts every page on the unmarked list: memory fresh from the source holds
+ * no tenant's data but is dirty, so it is zeroed before its first use.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
  */
-static int vmpool_pool_init_pages(struct vmpool_pool *pool)
+int vmpool_pool_init_pages(struct vmpool_pool *pool)
 {
 	unsigned long i;
 
@@ -71,7 +51,14 @@ static int vmpool_pool_init_pages(struct vmpool_pool *pool)
 	return 0;
 }
 
-static void vmpool_pool_init_common(struct vmpool_pool *pool, u32 source)
+/**
+ * vmpool_pool_init - initialise an empty pool
+ * @pool: pool to initialise.
+ * @source: where its memory will come from (&enum vmpool_source).
+ *
+ * Context: any context.
+ */
+void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
 {
 	pool->source = source;
 	mutex_init(&pool->lock);
@@ -81,55 +68,37 @@ static void vmpool_pool_init_common(struct vmpool_pool *pool, u32 source)
 }
 
 /**
- * vmpool_pool_init_page_alloc - fill the pool from the page allocator
- * @pool: pool to initialise.
- * @nr_pages: pages wanted; below 2^32 - 1.
- *
- * Takes the largest blocks the page allocator can give, falling back to
- * smaller orders as large ones run out, until @nr_pages are held.
+ * vmpool_pool_add_chunk - append a physically contiguous range to the pool
+ * @pool: the pool, before vmpool_pool_init_pages().
+ * @pfn: first page frame.
+ * @nr_pages: pages in the range.
+ * @order: allocation order (page allocator source), else 0.
  *
  * Context: process context, may sleep.
- * Return: 0 on success, -ENOMEM if the memory cannot be had; the pool is
- * left empty on failure.
+ * Return: 0 or -ENOMEM.
  */
-int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages)
+int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
+			  unsigned long nr_pages, unsigned int order)
 {
-	const gfp_t gfp = GFP_HIGHUSER | __GFP_NOWARN | __GFP_NORETRY;
-	unsigned int order = MAX_PAGE_ORDER;
-	struct page *page;
-	int ret;
+	unsigned int cap = pool->chunks_cap + VMPOOL_CHUNKS_STEP;
+	struct vmpool_chunk *chunks;
 
-	vmpool_pool_init_common(pool, VMPOOL_SOURCE_PAGE_ALLOC);
-
-	while (pool->nr_pages < nr_pages) {
-		while ((1UL << order) > nr_pages - pool->nr_pages)
-			order--;
-		page = alloc_pages(gfp, order);
-		if (!page) {
-			if (!order) {
-				ret = -ENOMEM;
-				goto err_free;
-			}
-			order--;
-			continue;
-		}
-		ret = vmpool_pool_add_chunk(pool, page_to_pfn(page), order);
-		if (ret) {
-			__free_pages(page, order);
-			goto err_free;
-		}
-		cond_resched();
+	if (pool->nr_chunks == pool->chunks_cap) {
+		chunks = krealloc_array(pool->chunks, cap, sizeof(*chunks),
+					GFP_KERNEL);
+		if (!chunks)
+			return -ENOMEM;
+		pool->chunks = chunks;
+		pool->chunks_cap = cap;
 	}
-
-	ret = vmpool_pool_init_pages(pool);
-	if (ret)
-		goto err_free;
+	pool->chunks[pool->nr_chunks++] = (struct vmpool_chunk) {
+		.pfn = pfn,
+		.nr_pages = nr_pages,
+		.first = pool->nr_pages,
+		.order = order,
+	};
+	pool->nr_pages += nr_pages;
 	return 0;
-
-err_free:
-	pr_err("cannot take %lu pages from the page allocator\n", nr_pages);
-	vmpool_pool_destroy(pool);
-	return ret;
 }
 
 /**
@@ -143,12 +112,15 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	unsigned int i;
 
 	WARN_ON_ONCE(!xa_empty(&pool->vms));
-	for (i = 0; i < pool->nr_chunks; i++) {
-		struct vmpool_chunk *c = &pool->chunks[i];
+	if (pool->source == VMPOOL_SOURCE_PAGE_ALLOC) {
+		for (i = 0; i < pool->nr_chunks; i++) {
+			struct vmpool_chunk *c = &pool->chunks[i];
 
-		if (pool->source == VMPOOL_SOURCE_PAGE_ALLOC)
 			__free_pages(pfn_to_page(c->pfn), c->order);
-		cond_resched();
+			cond_resched();
+		}
+	} else if (pool->source == VMPOOL_SOURCE_REGION) {
+		vmpool_region_release(pool);
 	}
 	kfree(pool->chunks);
 	kvfree(pool->owner);

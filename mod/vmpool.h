@@ -101,6 +101,8 @@ struct vmpool_tenant {
  * @nr_pages: total pages over all chunks; read-only after load.
  * @region_base: kernel mapping of a boot-reserved region, or NULL when the
  *	memory is in the direct map.
+ * @region_phys: first byte of the boot-reserved region.
+ * @region_size: its size in bytes; 0 when no region is claimed.
  * @lock: protects everything below, and every VM's page map and counters.
  * @owner: per page, owning VM slot if owned, else tenant mark (0: none).
  * @next: per page, free list link.
@@ -125,6 +127,8 @@ struct vmpool_pool {
 	unsigned int chunks_cap;
 	unsigned long nr_pages;
 	void *region_base;
+	phys_addr_t region_phys;
+	u64 region_size;
 
 	struct mutex lock;	/* see the lock ordering above */
 	u16 *owner;
@@ -204,13 +208,22 @@ struct vmpool_pool_stats {
 };
 
 /* pool.c */
-int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages);
+void vmpool_pool_init(struct vmpool_pool *pool, u32 source);
+int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
+			  unsigned long nr_pages, unsigned int order);
+int vmpool_pool_init_pages(struct vmpool_pool *pool);
 void vmpool_pool_destroy(struct vmpool_pool *pool);
 void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st);
 unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx);
 void vmpool_page_zero(struct vmpool_pool *pool, u32 idx);
 void vmpool_list_push(struct vmpool_pool *pool, struct vmpool_list *list, u32 idx);
 u32 vmpool_list_pop(struct vmpool_pool *pool, struct vmpool_list *list);
+
+/* source.c */
+int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages);
+int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
+			    u64 size);
+void vmpool_region_release(struct vmpool_pool *pool);
 
 /* tenant.c */
 struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool, u32 id);

@@ -19,9 +19,17 @@ for t in "$@"; do
 	[ -x "$t" ] || die "$t is not built: run make selftests"
 done
 
+# A range the guest reserves at boot, for the region= memory source: inside
+# the guest's 2 GiB of RAM.
+REGION_SIZE=64M
+REGION_PHYS=0x40000000
+
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-scripts/vm-run.sh -i "mod/vmpool.ko pool_mb=${VMPOOL_POOL_MB:-64}" -- \
+scripts/vm-run.sh -m 2G -a "memmap=$REGION_SIZE\$$REGION_PHYS" \
+	-i "mod/vmpool.ko pool_mb=${VMPOOL_POOL_MB:-64}" -- \
+	env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
+	VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
 	scripts/guest-selftests.sh "$@" | tee "$out"
 vmrc=${PIPESTATUS[0]}
 

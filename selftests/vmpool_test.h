@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/vmpool.h>
@@ -33,6 +34,44 @@ static inline long long vmpool_param(const char *name)
 	n = fscanf(f, "%lld", &val);
 	fclose(f);
 	return n == 1 ? val : -1;
+}
+
+/*
+ * Make sure the module is loaded with exactly @params ("pool_mb=64" or
+ * "region=64M@0x40000000"), reloading it from $VMPOOL_KO if it is loaded
+ * otherwise.  No VM or /dev/vmpool file may be open.  Returns 0 or -errno.
+ */
+static inline int vmpool_load(const char *params)
+{
+	char want[128], have[128];
+	const char *ko = getenv("VMPOOL_KO");
+	long long mb = vmpool_param("pool_mb");
+	FILE *f;
+	int fd, ret;
+
+	snprintf(want, sizeof(want), "%s", params);
+	have[0] = 0;
+	f = fopen("/sys/module/vmpool/parameters/region", "r");
+	if (f) {
+		if (fscanf(f, "%127s", have) == 1 && strcmp(have, "(null)"))
+			snprintf(want, sizeof(want), "region=%s", have);
+		else
+			snprintf(want, sizeof(want), "pool_mb=%lld", mb);
+		fclose(f);
+		if (!strcmp(want, params))
+			return 0;
+		if (syscall(SYS_delete_module, "vmpool", O_NONBLOCK))
+			return -errno;
+	}
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
 }
 
 /* Return -errno of an ioctl, or its non-negative result. */

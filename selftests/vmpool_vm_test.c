@@ -2,7 +2,11 @@
 /*
  * vmpool VMs and pools: guest memory through VM file descriptors, release
  * and recycle without zeroing inside a tenant, zeroing across tenants, and
- * the pool operations.  Every test ends with an accounting audit.
+ * the pool operations.  Every test runs over each memory source and ends
+ * with an accounting audit.
+ *
+ * Environment: VMPOOL_KO, the module to (re)load; VMPOOL_REGION, the range
+ * the guest reserved with memmap= (the region variant is skipped without).
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -25,16 +29,42 @@ FIXTURE(vm) {
 	struct vmpool_info info;
 };
 
+FIXTURE_VARIANT(vm) {
+	__u32 source;
+};
+
+FIXTURE_VARIANT_ADD(vm, page_alloc) {
+	.source = VMPOOL_SOURCE_PAGE_ALLOC,
+};
+
+FIXTURE_VARIANT_ADD(vm, region) {
+	.source = VMPOOL_SOURCE_REGION,
+};
+
 FIXTURE_SETUP(vm)
 {
+	const char *region = getenv("VMPOOL_REGION");
 	struct vmpool_audit audit;
+	char params[128];
 
 	ASSERT_EQ(PAGE, sysconf(_SC_PAGESIZE));
+	self->dev = -1;
+	if (variant->source == VMPOOL_SOURCE_REGION) {
+		if (!region)
+			SKIP(return, "no region reserved (VMPOOL_REGION)");
+		snprintf(params, sizeof(params), "region=%s", region);
+	} else {
+		snprintf(params, sizeof(params), "pool_mb=64");
+	}
+	ASSERT_EQ(0, vmpool_load(params));
+
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
-	if (self->dev < 0 && errno == ENOENT)
-		SKIP(return, "vmpool module not loaded");
 	ASSERT_LE(0, self->dev);
 	ASSERT_EQ(0, vmpool_info(self->dev, &self->info));
+	ASSERT_EQ(variant->source, self->info.source);
+	/* Tracking costs at most 0.2% of the managed memory. */
+	ASSERT_GE(self->info.total_pages * PAGE / 500,
+		  self->info.metadata_bytes);
 	/* Each test starts from an idle, consistent pool. */
 	ASSERT_EQ(0, self->info.nr_vms);
 	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
