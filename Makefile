@@ -6,6 +6,7 @@
 #   make check        install deps, lint, build, boot the test kernel, run
 #                     every selftest (the project's test command)
 #   make run          boot the test kernel with the module on a 256 MiB pool
+#   make bench        benchmark in the test guest (ratios, not a test)
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
 #   make deps         install build/test packages and fetch the test kernel
@@ -41,7 +42,7 @@ LINT_FILES := $(filter-out %.mod.c,$(wildcard mod/*.c mod/*.h uapi/linux/*.h \
 
 RUN_POOL_MB ?= 256
 
-.PHONY: all modules clean deps lint selftests test check run
+.PHONY: all modules clean deps lint selftests test check run bench
 
 all: modules
 
@@ -50,7 +51,7 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f $(SELFTESTS) .lint.log
+	rm -f $(SELFTESTS) selftests/vmpool_bench scripts/vmpoolctl .lint.log
 
 deps:
 	scripts/deps.sh
@@ -86,6 +87,13 @@ run: deps
 	$(MAKE) USE_TEST_KDIR=1 modules scripts/vmpoolctl
 	scripts/vm-run.sh -i "mod/vmpool.ko pool_mb=$(RUN_POOL_MB)" -- \
 		sh -c 'scripts/vmpoolctl info && grep -H . /sys/module/vmpool/parameters/*'
+
+bench: deps
+	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench
+	scripts/run-bench.sh $(BENCH_ARGS)
+
+selftests/vmpool_bench: selftests/vmpool_bench.c selftests/vmpool_test.h uapi/linux/vmpool.h
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
 scripts/vmpoolctl: scripts/vmpoolctl.c uapi/linux/vmpool.h
 	$(CC) -Wall -Wextra -Werror -O2 -I$(CURDIR)/uapi -o $@ $<
