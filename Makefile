@@ -5,6 +5,8 @@
 #   make              build mod/vmpool.ko against KDIR
 #   make check        install deps, lint, build, boot the test kernel, run
 #                     every selftest (the project's test command)
+#   make check-debug  the same selftests on the debug kernel (KASAN,
+#                     lockdep, kmemleak, UBSAN...), built once and cached
 #   make run          boot the test kernel with the module on a 256 MiB pool
 #   make bench        benchmark in the test guest (ratios, not a test)
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
@@ -42,7 +44,7 @@ LINT_FILES := $(filter-out %.mod.c,$(wildcard mod/*.c mod/*.h uapi/linux/*.h \
 
 RUN_POOL_MB ?= 256
 
-.PHONY: all modules clean deps lint selftests test check run bench
+.PHONY: all modules clean deps lint selftests test check check-debug run bench
 
 all: modules
 
@@ -83,10 +85,15 @@ check: deps
 	$(MAKE) USE_TEST_KDIR=1 lint
 	$(MAKE) test
 
+check-debug: deps
+	scripts/check-debug.sh
+
 run: deps
 	$(MAKE) USE_TEST_KDIR=1 modules scripts/vmpoolctl
 	scripts/vm-run.sh -i "mod/vmpool.ko pool_mb=$(RUN_POOL_MB)" -- \
-		sh -c 'scripts/vmpoolctl info && grep -H . /sys/module/vmpool/parameters/*'
+		sh -c 'scripts/vmpoolctl info && \
+		scripts/vmpoolctl exec -t 1 -m 64 -r 4096 -n demo -- scripts/vmpoolctl list && \
+		scripts/vmpoolctl audit && grep -H . /sys/module/vmpool/parameters/*'
 
 bench: deps
 	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench

@@ -3,7 +3,13 @@
  * vmpoolctl - operator's command line for the vmpool module.
  *
  *   vmpoolctl [-d DEVICE] info     describe the global pool
+ *   vmpoolctl [-d DEVICE] list     list the live VMs
+ *   vmpoolctl [-d DEVICE] audit    check the pool's accounting
  *   vmpoolctl [-d DEVICE] version  interface version of the loaded module
+ *   vmpoolctl [-d DEVICE] exec -t TENANT -m MIB [-r PAGES] [-l PAGES]
+ *             [-n NAME] [-f FD] -- COMMAND...
+ *                                  create a VM and run COMMAND (a VMM) with
+ *                                  the VM's file descriptor as FD (default 3)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +75,11 @@ static int cmd_info(int fd)
 	printf("free_pages      %llu (%llu MiB)\n",
 	       (unsigned long long)info.free_pages,
 	       (unsigned long long)info.free_pages / mib);
+	printf("dedicated_pages %llu\n", (unsigned long long)info.dedicated_pages);
+	printf("mapped_pages    %llu\n", (unsigned long long)info.mapped_pages);
+	printf("vms             %u (%u tenants)\n", info.nr_vms, info.nr_tenants);
+	printf("bytes_zeroed    %llu\n", (unsigned long long)info.bytes_zeroed);
+	printf("pages_recycled  %llu\n", (unsigned long long)info.pages_recycled);
 	printf("metadata_bytes  %llu (%.4f%% of the pool)\n",
 	       (unsigned long long)info.metadata_bytes,
 	       100.0 * info.metadata_bytes /
@@ -76,10 +87,110 @@ static int cmd_info(int fd)
 	return 0;
 }
 
+static int cmd_list(int fd)
+{
+	struct vmpool_vm_stats ents[256];
+	struct vmpool_vm_list list = {
+		.size = sizeof(list),
+		.nr_entries = ARRAY_SIZE(ents),
+		.entry_size = sizeof(ents[0]),
+		.entries = (unsigned long)ents,
+	};
+	unsigned int i;
+
+	if (ioctl(fd, VMPOOL_LIST_VMS, &list)) {
+		fprintf(stderr, "vmpoolctl: VMPOOL_LIST_VMS: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("%-5s %-10s %-20s %10s %10s %10s %12s\n", "id", "tenant", "name",
+	       "mem", "mapped", "dedicated", "zeroed");
+	for (i = 0; i < list.nr_entries && i < ARRAY_SIZE(ents); i++)
+		printf("%-5u %-10u %-20s %10llu %10llu %10llu %12llu\n",
+		       ents[i].id, ents[i].tenant, ents[i].name,
+		       (unsigned long long)ents[i].mem_pages,
+		       (unsigned long long)ents[i].mapped_pages,
+		       (unsigned long long)ents[i].dedicated_pages,
+		       (unsigned long long)ents[i].bytes_zeroed);
+	return 0;
+}
+
+static int cmd_audit(int fd)
+{
+	struct vmpool_audit audit = { .size = sizeof(audit) };
+
+	if (ioctl(fd, VMPOOL_AUDIT, &audit)) {
+		fprintf(stderr, "vmpoolctl: VMPOOL_AUDIT: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("pages %llu = free %llu + dedicated %llu + mapped %llu; %u VMs; %u errors\n",
+	       (unsigned long long)audit.total_pages,
+	       (unsigned long long)audit.free_pages,
+	       (unsigned long long)audit.dedicated_pages,
+	       (unsigned long long)audit.mapped_pages, audit.nr_vms,
+	       audit.errors);
+	return audit.errors ? 1 : 0;
+}
+
 static void print_usage(void)
 {
-	fprintf(stderr, "usage: vmpoolctl [-d DEVICE] info|version\n");
+	fprintf(stderr,
+		"usage: vmpoolctl [-d DEVICE] info|list|audit|version\n"
+		"       vmpoolctl [-d DEVICE] exec -t TENANT -m MIB [-r PAGES] [-l PAGES]\n"
+		"                 [-n NAME] [-f FD] -- COMMAND...\n");
 	exit(2);
+}
+
+/* Create a VM and exec @argv with the VM as file descriptor -f (3). */
+static int cmd_exec(int fd, int argc, char **argv)
+{
+	struct vmpool_vm_create args = { .size = sizeof(args) };
+	int opt, vm, target = 3;
+
+	optind = 1;
+	snprintf(args.name, sizeof(args.name), "vm");
+	while ((opt = getopt(argc, argv, "+t:m:r:l:n:f:")) != -1) {
+		switch (opt) {
+		case 't':
+			args.tenant = strtoul(optarg, NULL, 0);
+			break;
+		case 'm':
+			args.mem_size = strtoull(optarg, NULL, 0) << 20;
+			break;
+		case 'r':
+			args.reserve_pages = strtoull(optarg, NULL, 0);
+			break;
+		case 'l':
+			args.limit_pages = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			snprintf(args.name, sizeof(args.name), "%s", optarg);
+			break;
+		case 'f':
+			target = atoi(optarg);
+			break;
+		default:
+			print_usage();
+		}
+	}
+	if (optind >= argc || !args.tenant || !args.mem_size || target < 0)
+		print_usage();
+
+	vm = ioctl(fd, VMPOOL_VM_CREATE, &args);
+	if (vm < 0) {
+		fprintf(stderr, "vmpoolctl: VMPOOL_VM_CREATE: %s\n", strerror(errno));
+		return 1;
+	}
+	close(fd);
+	/* dup2() gives the VMM the VM without O_CLOEXEC. */
+	if (vm != target && dup2(vm, target) < 0) {
+		perror("vmpoolctl: dup2");
+		return 1;
+	}
+	if (vm == target)
+		fcntl(vm, F_SETFD, 0);
+	execvp(argv[optind], argv + optind);
+	fprintf(stderr, "vmpoolctl: %s: %s\n", argv[optind], strerror(errno));
+	return 127;
 }
 
 int main(int argc, char **argv)
@@ -87,7 +198,7 @@ int main(int argc, char **argv)
 	const char *dev = "/dev/vmpool";
 	int fd, ret, opt;
 
-	while ((opt = getopt(argc, argv, "d:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+d:h")) != -1) {
 		switch (opt) {
 		case 'd':
 			dev = optarg;
@@ -96,14 +207,22 @@ int main(int argc, char **argv)
 			print_usage();
 		}
 	}
-	if (optind != argc - 1)
+	if (optind >= argc)
 		print_usage();
 
 	fd = open_device(dev);
 	if (fd < 0)
 		return 1;
-	if (!strcmp(argv[optind], "info"))
+	if (!strcmp(argv[optind], "exec"))
+		ret = cmd_exec(fd, argc - optind, argv + optind);
+	else if (optind != argc - 1)
+		print_usage();
+	else if (!strcmp(argv[optind], "info"))
 		ret = cmd_info(fd);
+	else if (!strcmp(argv[optind], "list"))
+		ret = cmd_list(fd);
+	else if (!strcmp(argv[optind], "audit"))
+		ret = cmd_audit(fd);
 	else if (!strcmp(argv[optind], "version"))
 		ret = cmd_version(fd);
 	else

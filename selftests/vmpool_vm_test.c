@@ -418,7 +418,7 @@ static int fill_and_exit(int dev, __u32 tenant, size_t pages, __u64 marker)
 	return close(fd);
 }
 
-TEST_F(vm, cross_tenant_always_zeroed)
+TEST_F_TIMEOUT(vm, cross_tenant_always_zeroed, 300)
 {
 	const __u64 marker = 0xa11ce00000000000ULL;
 	size_t pages = self->info.total_pages, len = pages * PAGE;
@@ -667,7 +667,7 @@ static size_t touch_until_sigbus(char *p, size_t pages)
 	return __atomic_load_n(&touched, __ATOMIC_SEQ_CST);
 }
 
-TEST_F(vm, limit_and_exhaustion_sigbus)
+TEST_F_TIMEOUT(vm, limit_and_exhaustion_sigbus, 300)
 {
 	size_t pages = self->info.total_pages + 64;
 	struct vmpool_vm_stats st;
