@@ -17,4 +17,5 @@ export VMPOOL_VM_INITMODS=
 # pci=noacpi: the small kernel's ACPI _PRT evaluation stalls virtio-pci.
 export VMPOOL_VM_APPEND="pci=noacpi kasan_multi_shot debug_pagealloc=on"
 export VMPOOL_VM_TIMEOUT=${VMPOOL_VM_TIMEOUT:-2400}
+export VMPOOL_STRESS_SECONDS=${VMPOOL_STRESS_SECONDS:-60}
 exec scripts/run-selftests.sh "$@"

@@ -6,7 +6,8 @@
 # "N passed, N failed, N skipped".  A kernel log report, or a module that
 # does not unload, counts as one more failure.
 #
-# Environment: VMPOOL_POOL_MB (default 64) and whatever scripts/vm-run.sh
+# Environment: VMPOOL_POOL_MB (default 64), VMPOOL_STRESS_SECONDS (default
+# 10), VMPOOL_SEED (replay a stress run), and whatever scripts/vm-run.sh
 # reads (VMPOOL_VM_KERNEL, VMPOOL_VM_APPEND, ...).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +31,8 @@ scripts/vm-run.sh -m 2G -a "memmap=$REGION_SIZE\$$REGION_PHYS" \
 	-i "mod/vmpool.ko pool_mb=${VMPOOL_POOL_MB:-64}" -- \
 	env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
 	VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
+	VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
+	${VMPOOL_SEED:+VMPOOL_SEED="$VMPOOL_SEED"} \
 	scripts/guest-selftests.sh "$@" | tee "$out"
 vmrc=${PIPESTATUS[0]}
 
