@@ -7,8 +7,9 @@
 # does not unload, counts as one more failure.
 #
 # Environment: VMPOOL_POOL_MB (default 64), VMPOOL_STRESS_SECONDS (default
-# 10), VMPOOL_SEED (replay a stress run), and whatever scripts/vm-run.sh
-# reads (VMPOOL_VM_KERNEL, VMPOOL_VM_APPEND, ...).
+# 10), VMPOOL_FUZZ_CALLS (default 1000000), VMPOOL_SEED (replay a stress or
+# fuzz run), and whatever scripts/vm-run.sh reads (VMPOOL_VM_KERNEL,
+# VMPOOL_VM_APPEND, ...).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$VMPOOL_TOP" || exit 1
@@ -32,6 +33,7 @@ scripts/vm-run.sh -m 2G -a "memmap=$REGION_SIZE\$$REGION_PHYS" \
 	env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
 	VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
 	VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
+	${VMPOOL_FUZZ_CALLS:+VMPOOL_FUZZ_CALLS="$VMPOOL_FUZZ_CALLS"} \
 	${VMPOOL_SEED:+VMPOOL_SEED="$VMPOOL_SEED"} \
 	scripts/guest-selftests.sh "$@" | tee "$out"
 vmrc=${PIPESTATUS[0]}
