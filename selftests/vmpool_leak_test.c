@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Leak hunting: $VMPOOL_LEAK_CYCLES (default 1000) random cycles of create,
+ * write a tenant marker, release, grow, shrink, split, merge and destroy,
+ * over VMs of three tenants.  After every cycle every byte every live VM
+ * can see is scanned: it must hold zeros or its own tenant's marker, never
+ * another tenant's.  VMPOOL_SEED replays a run.
+ */
+#define _GNU_SOURCE
+#include <linux/falloc.h>
+#include <sys/mman.h>
+
+#include "vmpool_test.h"
+#include "kselftest_harness.h"
+
+#define PAGE		4096UL
+#define VMS		6
+#define TENANTS		3
+#define MAX_PAGES	64
+#define MARKER		0x4c45414b00000000ULL	/* "LEAK" */
+
+struct vm {
+	int fd;
+	__u32 tenant;
+	char *mem;
+	size_t pages;
+};
+
+FIXTURE(leak) {
+	int dev;
+	struct vm vms[VMS];
+	__u32 tenants[TENANTS];
+	unsigned long foreign, scanned;
+};
+
+FIXTURE_SETUP(leak)
+{
+	int i;
+
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	if (self->dev < 0 && errno == ENOENT)
+		SKIP(return, "vmpool module not loaded");
+	ASSERT_LE(0, self->dev);
+	for (i = 0; i < VMS; i++)
+		self->vms[i].fd = -1;
+	for (i = 0; i < TENANTS; i++)
+		self->tenants[i] = vmpool_new_tenant();
+}
+
+FIXTURE_TEARDOWN(leak)
+{
+}
+
+static void vm_destroy(struct vm *v)
+{
+	if (v->fd < 0)
+		return;
+	munmap(v->mem, v->pages * PAGE);
+	close(v->fd);
+	v->fd = -1;
+}
+
+/* Words in @v's memory carrying another tenant's marker. */
+static unsigned long scan(struct vm *v, unsigned long *scanned)
+{
+	const __u64 *w = (const __u64 *)v->mem;
+	unsigned long foreign = 0;
+	size_t i, n = v->pages * PAGE / sizeof(*w);
+
+	for (i = 0; i < n; i++) {
+		if ((w[i] >> 32) == (MARKER >> 32) && (__u32)w[i] != v->tenant)
+			foreign++;
+	}
+	*scanned += v->pages;
+	return foreign;
+}
+
+TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
+{
+	const char *cycles_env = getenv("VMPOOL_LEAK_CYCLES");
+	const char *seed_env = getenv("VMPOOL_SEED");
+	unsigned long cycles = cycles_env ? strtoul(cycles_env, NULL, 0) : 1000;
+	unsigned int seed = seed_env ? atoi(seed_env) : 20261122;
+	unsigned long c, moves = 0, zeroed0;
+	struct vmpool_audit audit;
+	struct vmpool_info info;
+	struct vm *v, *w;
+	size_t first, n, i;
+	int k;
+
+	TH_LOG("seed %u, %lu cycles", seed, cycles);
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	zeroed0 = info.bytes_zeroed;
+
+	for (c = 0; c < cycles; c++) {
+		v = &self->vms[rand_r(&seed) % VMS];
+		w = &self->vms[rand_r(&seed) % VMS];
+		if (v->fd < 0) {
+			v->pages = 1 + rand_r(&seed) % MAX_PAGES;
+			v->tenant = self->tenants[rand_r(&seed) % TENANTS];
+			v->fd = vmpool_vm_create(self->dev, v->tenant,
+						 v->pages * PAGE,
+						 rand_r(&seed) % (v->pages + 1),
+						 0, "leak");
+			ASSERT_LE(0, v->fd);
+			v->mem = mmap(NULL, v->pages * PAGE,
+				      PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+			ASSERT_NE(MAP_FAILED, v->mem);
+		}
+		first = rand_r(&seed) % v->pages;
+		n = 1 + rand_r(&seed) % (v->pages - first);
+
+		switch (rand_r(&seed) % 7) {
+		case 0:		/* write the tenant's marker */
+		case 1:
+			for (i = first * PAGE / 8; i < (first + n) * PAGE / 8; i++)
+				((__u64 *)v->mem)[i] = MARKER | v->tenant;
+			break;
+		case 2:		/* balloon inflate */
+			ASSERT_EQ(0, fallocate(v->fd, FALLOC_FL_PUNCH_HOLE |
+					       FALLOC_FL_KEEP_SIZE,
+					       first * PAGE, n * PAGE));
+			break;
+		case 3:		/* to and from the global pool */
+			vmpool_resize(self->dev, VMPOOL_POOL_SHRINK, v->fd, n);
+			vmpool_resize(self->dev, VMPOOL_POOL_GROW, v->fd,
+				      rand_r(&seed) % 8);
+			break;
+		case 4:		/* split or merge, whatever the tenants */
+			if (w->fd >= 0 && w != v &&
+			    vmpool_move(self->dev, v->fd, w->fd,
+					rand_r(&seed) % 2 ? n : 0) >= 0)
+				moves++;
+			break;
+		case 5:
+			vm_destroy(v);
+			break;
+		default:	/* populate */
+			fallocate(v->fd, 0, first * PAGE, n * PAGE);
+			break;
+		}
+
+		/* Everything every live VM can see. */
+		for (k = 0; k < VMS; k++) {
+			if (self->vms[k].fd >= 0)
+				self->foreign += scan(&self->vms[k],
+						      &self->scanned);
+		}
+		ASSERT_EQ(0, self->foreign) {
+			TH_LOG("cycle %lu: another tenant's data seen", c);
+		}
+	}
+	for (k = 0; k < VMS; k++)
+		vm_destroy(&self->vms[k]);
+
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	TH_LOG("%lu cycles, %lu pages scanned, %lu split/merge, %llu bytes zeroed, 0 foreign bytes",
+	       cycles, self->scanned, moves,
+	       (unsigned long long)(info.bytes_zeroed - zeroed0));
+	EXPECT_LT(0, moves);
+	EXPECT_LT(0, info.bytes_zeroed - zeroed0);
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
+	EXPECT_EQ(info.total_pages, info.free_pages);
+}
+
+TEST_HARNESS_MAIN
