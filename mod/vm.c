@@ -46,7 +46,6 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 	vmpool_vm_return_all(vm);
 	xa_erase(&pool->vms, vm->slot);
 	vmpool_tenant_put(pool, vm->tenant);
-	vm->dead = true;
 	mutex_unlock(&pool->lock);
 }
 

@@ -164,7 +164,6 @@ struct vmpool_pool {
  * @nr_mapped: guest pages backed; protected by @pool->lock.
  * @stats: counters reported to userspace (mapped_pages and
  *	dedicated_pages are derived); protected by @pool->lock.
- * @dead: set once the memory has gone back; protected by @pool->lock.
  */
 struct vmpool_vm {
 	struct vmpool_pool *pool;
@@ -180,7 +179,6 @@ struct vmpool_vm {
 	struct vmpool_list dedicated;
 	unsigned long nr_mapped;
 	struct vmpool_vm_stats stats;
-	bool dead;
 };
 
 /**
