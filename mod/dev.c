@@ -183,7 +183,8 @@ static long vmpool_ioctl_list(struct vmpool_vm_list __user *uarg)
 		return -EINVAL;
 	args.nr_entries = min_t(u32, args.nr_entries, VMPOOL_MAX_SLOT);
 	if (args.nr_entries) {
-		stats = kvcalloc(args.nr_entries, sizeof(*stats), GFP_KERNEL);
+		stats = kvcalloc(args.nr_entries, sizeof(*stats),
+				 GFP_KERNEL | __GFP_NOWARN);
 		if (!stats)
 			return -ENOMEM;
 	}

@@ -105,13 +105,20 @@ int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
  * vmpool_pool_destroy - give the pool's memory back
  * @pool: pool to empty.
  *
+ * Tenants that outlived their VMs (their data still marks global pages) go
+ * with it.
+ *
  * Context: process context, may sleep.  No VM may exist.
  */
 void vmpool_pool_destroy(struct vmpool_pool *pool)
 {
+	struct vmpool_tenant *t;
+	unsigned long slot;
 	unsigned int i;
 
 	WARN_ON_ONCE(!xa_empty(&pool->vms));
+	xa_for_each(&pool->tenants, slot, t)
+		kfree(t);
 	if (pool->source == VMPOOL_SOURCE_PAGE_ALLOC) {
 		for (i = 0; i < pool->nr_chunks; i++) {
 			struct vmpool_chunk *c = &pool->chunks[i];

@@ -330,7 +330,9 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args)
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
 		goto err_put_fd;
-	vm->map = kvmalloc_array(nr_pages, sizeof(*vm->map), GFP_KERNEL_ACCOUNT);
+	/* Sized by userspace: a failure is its -ENOMEM, not a kernel warning. */
+	vm->map = kvmalloc_array(nr_pages, sizeof(*vm->map),
+				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!vm->map)
 		goto err_free_vm;
 	memset(vm->map, 0xff, nr_pages * sizeof(*vm->map));
