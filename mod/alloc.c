@@ -334,6 +334,14 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 	return 0;
 }
 
+/* Let the waiters of @lock, and the scheduler, in. */
+static void cond_resched_mutex(struct mutex *lock)
+{
+	mutex_unlock(lock);
+	cond_resched();
+	mutex_lock(lock);
+}
+
 /**
  * vmpool_vm_return_all - give every page of a dying VM to the global pool
  * @vm: the VM; no mapping of it remains.
@@ -341,11 +349,16 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
  * The pages keep @vm's tenant as their mark: another VM of the tenant may
  * get them back without zeroing, any other tenant gets them zeroed.
  *
- * Context: @vm's pool lock held; may sleep.
+ * Each page moves in one step under the lock, so the lock is dropped between
+ * batches: a big VM does not stall the pool.  No file reaches @vm any more,
+ * so nothing else changes its pages meanwhile.
+ *
+ * Context: @vm's pool lock held; dropped and retaken between batches.
  */
 void vmpool_vm_return_all(struct vmpool_vm *vm)
 {
 	struct vmpool_pool *pool = vm->pool;
+	unsigned long n = 0;
 	pgoff_t index;
 	u32 idx;
 
@@ -357,9 +370,12 @@ void vmpool_vm_return_all(struct vmpool_vm *vm)
 			vmpool_vm_unmap_locked(vm, index);
 			vmpool_global_put(pool, vm->tenant, idx);
 		}
-		if (index % (16 * VMPOOL_BATCH) == 0)
-			cond_resched();
+		if (++n % (16 * VMPOOL_BATCH) == 0)
+			cond_resched_mutex(&pool->lock);
 	}
-	while ((idx = vmpool_dedicated_pop(vm)) != VMPOOL_NONE)
+	while ((idx = vmpool_dedicated_pop(vm)) != VMPOOL_NONE) {
 		vmpool_global_put(pool, vm->tenant, idx);
+		if (++n % VMPOOL_BATCH == 0)
+			cond_resched_mutex(&pool->lock);
+	}
 }

@@ -71,21 +71,15 @@ static int __init vmpool_init(void)
 	if (ret)
 		return ret;
 
-	ret = vmpool_vm_init();
-	if (ret)
-		goto err_destroy_pool;
-
 	ret = vmpool_dev_register(&vmpool_pool);
 	if (ret)
-		goto err_vm_exit;
+		goto err_destroy_pool;
 
 	pr_info("%lu pages in %u chunks from %s\n", vmpool_pool.nr_pages,
 		vmpool_pool.nr_chunks,
 		region ? "the reserved region" : "the page allocator");
 	return 0;
 
-err_vm_exit:
-	vmpool_vm_exit();
 err_destroy_pool:
 	vmpool_pool_destroy(&vmpool_pool);
 	return ret;
@@ -94,7 +88,6 @@ err_destroy_pool:
 static void __exit vmpool_exit(void)
 {
 	vmpool_dev_unregister();
-	vmpool_vm_exit();
 	vmpool_pool_destroy(&vmpool_pool);
 }
 

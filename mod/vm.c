@@ -25,7 +25,14 @@
 
 #define VMPOOL_FS_MAGIC		0x766d706c	/* "vmpl" */
 
+/*
+ * The file system is mounted while a VM lives.  Its superblock holds a
+ * reference to this module, so an inode that outlives its VM (an O_PATH
+ * file of /proc/self/fd/N, say) keeps the code its operations run.
+ */
 static struct vfsmount *vmpool_mnt;
+static int vmpool_mnt_count;
+static struct file_system_type vmpool_fs_type;
 static const struct file_operations vmpool_vm_fops;
 
 static void vmpool_vm_free(struct vmpool_vm *vm)
@@ -47,6 +54,8 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 	xa_erase(&pool->vms, vm->slot);
 	vmpool_tenant_put(pool, vm->tenant);
 	mutex_unlock(&pool->lock);
+	/* Files and O_PATH references hold mounts of their own. */
+	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
 }
 
 static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
@@ -145,12 +154,17 @@ static long vmpool_vm_fallocate(struct file *file, int mode, loff_t offset,
 	if (offset + len > i_size_read(inode))
 		return -EINVAL;
 
+	/* Clearing set-id bits and updating times need the inode lock. */
+	inode_lock(inode);
+	ret = file_modified(file);
+	if (ret)
+		goto out;
 	if (mode & FALLOC_FL_PUNCH_HOLE)
 		ret = vmpool_vm_punch_hole(vm, inode, offset, len);
 	else
 		ret = vmpool_vm_allocate(vm, inode, offset, len);
-	if (!ret)
-		file_modified(file);
+out:
+	inode_unlock(inode);
 	return ret;
 }
 
@@ -343,6 +357,11 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args)
 	refcount_set(&vm->users, 1);
 	strscpy(vm->name, args->name, sizeof(vm->name));
 
+	/* Dropped by vmpool_vm_destroy(), on the error path below too. */
+	ret = simple_pin_fs(&vmpool_fs_type, &vmpool_mnt, &vmpool_mnt_count);
+	if (ret)
+		goto err_free_map;
+
 	mutex_lock(&pool->lock);
 	tenant = vmpool_tenant_get(pool, args->tenant);
 	if (IS_ERR(tenant)) {
@@ -378,6 +397,7 @@ err_put_tenant:
 	vmpool_tenant_put(pool, tenant);
 err_unlock:
 	mutex_unlock(&pool->lock);
+	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
 err_free_map:
 	kvfree(vm->map);
 err_free_vm:
@@ -414,29 +434,8 @@ static int vmpool_init_fs_context(struct fs_context *fc)
 }
 
 static struct file_system_type vmpool_fs_type = {
+	.owner		 = THIS_MODULE,
 	.name		 = "vmpool",
 	.init_fs_context = vmpool_init_fs_context,
 	.kill_sb	 = kill_anon_super,
 };
-
-/**
- * vmpool_vm_init - mount the file system VM inodes live on
- *
- * Context: module load.
- * Return: 0 or a negative errno.
- */
-int vmpool_vm_init(void)
-{
-	vmpool_mnt = kern_mount(&vmpool_fs_type);
-	return PTR_ERR_OR_ZERO(vmpool_mnt);
-}
-
-/**
- * vmpool_vm_exit - unmount it; no VM file may remain
- *
- * Context: module unload.
- */
-void vmpool_vm_exit(void)
-{
-	kern_unmount(vmpool_mnt);
-}

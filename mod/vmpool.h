@@ -238,8 +238,6 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
 void vmpool_vm_return_all(struct vmpool_vm *vm);
 
 /* vm.c */
-int vmpool_vm_init(void);
-void vmpool_vm_exit(void);
 int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args);
 struct vmpool_vm *vmpool_vm_from_file(struct file *file);
 void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);

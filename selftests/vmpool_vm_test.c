@@ -27,6 +27,7 @@
 FIXTURE(vm) {
 	int dev;
 	struct vmpool_info info;
+	char params[128];
 };
 
 FIXTURE_VARIANT(vm) {
@@ -45,16 +46,16 @@ FIXTURE_SETUP(vm)
 {
 	const char *region = getenv("VMPOOL_REGION");
 	struct vmpool_audit audit;
-	char params[128];
+	char *params = self->params;
 
 	ASSERT_EQ(PAGE, sysconf(_SC_PAGESIZE));
 	self->dev = -1;
 	if (variant->source == VMPOOL_SOURCE_REGION) {
 		if (!region)
 			SKIP(return, "no region reserved (VMPOOL_REGION)");
-		snprintf(params, sizeof(params), "region=%s", region);
+		snprintf(params, sizeof(self->params), "region=%s", region);
 	} else {
-		snprintf(params, sizeof(params), "pool_mb=64");
+		snprintf(params, sizeof(self->params), "pool_mb=64");
 	}
 	ASSERT_EQ(0, vmpool_load(params));
 
@@ -791,6 +792,75 @@ TEST_F(vm, rmmod_refused_while_vm_lives)
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY);
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
+	EXPECT_EQ(0, close(fd));
+}
+
+/*
+ * An O_PATH file of /proc/self/fd/N holds the VM's inode past the VM: the
+ * module must stay until it goes, since the inode's operations are its code.
+ */
+TEST_F(vm, o_path_file_outlives_vm)
+{
+	char path[64];
+	struct stat sb;
+	int fd, opath;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 2 * PAGE, 0, 0,
+			      "opath");
+	ASSERT_LE(0, fd);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	opath = open(path, O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, opath);
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, close(self->dev));
+	self->dev = -1;
+
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "vmpool", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY);
+	ASSERT_EQ(0, fstat(opath, &sb));
+	EXPECT_TRUE(S_ISREG(sb.st_mode));
+	EXPECT_EQ(2 * PAGE, sb.st_size);
+	/* The VM is gone: reopening the inode gives no file. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", opath);
+	EXPECT_EQ(-1, open(path, O_RDWR | O_CLOEXEC));
+	EXPECT_EQ(ENXIO, errno);
+
+	/* With the last reference gone, the module unloads. */
+	ASSERT_EQ(0, close(opath));
+	ASSERT_EQ(0, syscall(SYS_delete_module, "vmpool", O_NONBLOCK));
+	ASSERT_EQ(0, vmpool_load(self->params));
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+}
+
+/* A write to guest memory by a user without CAP_FSETID drops set-id bits. */
+TEST_F(vm, fallocate_clears_setid_bits)
+{
+	struct stat sb;
+	pid_t pid;
+	int fd, status;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 4 * PAGE, 0, 0,
+			      "setid");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fchmod(fd, 06676));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, PAGE))
+			_exit(11);
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      0, PAGE))
+			_exit(12);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, fstat(fd, &sb));
+	EXPECT_EQ(0676, sb.st_mode & 07777);
 	EXPECT_EQ(0, close(fd));
 }
 
