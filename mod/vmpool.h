@@ -27,9 +27,11 @@
  *
  * Lock ordering
  * -------------
- *   mapping->invalidate_lock   (of a VM's inode; faults take it shared,
- *                               hole punching exclusive)
- *     vmpool_pool.lock          (mutex: every per-page array, every free
+ *   inode->i_rwsem             (of a VM's inode; fallocate() holds it,
+ *                               faults do not take it)
+ *     mapping->invalidate_lock (faults take it shared, hole punching
+ *                               exclusive)
+ *       vmpool_pool.lock       (mutex: every per-page array, every free
  *                               list, every counter, each VM's page map)
  */
 #ifndef _VMPOOL_H
