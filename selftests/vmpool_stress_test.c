@@ -2,10 +2,11 @@
 /*
  * Concurrent stress: threads create and destroy VMs, fault, punch,
  * populate, grow, shrink, split and merge, list, audit, close a VM's fd
- * while others fault through its mapping, and fork with mappings, all at
- * once, for $VMPOOL_STRESS_SECONDS (default 10).  Afterwards the accounting
- * holds and every page is back in the global pool.  $VMPOOL_SEED replays a
- * run's choices (the seed is printed).
+ * while others fault through its mapping, fork with mappings, and reopen
+ * VMs through /proc/self/fd while others destroy them, all at once, for
+ * $VMPOOL_STRESS_SECONDS (default 10).  Afterwards the accounting holds and
+ * every page is back in the global pool.  $VMPOOL_SEED replays a run's
+ * choices (the seed is printed).
  */
 #define _GNU_SOURCE
 #include <linux/falloc.h>
@@ -38,8 +39,11 @@ static __u32 tenant_base;
 
 enum {
 	OP_CREATE, OP_DESTROY, OP_FAULT, OP_PUNCH, OP_POPULATE, OP_GROW,
-	OP_SHRINK, OP_SPLIT, OP_MERGE, OP_CLOSE_FD, OP_FORK, OP_QUERY, OP_NR
+	OP_SHRINK, OP_SPLIT, OP_MERGE, OP_CLOSE_FD, OP_FORK, OP_QUERY,
+	OP_REOPEN, OP_NR
 };
+
+static unsigned long reopen_errors;
 
 static unsigned int rnd(unsigned int *seed, unsigned int n)
 {
@@ -109,6 +113,33 @@ static void op_range(struct slot *s, unsigned int *seed, int mode)
 	fallocate(s->fd, mode, first * PAGE, n * PAGE);
 }
 
+/*
+ * Reopen the VM an O_PATH file taken earlier refers to (it may have been
+ * destroyed since: -ENXIO), then take one of @s for the next time.
+ */
+static void op_reopen(struct slot *s, int *held)
+{
+	char path[64];
+	int fd;
+
+	if (*held >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", *held);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd >= 0) {
+			fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, PAGE);
+			close(fd);
+		} else if (errno != ENXIO) {
+			__atomic_fetch_add(&reopen_errors, 1, __ATOMIC_RELAXED);
+		}
+		close(*held);
+		*held = -1;
+	}
+	if (s->fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
+		*held = open(path, O_PATH | O_CLOEXEC);
+	}
+}
+
 static void *worker(void *arg)
 {
 	unsigned int seed = (unsigned int)(unsigned long)arg;
@@ -117,6 +148,7 @@ static void *worker(void *arg)
 	struct vmpool_info info;
 	struct slot *s, *t;
 	unsigned int op;
+	int held = -1;
 	pid_t pid;
 
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
@@ -201,9 +233,14 @@ static void *worker(void *arg)
 			if (!rnd(&seed, 16))
 				vmpool_audit(dev, &audit);
 			break;
+		case OP_REOPEN:
+			op_reopen(s, &held);
+			break;
 		}
 		pthread_rwlock_unlock(&s->lock);
 	}
+	if (held >= 0)
+		close(held);
 	return NULL;
 }
 
@@ -254,8 +291,9 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 		slot_destroy(&slots[i]);
 	for (i = 0; i < OP_NR; i++)
 		total += ops[i];
-	TH_LOG("%lu operations", total);
+	TH_LOG("%lu operations, %lu reopens", total, ops[OP_REOPEN]);
 	EXPECT_LT(1000, total);
+	EXPECT_EQ(0, reopen_errors);
 
 	ASSERT_EQ(0, vmpool_audit(dev, &audit));
 	EXPECT_EQ(0, audit.errors);
