@@ -129,10 +129,20 @@ TEST_F_TIMEOUT(inj, vm_create_and_fault, 600)
 {
 	/* Alternately small VMs and a 4 GiB one (a vmalloc'ed page map). */
 	static const size_t mems[] = { 16 * PAGE, 4UL << 30 };
-	int i, fd, failed = 0, created = 0;
+	int i, fd, keeper, failed = 0, created = 0;
 	char *p;
 
+	/*
+	 * While a VM lives, the VM file system stays mounted: the first 200
+	 * creations inject into the VM's own allocations, the last 100 also
+	 * into the mount a first VM needs.
+	 */
+	keeper = vmpool_vm_create(self->dev, vmpool_new_tenant(), PAGE, 0, 0,
+				  "keeper");
+	ASSERT_LE(0, keeper);
 	for (i = 0; i < 300; i++) {
+		if (i == 200)
+			ASSERT_EQ(0, close(keeper));
 		arm(variant->dir, 20);
 		fd = vmpool_vm_create(self->dev, vmpool_new_tenant(),
 				      mems[i % 2], 4, 0, "inj");
