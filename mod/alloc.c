@@ -335,7 +335,7 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 }
 
 /* Let the waiters of @lock, and the scheduler, in. */
-static void cond_resched_mutex(struct mutex *lock)
+static void vmpool_yield_lock(struct mutex *lock)
 {
 	mutex_unlock(lock);
 	cond_resched();
@@ -371,11 +371,11 @@ void vmpool_vm_return_all(struct vmpool_vm *vm)
 			vmpool_global_put(pool, vm->tenant, idx);
 		}
 		if (++n % (16 * VMPOOL_BATCH) == 0)
-			cond_resched_mutex(&pool->lock);
+			vmpool_yield_lock(&pool->lock);
 	}
 	while ((idx = vmpool_dedicated_pop(vm)) != VMPOOL_NONE) {
 		vmpool_global_put(pool, vm->tenant, idx);
 		if (++n % VMPOOL_BATCH == 0)
-			cond_resched_mutex(&pool->lock);
+			vmpool_yield_lock(&pool->lock);
 	}
 }

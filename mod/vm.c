@@ -29,6 +29,7 @@
  * The file system is mounted while a VM lives.  Its superblock holds a
  * reference to this module, so an inode that outlives its VM (an O_PATH
  * file of /proc/self/fd/N, say) keeps the code its operations run.
+ * vmpool_mnt and vmpool_mnt_count are guarded by simple_pin_fs()'s lock.
  */
 static struct vfsmount *vmpool_mnt;
 static int vmpool_mnt_count;
