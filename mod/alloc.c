@@ -1,56 +1,78 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmpool: moving pages between the global pool, dedicated pools and guest
- * memory, zeroing exactly when a page crosses to another tenant.
+ * vmpool: moving pages between the global pool, dedicated pools, guest
+ * memory and the held list, zeroing exactly when a page would show a VM
+ * data it may not see.
  *
  * Every function here takes the pool lock itself, or asserts it is held.
+ * Zeroing many pages (grow, split, merge) happens outside the lock, on a
+ * private list of pages in transit; a fault zeroes its one page under it.
  */
 #include <linux/lockdep.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 
 #include "vmpool.h"
 
 /* Pages handled between two chances to reschedule. */
-#define VMPOOL_BATCH	256
+#define VMPOOL_BATCH		256
+/* Pages zeroed outside the lock between two visits to it. */
+#define VMPOOL_SCRUB_BATCH	64
+/* How often held pages are checked for their last outside reference. */
+#define VMPOOL_HELD_DELAY	(HZ / 10)
 
-/* Pages a VM holds: mapped and in its dedicated pool. */
+/* Pages a VM holds: mapped, in its dedicated pool and on their way there. */
 static unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
 {
-	return vm->nr_mapped + vm->dedicated.count;
+	return vm->nr_mapped + vm->dedicated.count + vm->nr_transit;
+}
+
+/* Whether @vm accepts, unzeroed, a page whose last data is @mark's. */
+static bool vmpool_vm_accepts(struct vmpool_vm *vm, u16 mark)
+{
+	return mark == vm->tenant->slot && (vm->flags & VMPOOL_VM_SHARE_TENANT);
+}
+
+/* Whether page @idx, marked @mark, must be zeroed before @vm sees it. */
+static bool vmpool_needs_zero(struct vmpool_vm *vm, u32 idx, u16 mark)
+{
+	return test_bit(idx, vm->pool->dirty) && !vmpool_vm_accepts(vm, mark);
 }
 
 /*
- * Take a page out of the global pool for tenant @t, preferring pages that
- * hold @t's own data, then pages that hold nobody's, then other tenants'.
- * *@mark is set to the tenant the page was marked with (0 for none).
+ * Take a page out of the global pool for @vm: its tenant's own pages first
+ * when it accepts them, then pages holding nobody's data, then the
+ * tenant's, then the pages of the tenant that has had global pages
+ * longest.  *@mark is set to the tenant the page was marked with (0 for
+ * none).  O(1).
  */
-static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_tenant *t,
+static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
 			      u16 *mark)
 {
-	struct vmpool_tenant *other;
-	unsigned long slot;
-	u32 idx;
+	struct vmpool_tenant *t = vm->tenant, *other;
+	u32 idx = VMPOOL_NONE;
 
-	idx = vmpool_list_pop(pool, &t->free);
-	if (idx != VMPOOL_NONE) {
-		*mark = t->slot;
-		goto out;
+	if (vm->flags & VMPOOL_VM_SHARE_TENANT) {
+		idx = vmpool_tenant_pop(pool, t);
+		if (idx != VMPOOL_NONE) {
+			*mark = t->slot;
+			goto out;
+		}
 	}
 	idx = vmpool_list_pop(pool, &pool->unmarked);
 	if (idx != VMPOOL_NONE) {
 		*mark = 0;
 		goto out;
 	}
-	xa_for_each(&pool->tenants, slot, other) {
-		idx = vmpool_list_pop(pool, &other->free);
-		if (idx != VMPOOL_NONE) {
-			*mark = other->slot;
-			vmpool_tenant_try_free(pool, other);
-			goto out;
-		}
-	}
-	return VMPOOL_NONE;
+	other = list_first_entry_or_null(&pool->marked, struct vmpool_tenant,
+					 marked);
+	if (!other)
+		return VMPOOL_NONE;
+	idx = vmpool_tenant_pop(pool, other);
+	*mark = other->slot;
+	/* @t itself has a live VM: only another tenant can go. */
+	vmpool_tenant_try_free(pool, other);
 out:
 	pool->nr_free--;
 	return idx;
@@ -66,7 +88,7 @@ static void vmpool_global_put(struct vmpool_pool *pool, struct vmpool_tenant *t,
 	__clear_bit(idx, pool->owned);
 	if (test_bit(idx, pool->dirty)) {
 		pool->owner[idx] = t->slot;
-		vmpool_list_push(pool, &t->free, idx);
+		vmpool_tenant_push(pool, t, idx);
 	} else {
 		pool->owner[idx] = 0;
 		vmpool_list_push(pool, &pool->unmarked, idx);
@@ -75,24 +97,52 @@ static void vmpool_global_put(struct vmpool_pool *pool, struct vmpool_tenant *t,
 }
 
 /*
- * Hand page @idx, marked with tenant slot @mark, to @vm.  It is zeroed first
- * if it may hold data of a tenant other than @vm's: this is the only place
- * a page changes hands, so the security invariant holds by construction.
+ * Hold back a page no VM owns any more but something else still
+ * references: it joins no pool, and nobody zeroes it, until the count
+ * drops.  The module stays loaded meanwhile.
+ */
+static void vmpool_held_put(struct vmpool_pool *pool, struct vmpool_tenant *t,
+			    u32 idx)
+{
+	__clear_bit(idx, pool->owned);
+	pool->owner[idx] = t->slot;
+	t->nr_held++;
+	if (!pool->held.count) {
+		__module_get(THIS_MODULE);
+		mod_delayed_work(system_wq, &pool->held_work, VMPOOL_HELD_DELAY);
+	}
+	vmpool_list_push(pool, &pool->held, idx);
+}
+
+/* Count a zeroed page for @vm. */
+static void vmpool_count_zeroed(struct vmpool_vm *vm)
+{
+	vm->pool->bytes_zeroed += PAGE_SIZE;
+	vm->stats.bytes_zeroed += PAGE_SIZE;
+}
+
+/* Count a page handed to @vm with data it may see. */
+static void vmpool_count_recycled(struct vmpool_vm *vm)
+{
+	vm->pool->pages_recycled++;
+	vm->stats.pages_recycled++;
+}
+
+/*
+ * Hand page @idx, marked with tenant slot @mark, to @vm, zeroing it first
+ * if @vm may not see what it holds.  Every page that enters a VM from
+ * outside goes through here or through vmpool_scrub_into().
  */
 static void vmpool_page_enter(struct vmpool_vm *vm, u32 idx, u16 mark)
 {
 	struct vmpool_pool *pool = vm->pool;
 
-	if (test_bit(idx, pool->dirty)) {
-		if (mark != vm->tenant->slot) {
-			vmpool_page_zero(pool, idx);
-			__clear_bit(idx, pool->dirty);
-			pool->bytes_zeroed += PAGE_SIZE;
-			vm->stats.bytes_zeroed += PAGE_SIZE;
-		} else {
-			pool->pages_recycled++;
-			vm->stats.pages_recycled++;
-		}
+	if (vmpool_needs_zero(vm, idx, mark)) {
+		vmpool_page_zero(pool, idx);
+		__clear_bit(idx, pool->dirty);
+		vmpool_count_zeroed(vm);
+	} else if (test_bit(idx, pool->dirty)) {
+		vmpool_count_recycled(vm);
 	}
 	__set_bit(idx, pool->owned);
 	pool->owner[idx] = vm->slot;
@@ -116,38 +166,112 @@ static u32 vmpool_dedicated_pop(struct vmpool_vm *vm)
 	return idx;
 }
 
+/* Put page @idx, which must be zeroed for @vm, in transit on @list. */
+static void vmpool_transit_push(struct vmpool_vm *vm, struct vmpool_list *list,
+				u32 idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+
+	__clear_bit(idx, pool->owned);
+	pool->owner[idx] = 0;
+	vmpool_list_push(pool, list, idx);
+	pool->nr_transit++;
+	vm->nr_transit++;
+}
+
+/*
+ * Zero the pages in transit on @list, outside the lock, and move them into
+ * @vm's dedicated pool.  A fatal signal stops the zeroing: the pages not
+ * zeroed yet go back to the global pool unmarked but dirty, so that
+ * whoever takes them zeroes them.
+ *
+ * Return: 0, or -EINTR after a fatal signal.
+ */
+static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
+{
+	struct vmpool_pool *pool = vm->pool;
+	u32 batch[VMPOOL_SCRUB_BATCH];
+	unsigned int n, i;
+	int ret = 0;
+	u32 idx;
+
+	while (list->count) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		/* The pages in transit are ours alone: no lock needed. */
+		for (n = 0; n < VMPOOL_SCRUB_BATCH && list->count; n++)
+			batch[n] = vmpool_list_pop(pool, list);
+		for (i = 0; i < n; i++)
+			vmpool_page_zero(pool, batch[i]);
+
+		mutex_lock(&pool->lock);
+		for (i = 0; i < n; i++) {
+			__clear_bit(batch[i], pool->dirty);
+			vmpool_count_zeroed(vm);
+			__set_bit(batch[i], pool->owned);
+			pool->owner[batch[i]] = vm->slot;
+			vmpool_dedicated_push(vm, batch[i]);
+		}
+		pool->nr_transit -= n;
+		vm->nr_transit -= n;
+		mutex_unlock(&pool->lock);
+		cond_resched();
+	}
+
+	if (list->count) {
+		mutex_lock(&pool->lock);
+		while ((idx = vmpool_list_pop(pool, list)) != VMPOOL_NONE) {
+			vmpool_list_push(pool, &pool->unmarked, idx);
+			pool->nr_free++;
+			pool->nr_transit--;
+			vm->nr_transit--;
+		}
+		mutex_unlock(&pool->lock);
+	}
+	return ret;
+}
+
 /**
  * vmpool_grow - move pages from the global pool to a VM's dedicated pool
  * @vm: the VM.
  * @pages: how many.
  *
+ * Pages that need zeroing are zeroed outside the pool lock.
+ *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if the global pool has fewer free pages or
- * @vm's limit would be passed, in which case nothing moves.
+ * @vm's limit would be passed, in which case nothing moves; -EINTR if a
+ * fatal signal stopped the zeroing.
  */
 int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 {
+	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = vm->pool;
 	unsigned long i;
-	int ret = 0;
 	u16 mark;
 	u32 idx;
 
 	mutex_lock(&pool->lock);
 	if (pages > pool->nr_free || pages > vm->limit - vmpool_vm_holding(vm)) {
-		ret = -ENOSPC;
-		goto out;
+		mutex_unlock(&pool->lock);
+		return -ENOSPC;
 	}
 	for (i = 0; i < pages; i++) {
-		idx = vmpool_global_take(pool, vm->tenant, &mark);
-		vmpool_page_enter(vm, idx, mark);
-		vmpool_dedicated_push(vm, idx);
+		idx = vmpool_global_take(pool, vm, &mark);
+		if (vmpool_needs_zero(vm, idx, mark)) {
+			vmpool_transit_push(vm, &scrub, idx);
+		} else {
+			vmpool_page_enter(vm, idx, mark);
+			vmpool_dedicated_push(vm, idx);
+		}
 		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
 			cond_resched();
 	}
-out:
 	mutex_unlock(&pool->lock);
-	return ret;
+
+	return vmpool_scrub_into(vm, &scrub);
 }
 
 /**
@@ -156,8 +280,7 @@ out:
  * @vm: the VM.
  * @pages: how many.
  *
- * The pages keep @vm's tenant as their mark; they are zeroed only if another
- * tenant takes them.
+ * The pages keep @vm's tenant as their mark.
  *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if the dedicated pool has fewer free pages,
@@ -174,8 +297,11 @@ int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
 		ret = -ENOSPC;
 		goto out;
 	}
-	for (i = 0; i < pages; i++)
+	for (i = 0; i < pages; i++) {
 		vmpool_global_put(pool, vm->tenant, vmpool_dedicated_pop(vm));
+		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
+			cond_resched();
+	}
 out:
 	mutex_unlock(&pool->lock);
 	return ret;
@@ -186,41 +312,113 @@ out:
  * @src: the VM giving pages.
  * @dst: the VM receiving them; not @src.
  * @pages: how many; 0 for all of them (merge).
- * @moved: set to the number of pages moved.
+ * @moved: set to the number of pages taken from @src.
  *
- * Pages are zeroed on the way when the VMs' tenants differ.
+ * Pages are zeroed on the way, outside the pool lock, unless @dst accepts
+ * @src's data (one tenant, and @dst shares with its tenant).
  *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if @src's pool has fewer free pages or
- * @dst's limit would be passed, in which case nothing moves.
+ * @dst's limit would be passed, in which case nothing moves; -EINTR if a
+ * fatal signal stopped the zeroing.
  */
 int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		unsigned long pages, unsigned long *moved)
 {
+	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = src->pool;
+	u16 mark = src->tenant->slot;
 	unsigned long i;
-	int ret = 0;
+	u32 idx;
 
 	mutex_lock(&pool->lock);
 	if (!pages)
 		pages = src->dedicated.count;
 	if (pages > src->dedicated.count ||
 	    pages > dst->limit - vmpool_vm_holding(dst)) {
-		ret = -ENOSPC;
-		goto out;
+		mutex_unlock(&pool->lock);
+		return -ENOSPC;
 	}
 	for (i = 0; i < pages; i++) {
-		u32 idx = vmpool_dedicated_pop(src);
-
-		vmpool_page_enter(dst, idx, src->tenant->slot);
-		vmpool_dedicated_push(dst, idx);
+		idx = vmpool_dedicated_pop(src);
+		if (vmpool_needs_zero(dst, idx, mark)) {
+			vmpool_transit_push(dst, &scrub, idx);
+		} else {
+			vmpool_page_enter(dst, idx, mark);
+			vmpool_dedicated_push(dst, idx);
+		}
 		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
 			cond_resched();
 	}
+	mutex_unlock(&pool->lock);
+
 	*moved = pages;
-out:
+	return vmpool_scrub_into(dst, &scrub);
+}
+
+/* Return released held pages to the global pool; true if any went. */
+static bool vmpool_held_reclaim_locked(struct vmpool_pool *pool)
+{
+	struct vmpool_list busy = { .head = VMPOOL_NONE };
+	unsigned long released = 0;
+	struct vmpool_tenant *t;
+	u32 idx;
+
+	lockdep_assert_held(&pool->lock);
+
+	if (!pool->held.count)
+		return false;
+	while ((idx = vmpool_list_pop(pool, &pool->held)) != VMPOOL_NONE) {
+		if (vmpool_page_busy(pool, idx)) {
+			vmpool_list_push(pool, &busy, idx);
+			continue;
+		}
+		t = xa_load(&pool->tenants, pool->owner[idx]);
+		t->nr_held--;
+		vmpool_global_put(pool, t, idx);
+		vmpool_tenant_try_free(pool, t);
+		released++;
+	}
+	pool->held = busy;
+	if (released && !pool->held.count)
+		module_put(THIS_MODULE);
+	return released;
+}
+
+/**
+ * vmpool_held_reclaim - return held pages nothing references any more
+ * @pool: the pool.
+ *
+ * Context: process context; takes the pool lock.
+ * Return: true if any page went back to the global pool.
+ */
+bool vmpool_held_reclaim(struct vmpool_pool *pool)
+{
+	bool ret;
+
+	mutex_lock(&pool->lock);
+	ret = vmpool_held_reclaim_locked(pool);
 	mutex_unlock(&pool->lock);
 	return ret;
+}
+
+/**
+ * vmpool_held_work - check held pages until none is left
+ * @work: vmpool_pool.held_work.
+ *
+ * Context: process context (a workqueue); takes the pool lock.  May drop
+ * the module's reference to itself: module exit waits for this work.
+ */
+void vmpool_held_work(struct work_struct *work)
+{
+	struct vmpool_pool *pool = container_of(to_delayed_work(work),
+						struct vmpool_pool, held_work);
+
+	mutex_lock(&pool->lock);
+	vmpool_held_reclaim_locked(pool);
+	if (pool->held.count)
+		mod_delayed_work(system_wq, &pool->held_work, VMPOOL_HELD_DELAY);
+	mutex_unlock(&pool->lock);
 }
 
 /**
@@ -248,10 +446,14 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 
 	*idx = vmpool_dedicated_pop(vm);
 	if (*idx != VMPOOL_NONE) {
-		/* Only the VM's own data or zeros: nothing to scrub. */
-		if (test_bit(*idx, pool->dirty)) {
-			pool->pages_recycled++;
-			vm->stats.pages_recycled++;
+		/* Only the VM's own data or zeros. */
+		if (!test_bit(*idx, pool->dirty)) {
+			/* Known zero. */
+		} else if (vm->flags & VMPOOL_VM_ZERO_RELEASED) {
+			vmpool_page_zero(pool, *idx);
+			vmpool_count_zeroed(vm);
+		} else {
+			vmpool_count_recycled(vm);
 		}
 		vm->stats.faults_dedicated++;
 	} else {
@@ -259,7 +461,9 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 			ret = -ENOSPC;
 			goto out;
 		}
-		*idx = vmpool_global_take(pool, vm->tenant, &mark);
+		if (!pool->nr_free)
+			vmpool_held_reclaim_locked(pool);
+		*idx = vmpool_global_take(pool, vm, &mark);
 		if (*idx == VMPOOL_NONE) {
 			ret = -ENOSPC;
 			goto out;
@@ -298,12 +502,14 @@ static void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
  * @start: first guest page.
  * @end: guest page after the last, at most @vm->nr_pages.
  *
- * Nothing is zeroed: the pages stay with the VM.  The caller has removed
- * them from every page table.
+ * Nothing is zeroed: the pages stay with the VM.  A page something else
+ * still references (a DMA pin, a read in flight) is held back instead, out
+ * of every pool until the reference goes.  The caller has removed the
+ * pages from every page table and keeps faults out.
  *
  * Context: process context; takes the pool lock.
- * Return: 0, or -EINTR if a signal arrived (the pages before the one
- * reached are released).
+ * Return: 0, or -EINTR if a fatal signal arrived: the pages before the one
+ * reached are released, the others still back the guest, unchanged.
  */
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 {
@@ -320,13 +526,18 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 			if (idx == VMPOOL_NONE)
 				continue;
 			vmpool_vm_unmap_locked(vm, index);
-			vmpool_dedicated_push(vm, idx);
-			vm->stats.pages_released++;
+			if (vmpool_page_busy(pool, idx)) {
+				vmpool_held_put(pool, vm->tenant, idx);
+				vm->stats.pages_held++;
+			} else {
+				vmpool_dedicated_push(vm, idx);
+				vm->stats.pages_released++;
+			}
 		}
 		mutex_unlock(&pool->lock);
 
 		if (index < end) {
-			if (signal_pending(current))
+			if (fatal_signal_pending(current))
 				return -EINTR;
 			cond_resched();
 		}
@@ -342,12 +553,24 @@ static void vmpool_yield_lock(struct mutex *lock)
 	mutex_lock(lock);
 }
 
+/* A page leaving @vm for good: held back while referenced elsewhere. */
+static void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx)
+{
+	if (vmpool_page_busy(vm->pool, idx)) {
+		vmpool_held_put(vm->pool, vm->tenant, idx);
+		vm->stats.pages_held++;
+	} else {
+		vmpool_global_put(vm->pool, vm->tenant, idx);
+	}
+}
+
 /**
  * vmpool_vm_return_all - give every page of a dying VM to the global pool
  * @vm: the VM; no mapping of it remains.
  *
- * The pages keep @vm's tenant as their mark: another VM of the tenant may
- * get them back without zeroing, any other tenant gets them zeroed.
+ * The pages keep @vm's tenant as their mark; pages still referenced
+ * elsewhere (a DMA pin that outlives the VM) are held back until the
+ * reference goes.
  *
  * Each page moves in one step under the lock, so the lock is dropped between
  * batches: a big VM does not stall the pool.  No file reaches @vm any more,
@@ -368,13 +591,13 @@ void vmpool_vm_return_all(struct vmpool_vm *vm)
 		idx = vm->map[index];
 		if (idx != VMPOOL_NONE) {
 			vmpool_vm_unmap_locked(vm, index);
-			vmpool_global_put(pool, vm->tenant, idx);
+			vmpool_vm_put_page(vm, idx);
 		}
 		if (++n % (16 * VMPOOL_BATCH) == 0)
 			vmpool_yield_lock(&pool->lock);
 	}
 	while ((idx = vmpool_dedicated_pop(vm)) != VMPOOL_NONE) {
-		vmpool_global_put(pool, vm->tenant, idx);
+		vmpool_vm_put_page(vm, idx);
 		if (++n % VMPOOL_BATCH == 0)
 			vmpool_yield_lock(&pool->lock);
 	}

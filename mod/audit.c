@@ -107,6 +107,59 @@ static unsigned long audit_vm_map(struct vmpool_auditor *a,
 	return n;
 }
 
+/* Held pages: unowned, unmapped, marked with a live tenant. */
+static unsigned long audit_held(struct vmpool_auditor *a)
+{
+	struct vmpool_pool *pool = a->pool;
+	struct vmpool_tenant *t;
+	unsigned long n = 0;
+	u32 idx;
+
+	for (idx = pool->held.head; idx != VMPOOL_NONE; idx = pool->next[idx]) {
+		if (!audit_see(a, idx, "held list"))
+			break;
+		t = xa_load(&pool->tenants, pool->owner[idx]);
+		if (test_bit(idx, pool->owned) || test_bit(idx, pool->mapped) ||
+		    !t)
+			audit_fail(a, "held list: page %u: owned %d mapped %d mark %u",
+				   idx, test_bit(idx, pool->owned),
+				   test_bit(idx, pool->mapped), pool->owner[idx]);
+		n++;
+	}
+	audit_expect(a, "held list", n, pool->held.count);
+	return n;
+}
+
+/* Held pages marked with tenant @t. */
+static unsigned long audit_held_of(struct vmpool_pool *pool,
+				   struct vmpool_tenant *t)
+{
+	unsigned long n = 0;
+	u32 idx;
+
+	for (idx = pool->held.head; idx != VMPOOL_NONE; idx = pool->next[idx])
+		if (pool->owner[idx] == t->slot)
+			n++;
+	return n;
+}
+
+/* Pages in transit are on no list: unseen, unowned and unmapped. */
+static unsigned long audit_transit(struct vmpool_auditor *a)
+{
+	struct vmpool_pool *pool = a->pool;
+	unsigned long i, n = 0;
+
+	for_each_clear_bit(i, a->seen, pool->nr_pages) {
+		if (test_bit(i, pool->owned) || test_bit(i, pool->mapped))
+			audit_fail(a, "page %lu: owned %d mapped %d, on no list",
+				   i, test_bit(i, pool->owned),
+				   test_bit(i, pool->mapped));
+		n++;
+	}
+	audit_expect(a, "transit", n, pool->nr_transit);
+	return n;
+}
+
 /**
  * vmpool_audit - check the pool's accounting
  * @pool: the pool.
@@ -118,7 +171,7 @@ static unsigned long audit_vm_map(struct vmpool_auditor *a,
 void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 {
 	struct vmpool_auditor a = { .pool = pool, .out = out };
-	unsigned long free = 0, dedicated = 0, mapped = 0;
+	unsigned long free = 0, dedicated = 0, mapped = 0, held, transit;
 	unsigned long tslot, vslot;
 	struct vmpool_tenant *t;
 	struct vmpool_vm *vm;
@@ -133,6 +186,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 
 	mutex_lock(&pool->lock);
 	free += audit_list(&a, &pool->unmarked, false, 0, "unmarked list");
+	held = audit_held(&a);
 
 	xa_for_each(&pool->tenants, tslot, t) {
 		unsigned long t_ded = 0, t_map = 0, t_vms = 0;
@@ -155,8 +209,14 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		audit_expect(&a, "tenant dedicated", t_ded, t->nr_dedicated);
 		audit_expect(&a, "tenant mapped", t_map, t->nr_mapped);
 		audit_expect(&a, "tenant vms", t_vms, t->nr_vms);
-		if (!t->nr_vms && !t->free.count)
-			audit_fail(&a, "tenant %u: unused but not freed", t->id);
+		audit_expect(&a, "tenant held", audit_held_of(pool, t),
+			     t->nr_held);
+		if (!t->nr_vms && !t->free.count && !t->nr_held)
+			audit_fail(&a, "tenant %u: unused but not freed", t->slot);
+		if (list_empty(&t->marked) != !t->free.count)
+			audit_fail(&a, "tenant %u: %lu global pages, %s the marked list",
+				   t->slot, t->free.count,
+				   list_empty(&t->marked) ? "not on" : "on");
 		dedicated += t_ded;
 		mapped += t_map;
 		out->nr_vms += t_vms;
@@ -167,6 +227,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 			audit_fail(&a, "vm %u: tenant not registered", vm->slot);
 	}
 
+	transit = audit_transit(&a);
 	audit_expect(&a, "global free", free, pool->nr_free);
 	audit_expect(&a, "dedicated", dedicated, pool->nr_dedicated);
 	audit_expect(&a, "mapped", mapped, pool->nr_mapped);
@@ -174,15 +235,18 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		     mapped);
 	audit_expect(&a, "owned bits", bitmap_weight(pool->owned, pool->nr_pages),
 		     dedicated + mapped);
-	audit_expect(&a, "pages seen", bitmap_weight(a.seen, pool->nr_pages),
+	audit_expect(&a, "pages seen + transit",
+		     bitmap_weight(a.seen, pool->nr_pages) + transit,
 		     pool->nr_pages);
-	audit_expect(&a, "free + dedicated + mapped", free + dedicated + mapped,
-		     pool->nr_pages);
+	audit_expect(&a, "free + dedicated + mapped + held + transit",
+		     free + dedicated + mapped + held + transit, pool->nr_pages);
 	mutex_unlock(&pool->lock);
 
-	out->total_pages = bitmap_weight(a.seen, pool->nr_pages);
+	out->total_pages = bitmap_weight(a.seen, pool->nr_pages) + transit;
 	out->free_pages = free;
 	out->dedicated_pages = dedicated;
 	out->mapped_pages = mapped;
+	out->held_pages = held;
+	out->transit_pages = transit;
 	bitmap_free(a.seen);
 }

@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -16,6 +17,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/unaligned.h>
 
 #include "vmpool.h"
 
@@ -39,6 +42,8 @@ static long vmpool_check_extension(unsigned long ext)
 	case VMPOOL_CAP_VM:
 	case VMPOOL_CAP_POOL_OPS:
 	case VMPOOL_CAP_AUDIT:
+	case VMPOOL_CAP_PAGES:
+	case VMPOOL_CAP_VM_FLAGS:
 		return 1;
 	default:
 		return 0;
@@ -71,23 +76,66 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	info.nr_tenants = st.nr_tenants;
 	info.bytes_zeroed = st.bytes_zeroed;
 	info.pages_recycled = st.pages_recycled;
+	info.held_pages = st.held_pages;
+	info.transit_pages = st.transit_pages;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
+}
+
+/* VM creation flags this version knows. */
+#define VMPOOL_VM_FLAGS_VALID	(VMPOOL_VM_SHARE_TENANT | \
+				 VMPOOL_VM_ZERO_RELEASED | \
+				 VMPOOL_VM_SET_OWNER)
+
+/* The tenant named by @args, as a 128-bit id: exactly one way may name it. */
+static int vmpool_vm_create_tenant(struct vmpool_vm_create *args, uuid_t *id)
+{
+	bool have_uuid = memchr_inv(args->tenant_uuid, 0,
+				    sizeof(args->tenant_uuid));
+
+	if (!args->tenant == !have_uuid)
+		return -EINVAL;
+	if (have_uuid) {
+		memcpy(id->b, args->tenant_uuid, sizeof(id->b));
+	} else {
+		memset(id->b, 0, sizeof(id->b));
+		put_unaligned_be32(args->tenant, &id->b[12]);
+	}
+	return 0;
+}
+
+static int vmpool_vm_create_owner(struct vmpool_vm_create *args)
+{
+	if (!(args->flags & VMPOOL_VM_SET_OWNER))
+		return args->uid || args->gid || args->mode ? -EINVAL : 0;
+	if (args->mode & ~0777U)
+		return -EINVAL;
+	if (!uid_valid(make_kuid(current_user_ns(), args->uid)) ||
+	    !gid_valid(make_kgid(current_user_ns(), args->gid)))
+		return -EINVAL;
+	return 0;
 }
 
 static long vmpool_ioctl_vm_create(struct vmpool_vm_create __user *uarg)
 {
 	struct vmpool_vm_create args;
 	unsigned long nr_pages, limit;
+	uuid_t tenant;
 	int ret;
 
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
-					 VMPOOL_VM_CREATE_SIZE_VER0, 0,
-					 uarg);
+					 VMPOOL_VM_CREATE_SIZE_VER0,
+					 VMPOOL_VM_FLAGS_VALID, uarg);
 	if (ret)
 		return ret;
-	if (args.reserved || !args.tenant)
+	if (args.reserved || args.reserved2)
 		return -EINVAL;
+	ret = vmpool_vm_create_tenant(&args, &tenant);
+	if (ret)
+		return ret;
+	ret = vmpool_vm_create_owner(&args);
+	if (ret)
+		return ret;
 	if (!args.mem_size || !PAGE_ALIGNED(args.mem_size))
 		return -EINVAL;
 	nr_pages = args.mem_size >> PAGE_SHIFT;
@@ -99,7 +147,7 @@ static long vmpool_ioctl_vm_create(struct vmpool_vm_create __user *uarg)
 	if (!memchr(args.name, '\0', sizeof(args.name)))
 		return -EINVAL;
 
-	return vmpool_vm_create(vmpool_dev_pool, &args);
+	return vmpool_vm_create(vmpool_dev_pool, &args, &tenant);
 }
 
 static long vmpool_ioctl_resize(unsigned int cmd,

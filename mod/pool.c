@@ -44,7 +44,6 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 
 	/* What the memory held before is unknown. */
 	bitmap_fill(pool->dirty, pool->nr_pages);
-	pool->unmarked.head = VMPOOL_NONE;
 	for (i = pool->nr_pages; i-- > 0; )
 		vmpool_list_push(pool, &pool->unmarked, i);
 	pool->nr_free = pool->nr_pages;
@@ -62,9 +61,13 @@ void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
 {
 	pool->source = source;
 	mutex_init(&pool->lock);
+	pool->unmarked.head = VMPOOL_NONE;
+	pool->held.head = VMPOOL_NONE;
+	INIT_LIST_HEAD(&pool->marked);
+	INIT_LIST_HEAD(&pool->tenant_list);
+	INIT_DELAYED_WORK(&pool->held_work, vmpool_held_work);
 	xa_init_flags(&pool->vms, XA_FLAGS_ALLOC1);
 	xa_init_flags(&pool->tenants, XA_FLAGS_ALLOC1);
-	xa_init(&pool->tenant_ids);
 }
 
 /**
@@ -102,30 +105,48 @@ int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
 }
 
 /**
+ * vmpool_pool_scrub - zero every page that may hold data
+ * @pool: a pool no VM uses any more.
+ *
+ * Run before the memory goes back to the page allocator, so that no
+ * tenant's data reaches the rest of the system.
+ *
+ * Context: process context, may sleep.
+ */
+void vmpool_pool_scrub(struct vmpool_pool *pool)
+{
+	unsigned long i;
+
+	if (!pool->dirty)
+		return;
+	for_each_set_bit(i, pool->dirty, pool->nr_pages) {
+		vmpool_page_zero(pool, i);
+		cond_resched();
+	}
+	bitmap_zero(pool->dirty, pool->nr_pages);
+}
+
+/**
  * vmpool_pool_destroy - give the pool's memory back
  * @pool: pool to empty.
  *
  * Tenants that outlived their VMs (their data still marks global pages) go
- * with it.
+ * with it.  Memory that goes back to the page allocator is zeroed first.
  *
- * Context: process context, may sleep.  No VM may exist.
+ * Context: process context, may sleep.  No VM and no held page may exist.
  */
 void vmpool_pool_destroy(struct vmpool_pool *pool)
 {
-	struct vmpool_tenant *t;
-	unsigned long slot;
-	unsigned int i;
+	struct vmpool_tenant *t, *tmp;
 
 	WARN_ON_ONCE(!xa_empty(&pool->vms));
-	xa_for_each(&pool->tenants, slot, t)
+	WARN_ON_ONCE(pool->held.count || pool->nr_transit);
+	cancel_delayed_work_sync(&pool->held_work);
+	list_for_each_entry_safe(t, tmp, &pool->tenant_list, node)
 		kfree(t);
 	if (pool->source == VMPOOL_SOURCE_PAGE_ALLOC) {
-		for (i = 0; i < pool->nr_chunks; i++) {
-			struct vmpool_chunk *c = &pool->chunks[i];
-
-			__free_pages(pfn_to_page(c->pfn), c->order);
-			cond_resched();
-		}
+		vmpool_pool_scrub(pool);
+		vmpool_page_alloc_release(pool);
 	} else if (pool->source == VMPOOL_SOURCE_REGION) {
 		vmpool_region_release(pool);
 	}
@@ -137,7 +158,6 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	bitmap_free(pool->mapped);
 	xa_destroy(&pool->vms);
 	xa_destroy(&pool->tenants);
-	xa_destroy(&pool->tenant_ids);
 	mutex_destroy(&pool->lock);
 	memset(pool, 0, sizeof(*pool));
 }
@@ -161,6 +181,8 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->mapped_pages = pool->nr_mapped;
 	st->bytes_zeroed = pool->bytes_zeroed;
 	st->pages_recycled = pool->pages_recycled;
+	st->held_pages = pool->held.count;
+	st->transit_pages = pool->nr_transit;
 	st->nr_vms = 0;
 	xa_for_each(&pool->vms, i, entry)
 		st->nr_vms++;
@@ -215,10 +237,24 @@ unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx)
  */
 void vmpool_page_zero(struct vmpool_pool *pool, u32 idx)
 {
-	if (pool->region_base)
-		clear_page(pool->region_base + ((unsigned long)idx << PAGE_SHIFT));
-	else
-		clear_highpage(pfn_to_page(vmpool_page_pfn(pool, idx)));
+	clear_highpage(pfn_to_page(vmpool_page_pfn(pool, idx)));
+}
+
+/**
+ * vmpool_page_busy - whether anything but the pool references a page
+ * @pool: the pool.
+ * @idx: pool index of a page no page table of the pool's VMs maps.
+ *
+ * A page no VM maps has only the pool's reference, unless something took
+ * one through get_user_pages() while it was mapped (a DMA pin, a read in
+ * flight, a pipe), or a physical-memory walker holds it for a moment.
+ *
+ * Context: any context.
+ * Return: true if the page must not change hands yet.
+ */
+bool vmpool_page_busy(struct vmpool_pool *pool, u32 idx)
+{
+	return page_ref_count(pfn_to_page(vmpool_page_pfn(pool, idx))) != 1;
 }
 
 /**

@@ -2,17 +2,27 @@
 /*
  * vmpool: where the managed memory comes from.
  *
- * - The page allocator (pool_mb=N): the largest blocks it can give at load.
+ * - The page allocator (pool_mb=N): the largest blocks it can give at load,
+ *   split into order-0 pages so that each has a reference count of its own.
  * - A boot-reserved region (region=<size>@<phys>, with the host booted with
- *   memmap=<size>$<phys>): Linux never uses it; it is not in the direct map,
- *   so the module maps it with memremap() and maps it to users by PFN.
+ *   memmap=<size>$<phys>): Linux never uses it.  The module gives it struct
+ *   pages and a place in the direct map with memremap_pages(), as
+ *   device-dax does, so that its pages too are reference counted and
+ *   get_user_pages() works on them.
+ *
+ * Either way every page starts with one reference, the pool's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
+#ifdef CONFIG_X86
+#include <asm/e820/api.h>
+#endif
 
 #include "vmpool.h"
 
@@ -49,10 +59,15 @@ int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages
 			order--;
 			continue;
 		}
+		/* Each page gets its own reference count. */
+		split_page(page, order);
 		ret = vmpool_pool_add_chunk(pool, page_to_pfn(page), 1UL << order,
 					    order);
 		if (ret) {
-			__free_pages(page, order);
+			unsigned long i;
+
+			for (i = 0; i < 1UL << order; i++)
+				__free_page(page + i);
 			goto err_free;
 		}
 		cond_resched();
@@ -70,30 +85,120 @@ err_free:
 }
 
 /**
- * vmpool_pool_init_region - manage a range reserved at boot
- * @pool: pool to initialise.
- * @phys: first byte of the range; page aligned.
- * @size: bytes in the range; page aligned, not 0.
+ * vmpool_page_alloc_release - give a page allocator pool's pages back
+ * @pool: a pool whose source is %VMPOOL_SOURCE_PAGE_ALLOC.
  *
- * The range must lie entirely within memory the firmware map or memmap=
- * marked reserved, overlap no System RAM, and be claimed by nobody else.
+ * Drops the pool's reference to every page; a page nothing else holds goes
+ * back to the page allocator.
  *
  * Context: process context, may sleep.
- * Return: 0 on success; -EINVAL for a range that is not reserved memory;
- * -EBUSY if another driver holds part of it; -ENOMEM.  The pool is left
- * empty on failure.
+ */
+void vmpool_page_alloc_release(struct vmpool_pool *pool)
+{
+	unsigned long i, pfn;
+	unsigned int c;
+
+	for (c = 0; c < pool->nr_chunks; c++) {
+		struct vmpool_chunk *ch = &pool->chunks[c];
+
+		for (i = 0; i < ch->nr_pages; i++) {
+			pfn = ch->pfn + i;
+			__free_page(pfn_to_page(pfn));
+		}
+		cond_resched();
+	}
+}
+
+/*
+ * The range must be RAM that memmap= took away from Linux: RAM in the
+ * firmware's map, reserved in the kernel's, every page of it.  Anything
+ * else reserved belongs to the firmware or a device and is never touched.
+ */
+static bool vmpool_region_is_memmap_ram(phys_addr_t phys, u64 size)
+{
+#ifdef CONFIG_X86
+	u64 p;
+
+	for (p = phys; p < phys + size; p += PAGE_SIZE) {
+		if (!e820__mapped_raw_any(p, p + PAGE_SIZE, E820_TYPE_RAM) ||
+		    !e820__mapped_any(p, p + PAGE_SIZE, E820_TYPE_RESERVED) ||
+		    e820__mapped_any(p, p + PAGE_SIZE, E820_TYPE_RAM))
+			return false;
+		if (!(p & (SZ_64M - 1)))
+			cond_resched();
+	}
+	return true;
+#else
+	return false;
+#endif
+}
+
+#ifdef CONFIG_ZONE_DEVICE
+static int vmpool_region_map_pages(struct vmpool_pool *pool)
+{
+	void *base;
+
+	pool->pgmap.type = MEMORY_DEVICE_GENERIC;
+	pool->pgmap.range.start = pool->region_phys;
+	pool->pgmap.range.end = pool->region_phys + pool->region_size - 1;
+	pool->pgmap.nr_range = 1;
+	base = memremap_pages(&pool->pgmap, NUMA_NO_NODE);
+	if (IS_ERR(base)) {
+		pool->pgmap.nr_range = 0;
+		return PTR_ERR(base);
+	}
+	return 0;
+}
+
+static void vmpool_region_unmap_pages(struct vmpool_pool *pool)
+{
+	if (pool->pgmap.nr_range)
+		memunmap_pages(&pool->pgmap);
+}
+#else
+static int vmpool_region_map_pages(struct vmpool_pool *pool)
+{
+	return -EOPNOTSUPP;
+}
+
+static void vmpool_region_unmap_pages(struct vmpool_pool *pool)
+{
+}
+#endif
+
+/**
+ * vmpool_pool_init_region - manage a range reserved at boot
+ * @pool: pool to initialise.
+ * @phys: first byte of the range; 2 MiB aligned.
+ * @size: bytes in the range; a multiple of 2 MiB, not 0.
+ *
+ * Every page of the range must be RAM that memmap= reserved (RAM in the
+ * firmware's memory map, reserved in the kernel's), overlap no System RAM,
+ * and be claimed by nobody else.  Memory hotplug works in 2 MiB sections,
+ * hence the alignment.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 on success; -EINVAL for a range that is not such memory;
+ * -EBUSY if another driver holds part of it; -EOPNOTSUPP without
+ * CONFIG_ZONE_DEVICE; -ENOMEM.  The pool is left empty on failure.
  */
 int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 			    u64 size)
 {
+	unsigned long pfn;
 	int ret;
 
 	vmpool_pool_init(pool, VMPOOL_SOURCE_REGION);
 
-	if (!size || !PAGE_ALIGNED(phys) || !PAGE_ALIGNED(size) ||
+	if (!size || !IS_ALIGNED(phys, SZ_2M) || !IS_ALIGNED(size, SZ_2M) ||
 	    phys + size < phys || (size >> PAGE_SHIFT) >= VMPOOL_NONE) {
-		pr_err("region %pa+%#llx: not a page-aligned range\n", &phys, size);
+		pr_err("region %pa+%#llx: not a 2 MiB aligned range\n", &phys,
+		       size);
 		return -EINVAL;
+	}
+	if (!IS_ENABLED(CONFIG_ZONE_DEVICE)) {
+		pr_err("region= needs a kernel with CONFIG_ZONE_DEVICE\n");
+		return -EOPNOTSUPP;
 	}
 	if (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
@@ -101,25 +206,33 @@ int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 		       &phys, size);
 		return -EINVAL;
 	}
-	if (region_intersects(phys, size, IORESOURCE_MEM,
-			      IORES_DESC_RESERVED) != REGION_INTERSECTS) {
-		pr_err("region %pa+%#llx is not reserved memory\n", &phys, size);
+	if (!vmpool_region_is_memmap_ram(phys, size)) {
+		pr_err("region %pa+%#llx is not RAM reserved with memmap=\n",
+		       &phys, size);
 		return -EINVAL;
 	}
 	if (!request_mem_region(phys, size, KBUILD_MODNAME)) {
 		pr_err("region %pa+%#llx is in use\n", &phys, size);
 		return -EBUSY;
 	}
-	/* From here on vmpool_pool_destroy() unmaps and releases it. */
+	/* From here on vmpool_pool_destroy() releases it. */
 	pool->region_phys = phys;
 	pool->region_size = size;
 
-	pool->region_base = memremap(phys, size, MEMREMAP_WB);
-	if (!pool->region_base) {
-		pr_err("region %pa+%#llx cannot be mapped\n", &phys, size);
-		ret = -ENOMEM;
+	ret = vmpool_region_map_pages(pool);
+	if (ret) {
+		pr_err("region %pa+%#llx: no struct pages (%d)\n", &phys, size,
+		       ret);
 		goto err_destroy;
 	}
+	/*
+	 * ZONE_DEVICE pages come reserved; these are plain memory the pool
+	 * owns, and must be pinned and unpinned like any other page (VFIO
+	 * never unpins a reserved page).
+	 */
+	for (pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + size); pfn++)
+		ClearPageReserved(pfn_to_page(pfn));
+
 	ret = vmpool_pool_add_chunk(pool, PHYS_PFN(phys), size >> PAGE_SHIFT, 0);
 	if (ret)
 		goto err_destroy;
@@ -134,15 +247,23 @@ err_destroy:
 }
 
 /**
- * vmpool_region_release - unmap and release the region of a pool
+ * vmpool_region_release - give back the struct pages and the claim of a
+ *	region
  * @pool: a pool whose source is %VMPOOL_SOURCE_REGION.
  *
- * Context: process context.
+ * Context: process context, may sleep.  Nothing but the pool references the
+ * pages.
  */
 void vmpool_region_release(struct vmpool_pool *pool)
 {
-	if (pool->region_base)
-		memunmap(pool->region_base);
+	unsigned long pfn;
+
+	if (pool->pgmap.nr_range) {
+		for (pfn = PHYS_PFN(pool->region_phys);
+		     pfn < PHYS_PFN(pool->region_phys + pool->region_size); pfn++)
+			SetPageReserved(pfn_to_page(pfn));
+		vmpool_region_unmap_pages(pool);
+	}
 	if (pool->region_size)
 		release_mem_region(pool->region_phys, pool->region_size);
 }

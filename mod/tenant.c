@@ -2,25 +2,31 @@
 /*
  * vmpool: tenants, the security domains pages are marked with.
  *
- * A tenant exists while one of its VMs lives or while global pages hold its
- * data; until then its slot cannot be reused, so a page's mark always names
- * the tenant whose data it holds.
+ * A tenant exists while one of its VMs lives or while global or held pages
+ * hold its data; until then its slot cannot be reused, so a page's mark
+ * always names the tenant whose data it holds.  Tenants with global pages
+ * are kept on a list, so that taking another tenant's page is O(1).
  */
 #include <linux/lockdep.h>
 #include <linux/slab.h>
+#include <linux/unaligned.h>
 
 #include "vmpool.h"
 
 /**
  * vmpool_tenant_get - find or create a tenant and count one more VM in it
  * @pool: the pool.
- * @id: the tenant number userspace gave.
+ * @id: the tenant's 128-bit id.
+ *
+ * Looking a tenant up walks every tenant: VM creation is rare, faults never
+ * look tenants up.
  *
  * Context: @pool->lock held; may sleep.
  * Return: the tenant; ERR_PTR(-ENOMEM), or ERR_PTR(-ENOSPC) when every
  * tenant slot is in use.
  */
-struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool, u32 id)
+struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool,
+					const uuid_t *id)
 {
 	struct vmpool_tenant *t;
 	u32 slot;
@@ -28,34 +34,30 @@ struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool, u32 id)
 
 	lockdep_assert_held(&pool->lock);
 
-	t = xa_load(&pool->tenant_ids, id);
-	if (t) {
-		t->nr_vms++;
-		return t;
+	list_for_each_entry(t, &pool->tenant_list, node) {
+		if (uuid_equal(&t->id, id)) {
+			t->nr_vms++;
+			return t;
+		}
 	}
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	t->id = id;
+	uuid_copy(&t->id, id);
 	t->free.head = VMPOOL_NONE;
+	INIT_LIST_HEAD(&t->marked);
 	t->nr_vms = 1;
 
 	ret = xa_alloc(&pool->tenants, &slot, t, XA_LIMIT(1, VMPOOL_MAX_SLOT),
 		       GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto err_free;
+	if (ret) {
+		kfree(t);
+		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+	}
 	t->slot = slot;
-	ret = xa_insert(&pool->tenant_ids, id, t, GFP_KERNEL_ACCOUNT);
-	if (ret)
-		goto err_erase_slot;
+	list_add_tail(&t->node, &pool->tenant_list);
 	return t;
-
-err_erase_slot:
-	xa_erase(&pool->tenants, slot);
-err_free:
-	kfree(t);
-	return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
 }
 
 /**
@@ -69,10 +71,10 @@ void vmpool_tenant_try_free(struct vmpool_pool *pool, struct vmpool_tenant *t)
 {
 	lockdep_assert_held(&pool->lock);
 
-	if (t->nr_vms || t->free.count)
+	if (t->nr_vms || t->free.count || t->nr_held)
 		return;
 	WARN_ON_ONCE(t->nr_dedicated || t->nr_mapped);
-	xa_erase(&pool->tenant_ids, t->id);
+	list_del(&t->node);
 	xa_erase(&pool->tenants, t->slot);
 	kfree(t);
 }
@@ -90,4 +92,58 @@ void vmpool_tenant_put(struct vmpool_pool *pool, struct vmpool_tenant *t)
 
 	t->nr_vms--;
 	vmpool_tenant_try_free(pool, t);
+}
+
+/**
+ * vmpool_tenant_push - put a global page holding a tenant's data on its list
+ * @pool: the pool.
+ * @t: the tenant.
+ * @idx: the page, on no list.
+ *
+ * Context: @pool->lock held.
+ */
+void vmpool_tenant_push(struct vmpool_pool *pool, struct vmpool_tenant *t,
+			u32 idx)
+{
+	lockdep_assert_held(&pool->lock);
+
+	if (!t->free.count)
+		list_add_tail(&t->marked, &pool->marked);
+	vmpool_list_push(pool, &t->free, idx);
+}
+
+/**
+ * vmpool_tenant_pop - take a global page holding a tenant's data
+ * @pool: the pool.
+ * @t: the tenant; it is not freed here even if nothing refers to it now.
+ *
+ * Context: @pool->lock held.
+ * Return: the page, or %VMPOOL_NONE if @t has no global page.
+ */
+u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t)
+{
+	u32 idx;
+
+	lockdep_assert_held(&pool->lock);
+
+	idx = vmpool_list_pop(pool, &t->free);
+	if (idx != VMPOOL_NONE && !t->free.count)
+		list_del_init(&t->marked);
+	return idx;
+}
+
+/**
+ * vmpool_tenant_legacy_id - the 32-bit number of a tenant, if it has one
+ * @t: the tenant.
+ *
+ * Context: any context.
+ * Return: N for the id 00000000-0000-0000-0000-0000NNNNNNNN, else 0.
+ */
+u32 vmpool_tenant_legacy_id(const struct vmpool_tenant *t)
+{
+	static const u8 zero[12];
+
+	if (memcmp(t->id.b, zero, sizeof(zero)))
+		return 0;
+	return get_unaligned_be32(&t->id.b[12]);
 }

@@ -7,6 +7,14 @@
  * /proc/self/fd/N can be reopened (QEMU opens its mem-path).  Shared
  * mappings of the file are guest memory, backed page by page from the VM's
  * dedicated pool first, then from the global pool.
+ *
+ * Pool pages are mapped as the pages they are (VM_MIXEDMAP,
+ * vm_insert_page()), not as raw PFNs: each mapping holds a reference and
+ * the rmap knows it, so get_user_pages() and everything built on it (KVM's
+ * stage-2 faults, VFIO pins, O_DIRECT, vmsplice, io_uring buffers,
+ * /proc/pid/mem) works, and MADV_DONTNEED and MADV_POPULATE_WRITE do too.
+ * The pages are not in the page cache: the VM's page map says which page
+ * backs which offset, and no reclaim, writeback or migration touches them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -64,18 +72,27 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	struct file *file = vmf->vma->vm_file;
 	struct vmpool_vm *vm = file->private_data;
 	struct address_space *mapping = file->f_mapping;
+	struct page *page;
 	vm_fault_t ret;
+	int err;
 	u32 idx;
 
 	if (vmf->pgoff >= vm->nr_pages)
 		return VM_FAULT_SIGBUS;
 
+	/* Keeps hole punching out until the page is mapped. */
 	filemap_invalidate_lock_shared(mapping);
-	if (vmpool_vm_populate(vm, vmf->pgoff, &idx))
+	if (vmpool_vm_populate(vm, vmf->pgoff, &idx)) {
 		ret = VM_FAULT_SIGBUS;
-	else
-		ret = vmf_insert_pfn(vmf->vma, vmf->address,
-				     vmpool_page_pfn(vm->pool, idx));
+	} else {
+		page = pfn_to_page(vmpool_page_pfn(vm->pool, idx));
+		err = vm_insert_page(vmf->vma, vmf->address, page);
+		/* -EBUSY: another thread mapped it first. */
+		if (!err || err == -EBUSY)
+			ret = VM_FAULT_NOPAGE;
+		else
+			ret = vmf_error(err);
+	}
 	filemap_invalidate_unlock_shared(mapping);
 	return ret;
 }
@@ -95,7 +112,7 @@ static int vmpool_vm_mmap(struct file *file, struct vm_area_struct *vma)
 	    vma_pages(vma) > vm->nr_pages - vma->vm_pgoff)
 		return -EINVAL;
 
-	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &vmpool_vm_ops;
 	return 0;
 }
@@ -181,7 +198,11 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	lockdep_assert_held(&vm->pool->lock);
 
 	st->id = vm->slot;
-	st->tenant = vm->tenant->id;
+	st->tenant = vmpool_tenant_legacy_id(vm->tenant);
+	memcpy(st->tenant_uuid, vm->tenant->id.b, sizeof(st->tenant_uuid));
+	st->vm_flags = vm->flags;
+	st->reserved = 0;
+	st->pages_held = vm->stats.pages_held;
 	memcpy(st->name, vm->name, sizeof(st->name));
 	st->mem_pages = vm->nr_pages;
 	st->limit_pages = vm->limit;
@@ -287,8 +308,10 @@ struct vmpool_vm *vmpool_vm_from_file(struct file *file)
 	return file->f_op == &vmpool_vm_fops ? file->private_data : NULL;
 }
 
-static struct file *vmpool_vm_make_file(struct vmpool_vm *vm, loff_t size)
+static struct file *vmpool_vm_make_file(struct vmpool_vm *vm,
+					struct vmpool_vm_create *args)
 {
+	loff_t size = args->mem_size;
 	struct inode *inode;
 	struct file *file;
 
@@ -296,6 +319,12 @@ static struct file *vmpool_vm_make_file(struct vmpool_vm *vm, loff_t size)
 	if (IS_ERR(inode))
 		return ERR_CAST(inode);
 	inode->i_mode |= S_IFREG;
+	if (args->flags & VMPOOL_VM_SET_OWNER) {
+		/* Validated by the caller. */
+		inode->i_uid = make_kuid(current_user_ns(), args->uid);
+		inode->i_gid = make_kgid(current_user_ns(), args->gid);
+		inode->i_mode = S_IFREG | args->mode;
+	}
 	inode->i_op = &vmpool_vm_iops;
 	inode->i_fop = &vmpool_vm_fops;
 	inode->i_private = vm;
@@ -323,12 +352,14 @@ static struct file *vmpool_vm_make_file(struct vmpool_vm *vm, loff_t size)
  * vmpool_vm_create - create a VM and install its file descriptor
  * @pool: the pool the VM draws from.
  * @args: validated creation arguments.
+ * @tenant_id: the tenant's 128-bit id.
  *
  * Context: process context, may sleep.
  * Return: the new file descriptor, or a negative errno (see
  * %VMPOOL_VM_CREATE).
  */
-int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args)
+int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
+		     const uuid_t *tenant_id)
 {
 	unsigned long nr_pages = args->mem_size >> PAGE_SHIFT;
 	struct vmpool_tenant *tenant;
@@ -354,6 +385,7 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args)
 	vm->pool = pool;
 	vm->nr_pages = nr_pages;
 	vm->limit = args->limit_pages ?: nr_pages;
+	vm->flags = args->flags;
 	vm->dedicated.head = VMPOOL_NONE;
 	refcount_set(&vm->users, 1);
 	strscpy(vm->name, args->name, sizeof(vm->name));
@@ -364,7 +396,7 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args)
 		goto err_free_map;
 
 	mutex_lock(&pool->lock);
-	tenant = vmpool_tenant_get(pool, args->tenant);
+	tenant = vmpool_tenant_get(pool, tenant_id);
 	if (IS_ERR(tenant)) {
 		ret = PTR_ERR(tenant);
 		goto err_unlock;
@@ -383,7 +415,7 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args)
 	if (ret)
 		goto err_destroy;
 
-	file = vmpool_vm_make_file(vm, args->mem_size);
+	file = vmpool_vm_make_file(vm, args);
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto err_destroy;

@@ -16,14 +16,29 @@
  *   mapped     bitmap: the page backs guest memory of its owner;
  *   next[i]    link of the free list the page is on.
  *
- * A page that is not mapped is on exactly one singly linked free list: the
+ * A page that is not mapped is on exactly one singly linked list: the
  * global list of the tenant it is marked with, the global list of unmarked
- * pages, or the dedicated list of its VM.
+ * pages, the dedicated list of its VM, or the held list; or it is in
+ * transit, on the private list of a grow, split or merge that zeroes it
+ * outside the lock.
  *
- * The security invariant: a page owned by a VM holds only data of that VM's
- * tenant, or zeros.  Pages are zeroed when they enter a VM (fault, populate,
- * grow, split, merge) from another tenant or from no tenant while dirty, and
- * never otherwise.
+ * Page references: every pool page is an order-0 page with a reference
+ * count, of which the pool owns one.  Guest memory maps the pages
+ * themselves (VM_MIXEDMAP, vm_insert_page()), so each mapping, and anything
+ * get_user_pages() hands out (KVM, VFIO pins, O_DIRECT, vmsplice), holds a
+ * reference of its own.  A page leaving a VM is first unmapped everywhere;
+ * if its count is then still above the pool's one, something still reads
+ * or writes it, and it goes to the held list, marked with its tenant, until
+ * the count drops: it never changes hands, nor is it zeroed, under a
+ * reader.
+ *
+ * The security invariant: a page owned by a VM holds only data of that VM
+ * or zeros, unless the VM accepts its tenant's data (VMPOOL_VM_SHARE_TENANT),
+ * in which case it holds only data of its tenant or zeros.  A page is
+ * zeroed when it enters a VM (fault, populate, grow, split, merge) while
+ * dirty, unless it holds the VM's tenant's data and the VM shares with its
+ * tenant; a page released by a VM stays with it unzeroed (in its dedicated
+ * pool), or, with VMPOOL_VM_ZERO_RELEASED, is zeroed when touched again.
  *
  * Lock ordering
  * -------------
@@ -33,14 +48,23 @@
  *                               exclusive)
  *       vmpool_pool.lock       (mutex: every per-page array, every free
  *                               list, every counter, each VM's page map)
+ *
+ * vm_insert_page() and unmap_mapping_range() take the page table locks and
+ * i_mmap_rwsem; they run outside vmpool_pool.lock, under the invalidate
+ * lock.
  */
 #ifndef _VMPOOL_H
 #define _VMPOOL_H
 
 #include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/uuid.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <uapi/linux/vmpool.h>
 
@@ -75,21 +99,27 @@ struct vmpool_list {
 
 /**
  * struct vmpool_tenant - a security domain
- * @id: the tenant number userspace gave.
+ * @id: the 128-bit tenant id userspace gave.
  * @slot: the tenant's number in per-page marks.
+ * @node: entry in vmpool_pool.tenant_list.
+ * @marked: entry in vmpool_pool.marked while @free is not empty.
  * @nr_vms: live VMs of this tenant.
  * @free: global pages that last held this tenant's data; the tenant (and
  *	its slot) outlives its VMs until this list is empty.
+ * @nr_held: held pages marked with this tenant; they keep it alive too.
  * @nr_dedicated: free pages in the dedicated pools of this tenant's VMs.
  * @nr_mapped: pages mapped by this tenant's VMs.
  *
  * All fields but @id and @slot are protected by vmpool_pool.lock.
  */
 struct vmpool_tenant {
-	u32 id;
+	uuid_t id;
 	u16 slot;
+	struct list_head node;
+	struct list_head marked;
 	unsigned int nr_vms;
 	struct vmpool_list free;
+	unsigned long nr_held;
 	unsigned long nr_dedicated;
 	unsigned long nr_mapped;
 };
@@ -101,10 +131,11 @@ struct vmpool_tenant {
  * @nr_chunks: entries used in @chunks.
  * @chunks_cap: entries allocated for @chunks.
  * @nr_pages: total pages over all chunks; read-only after load.
- * @region_base: kernel mapping of a boot-reserved region, or NULL when the
- *	memory is in the direct map.
+ * @pgmap: ZONE_DEVICE pages of a boot-reserved region; @pgmap.nr_range is
+ *	0 until they exist.
  * @region_phys: first byte of the boot-reserved region.
  * @region_size: its size in bytes; 0 when no region is claimed.
+ * @held_work: returns held pages whose last outside reference went.
  * @lock: protects everything below, and every VM's page map and counters.
  * @owner: per page, owning VM slot if owned, else tenant mark (0: none).
  * @next: per page, free list link.
@@ -112,7 +143,11 @@ struct vmpool_tenant {
  * @dirty: per page, set while the page may hold data.
  * @mapped: per page, set while the page backs guest memory.
  * @unmarked: global pages holding no tenant's data.
+ * @marked: tenants whose global list is not empty, oldest first.
+ * @held: pages released while referenced elsewhere, marked with their
+ *	tenant; while it is not empty the module holds a reference to itself.
  * @nr_free: pages in the global pool (on @unmarked or a tenant's list).
+ * @nr_transit: pages on the private list of a grow, split or merge.
  * @nr_dedicated: free pages in dedicated pools.
  * @nr_mapped: pages backing guest memory.
  * @bytes_zeroed: bytes zeroed for a change of tenant.
@@ -120,7 +155,7 @@ struct vmpool_tenant {
  * @vms: live VMs by slot (the xarray has its own lock for writers; entries
  *	are added and removed under @lock too).
  * @tenants: tenants by slot (same rules as @vms).
- * @tenant_ids: tenants by id (same rules as @vms).
+ * @tenant_list: every tenant, for lookup by id.
  */
 struct vmpool_pool {
 	u32 source;
@@ -128,9 +163,10 @@ struct vmpool_pool {
 	unsigned int nr_chunks;
 	unsigned int chunks_cap;
 	unsigned long nr_pages;
-	void *region_base;
+	struct dev_pagemap pgmap;
 	phys_addr_t region_phys;
 	u64 region_size;
+	struct delayed_work held_work;
 
 	struct mutex lock;	/* see the lock ordering above */
 	u16 *owner;
@@ -139,14 +175,17 @@ struct vmpool_pool {
 	unsigned long *dirty;
 	unsigned long *mapped;
 	struct vmpool_list unmarked;
+	struct list_head marked;
+	struct vmpool_list held;
 	unsigned long nr_free;
+	unsigned long nr_transit;
 	unsigned long nr_dedicated;
 	unsigned long nr_mapped;
 	u64 bytes_zeroed;
 	u64 pages_recycled;
 	struct xarray vms;
 	struct xarray tenants;
-	struct xarray tenant_ids;
+	struct list_head tenant_list;
 };
 
 /**
@@ -156,6 +195,7 @@ struct vmpool_pool {
  * @users: open files of the VM; when it drops to 0 the VM's memory returns
  *	to the global pool (the structure lives until the inode is evicted).
  * @slot: the VM's number in per-page owners.
+ * @flags: ``VMPOOL_VM_*`` creation flags.
  * @tenant: the VM's tenant.
  * @name: NUL-terminated name.
  * @nr_pages: guest memory in pages (the file size).
@@ -164,6 +204,8 @@ struct vmpool_pool {
  *	protected by @pool->lock.
  * @dedicated: the VM's dedicated free pages; protected by @pool->lock.
  * @nr_mapped: guest pages backed; protected by @pool->lock.
+ * @nr_transit: pages on their way into @dedicated; protected by
+ *	@pool->lock.
  * @stats: counters reported to userspace (mapped_pages and
  *	dedicated_pages are derived); protected by @pool->lock.
  */
@@ -172,6 +214,7 @@ struct vmpool_vm {
 	struct inode *inode;
 	refcount_t users;
 	u16 slot;
+	u32 flags;
 	struct vmpool_tenant *tenant;
 	char name[VMPOOL_NAME_LEN];
 	unsigned long nr_pages;
@@ -180,6 +223,7 @@ struct vmpool_vm {
 	u32 *map;
 	struct vmpool_list dedicated;
 	unsigned long nr_mapped;
+	unsigned long nr_transit;
 	struct vmpool_vm_stats stats;
 };
 
@@ -194,6 +238,8 @@ struct vmpool_vm {
  * @nr_tenants: tenants known.
  * @bytes_zeroed: bytes zeroed for a change of tenant.
  * @pages_recycled: pages handed out without zeroing.
+ * @held_pages: pages held back while referenced elsewhere.
+ * @transit_pages: pages on their way into a dedicated pool.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
@@ -205,6 +251,8 @@ struct vmpool_pool_stats {
 	u32 nr_tenants;
 	u64 bytes_zeroed;
 	u64 pages_recycled;
+	u64 held_pages;
+	u64 transit_pages;
 };
 
 /* pool.c */
@@ -216,6 +264,8 @@ void vmpool_pool_destroy(struct vmpool_pool *pool);
 void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st);
 unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx);
 void vmpool_page_zero(struct vmpool_pool *pool, u32 idx);
+bool vmpool_page_busy(struct vmpool_pool *pool, u32 idx);
+void vmpool_pool_scrub(struct vmpool_pool *pool);
 void vmpool_list_push(struct vmpool_pool *pool, struct vmpool_list *list, u32 idx);
 u32 vmpool_list_pop(struct vmpool_pool *pool, struct vmpool_list *list);
 
@@ -224,11 +274,17 @@ int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages
 int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 			    u64 size);
 void vmpool_region_release(struct vmpool_pool *pool);
+void vmpool_page_alloc_release(struct vmpool_pool *pool);
 
 /* tenant.c */
-struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool, u32 id);
+struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool,
+					const uuid_t *id);
 void vmpool_tenant_put(struct vmpool_pool *pool, struct vmpool_tenant *t);
 void vmpool_tenant_try_free(struct vmpool_pool *pool, struct vmpool_tenant *t);
+void vmpool_tenant_push(struct vmpool_pool *pool, struct vmpool_tenant *t,
+			u32 idx);
+u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t);
+u32 vmpool_tenant_legacy_id(const struct vmpool_tenant *t);
 
 /* alloc.c */
 int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
@@ -238,9 +294,12 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
 void vmpool_vm_return_all(struct vmpool_vm *vm);
+bool vmpool_held_reclaim(struct vmpool_pool *pool);
+void vmpool_held_work(struct work_struct *work);
 
 /* vm.c */
-int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args);
+int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
+		     const uuid_t *tenant);
 struct vmpool_vm *vmpool_vm_from_file(struct file *file);
 void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
 

@@ -23,6 +23,9 @@ usage: $0 [options] [--] command [args...]
   -a ARGS    append to the guest kernel command line (e.g. 'memmap=64M\$0x40000000')
   -m SIZE    guest memory (default ${VMPOOL_VM_MEM:-2G})
   -c N       guest CPUs (default ${VMPOOL_VM_CPUS:-2})
+  -M MACHINE QEMU machine (default pc; e.g. 'q35,kernel-irqchip=split')
+  -d DEVICE  add '-device DEVICE' to QEMU (repeatable; placed before the
+             harness's own devices, e.g. -d intel-iommu,intremap=on -d edu)
   -t SECS    hard time-out (default ${VMPOOL_VM_TIMEOUT:-900})
   -o DIR     keep the run's files (console, dmesg, output) in DIR
 The guest mounts a fresh tmpfs on /tmp: what the command needs from the
@@ -43,13 +46,17 @@ CPUS=${VMPOOL_VM_CPUS:-2}
 TIMEOUT=${VMPOOL_VM_TIMEOUT:-900}
 APPEND=${VMPOOL_VM_APPEND:-}
 KEEP=
+MACHINE=pc
 INSMOD=()
-while getopts "i:a:m:c:t:o:h" opt; do
+DEVICES=()
+while getopts "i:a:m:c:M:d:t:o:h" opt; do
 	case "$opt" in
 	i) INSMOD+=("$OPTARG") ;;
 	a) APPEND="$APPEND $OPTARG" ;;
 	m) MEM=$OPTARG ;;
 	c) CPUS=$OPTARG ;;
+	M) MACHINE=$OPTARG ;;
+	d) DEVICES+=(-device "$OPTARG") ;;
 	t) TIMEOUT=$OPTARG ;;
 	o) KEEP=$OPTARG ;;
 	*) usage ;;
@@ -114,11 +121,12 @@ fi
 : >"$RUN/console"
 qrc=0
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
-	"${ACCEL[@]}" -machine pc -m "$MEM" -smp "$CPUS" \
+	"${ACCEL[@]}" -machine "$MACHINE" -m "$MEM" -smp "$CPUS" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$VMPOOL_VM_KERNEL" -initrd "$RUN/initramfs.cpio" \
 	-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init $APPEND" \
 	-serial "file:$RUN/console" -serial "file:$RUN/output" \
+	"${DEVICES[@]}" \
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev "local,id=xchg,path=$XCHG,security_model=none" \

@@ -70,7 +70,7 @@ TEST_F(dev, api_version)
 TEST_F(dev, check_extension)
 {
 	static const unsigned long unknown[] = {
-		0, 5, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
+		0, 7, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
 	};
 	unsigned int i;
 
@@ -82,6 +82,10 @@ TEST_F(dev, check_extension)
 				  VMPOOL_CAP_POOL_OPS));
 	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 				  VMPOOL_CAP_AUDIT));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_PAGES));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_VM_FLAGS));
 	for (i = 0; i < ARRAY_SIZE(unknown); i++)
 		EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 					  unknown[i]));

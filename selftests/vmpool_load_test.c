@@ -105,8 +105,8 @@ TEST_F(load, region)
 
 	/* A sub-range loads too; the claim is released on unload. */
 	ASSERT_EQ(0, unload());
-	snprintf(params, sizeof(params), "region=1M@%#llx",
-		 self->region_phys + (1 << 20));
+	snprintf(params, sizeof(params), "region=2M@%#llx",
+		 self->region_phys + (2 << 20));
 	ASSERT_EQ(0, load(params));
 }
 
@@ -123,6 +123,13 @@ TEST_F(load, bad_parameters)
 		"region=0@0x40000000",
 		"region=64M@0x40000001",	/* misaligned */
 		"region=4097@0x40000000",
+		"region=1M@0x40000000",		/* not 2 MiB */
+		"region=2M@0x40100000",
+		/*
+		 * Firmware-reserved memory and a hole around it (QEMU's BIOS
+		 * at the top of 4 GiB): reserved, but not RAM memmap= took.
+		 */
+		"region=2M@0xffe00000",
 		"region=64M@0x1000000",		/* System RAM */
 		"region=64M@0xfffffffffff00000", /* wraps */
 		"region=64M@0x4000000000",	/* no memory there */

@@ -82,12 +82,14 @@ static inline long vmpool_ioctl(int fd, unsigned long cmd, unsigned long arg)
 	return ret < 0 ? -errno : ret;
 }
 
-/* Create a VM; returns its fd or -errno. */
-static inline int vmpool_vm_create(int dev, __u32 tenant, size_t mem_size,
-				   __u64 reserve, __u64 limit, const char *name)
+/* Create a VM with creation @flags; returns its fd or -errno. */
+static inline int vmpool_vm_create_flags(int dev, __u32 tenant, size_t mem_size,
+					 __u64 reserve, __u64 limit,
+					 const char *name, __u32 flags)
 {
 	struct vmpool_vm_create args = {
 		.size = sizeof(args),
+		.flags = flags,
 		.mem_size = mem_size,
 		.reserve_pages = reserve,
 		.limit_pages = limit,
@@ -96,6 +98,14 @@ static inline int vmpool_vm_create(int dev, __u32 tenant, size_t mem_size,
 
 	snprintf(args.name, sizeof(args.name), "%s", name);
 	return vmpool_ioctl(dev, VMPOOL_VM_CREATE, (unsigned long)&args);
+}
+
+/* Create a VM; returns its fd or -errno. */
+static inline int vmpool_vm_create(int dev, __u32 tenant, size_t mem_size,
+				   __u64 reserve, __u64 limit, const char *name)
+{
+	return vmpool_vm_create_flags(dev, tenant, mem_size, reserve, limit,
+				      name, 0);
 }
 
 static inline int vmpool_vm_stats(int vm, struct vmpool_vm_stats *st)

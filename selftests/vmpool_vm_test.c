@@ -84,10 +84,14 @@ FIXTURE_TEARDOWN(vm)
 	EXPECT_EQ(0, audit.errors);
 	EXPECT_EQ(self->info.total_pages, audit.total_pages);
 	EXPECT_EQ(audit.total_pages, audit.free_pages + audit.dedicated_pages +
-				     audit.mapped_pages);
+				     audit.mapped_pages + audit.held_pages +
+				     audit.transit_pages);
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	EXPECT_EQ(info.total_pages, info.free_pages + info.dedicated_pages +
-				    info.mapped_pages);
+				    info.mapped_pages + info.held_pages +
+				    info.transit_pages);
+	EXPECT_EQ(0, info.held_pages);
+	EXPECT_EQ(0, info.transit_pages);
 	EXPECT_EQ(audit.free_pages, info.free_pages);
 	close(self->dev);
 }
@@ -115,6 +119,17 @@ static size_t nonzero_pages(const void *p, size_t len)
 			}
 		}
 	}
+	return n;
+}
+
+/* Words of [p, p+len) that are zero. */
+static size_t zero_words(const void *p, size_t len)
+{
+	const __u64 *w = p;
+	size_t i, n = 0;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		n += !w[i];
 	return n;
 }
 
@@ -189,7 +204,7 @@ TEST_F(vm, create_bad_input)
 	EXPECT_EQ(err, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,	\
 				    (unsigned long)buf))
 
-	for (bit = 0; bit < 32; bit++) {
+	for (bit = 3; bit < 32; bit++) {
 		CREATE_GOOD();
 		args->flags = 1U << bit;
 		CREATE_FAILS(-EINVAL);
@@ -198,7 +213,35 @@ TEST_F(vm, create_bad_input)
 	args->reserved = 1;
 	CREATE_FAILS(-EINVAL);
 	CREATE_GOOD();
+	args->reserved2 = 1;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
 	args->tenant = 0;
+	CREATE_FAILS(-EINVAL);
+	/* One tenant, named one way. */
+	CREATE_GOOD();
+	args->tenant_uuid[15] = 1;
+	CREATE_FAILS(-EINVAL);
+	/* Owner fields only with VMPOOL_VM_SET_OWNER, and sane. */
+	CREATE_GOOD();
+	args->uid = 1;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->mode = 0600;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->flags = VMPOOL_VM_SET_OWNER;
+	args->mode = 01600;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->flags = VMPOOL_VM_SET_OWNER;
+	args->mode = 0600;
+	args->uid = (__u32)-1;
+	CREATE_FAILS(-EINVAL);
+	CREATE_GOOD();
+	args->flags = VMPOOL_VM_SET_OWNER;
+	args->mode = 0600;
+	args->gid = (__u32)-1;
 	CREATE_FAILS(-EINVAL);
 	CREATE_GOOD();
 	args->mem_size = 0;
@@ -449,28 +492,235 @@ TEST_F_TIMEOUT(vm, cross_tenant_always_zeroed, 300)
 	EXPECT_EQ(0, close(fd));
 }
 
-TEST_F(vm, same_tenant_next_vm_not_zeroed)
+/*
+ * The next VM of a tenant: fresh memory reads as zero (a migration target
+ * relies on it), unless the VM opted in to its tenant's data.
+ */
+static void next_vm_of_tenant(struct __test_metadata *_metadata, int dev,
+			      __u32 flags)
 {
 	const __u64 marker = 0xb0b0000000000000ULL;
 	size_t pages = 512, len = pages * PAGE;
 	__u32 tenant = vmpool_new_tenant();
+	bool share = flags & VMPOOL_VM_SHARE_TENANT;
 	struct vmpool_info before, after;
+	struct vmpool_vm_stats st;
 	char *p;
 	int fd;
 
-	ASSERT_EQ(0, fill_and_exit(self->dev, tenant, pages, marker));
-	ASSERT_EQ(0, vmpool_info(self->dev, &before));
+	ASSERT_EQ(0, fill_and_exit(dev, tenant, pages, marker));
+	ASSERT_EQ(0, vmpool_info(dev, &before));
 
-	fd = vmpool_vm_create(self->dev, tenant, len, 0, 0, "A2");
+	fd = vmpool_vm_create_flags(dev, tenant, len, 0, 0, "A2", flags);
 	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(flags, st.vm_flags);
 	p = map_vm(fd, len);
 	ASSERT_NE(MAP_FAILED, p);
-	EXPECT_EQ(len / 8, marker_words(p, len, marker));
-	ASSERT_EQ(0, vmpool_info(self->dev, &after));
-	EXPECT_EQ(0, after.bytes_zeroed - before.bytes_zeroed);
-	EXPECT_EQ(pages, after.pages_recycled - before.pages_recycled);
+	/* With the opt-in the old VM's data; without, zeros. */
+	EXPECT_EQ(share ? len / 8 : 0,
+		  share ? marker_words(p, len, marker) : len / 8 - zero_words(p, len));
+	ASSERT_EQ(0, vmpool_info(dev, &after));
+	EXPECT_EQ(share ? 0 : len, after.bytes_zeroed - before.bytes_zeroed);
+	EXPECT_EQ(share ? pages : 0,
+		  after.pages_recycled - before.pages_recycled);
 	EXPECT_EQ(0, munmap(p, len));
 	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, next_vm_of_tenant_reads_zero)
+{
+	next_vm_of_tenant(_metadata, self->dev, 0);
+}
+
+TEST_F(vm, next_vm_shares_tenant_by_opt_in)
+{
+	next_vm_of_tenant(_metadata, self->dev, VMPOOL_VM_SHARE_TENANT);
+}
+
+/* With VMPOOL_VM_ZERO_RELEASED a punched range reads as zero again. */
+TEST_F(vm, zero_released_flag)
+{
+	const __u64 marker = 0x2e50000000000000ULL;
+	size_t pages = 64, len = pages * PAGE;
+	struct vmpool_vm_stats before, after;
+	int fd, plain;
+	char *p, *q;
+
+	fd = vmpool_vm_create_flags(self->dev, vmpool_new_tenant(), len, 0, 0,
+				    "zr", VMPOOL_VM_ZERO_RELEASED);
+	ASSERT_LE(0, fd);
+	plain = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0,
+				 "plain");
+	ASSERT_LE(0, plain);
+	p = map_vm(fd, len);
+	ASSERT_NE(MAP_FAILED, p);
+	q = map_vm(plain, len);
+	ASSERT_NE(MAP_FAILED, q);
+	fill(p, len, marker);
+	fill(q, len, marker);
+	ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, len));
+	ASSERT_EQ(0, fallocate(plain, FALLOC_FL_PUNCH_HOLE |
+			       FALLOC_FL_KEEP_SIZE, 0, len));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &before));
+	EXPECT_EQ(0, nonzero_pages(p, len));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &after));
+	/* Its own pages came back, zeroed. */
+	EXPECT_EQ(pages, after.faults_dedicated - before.faults_dedicated);
+	EXPECT_EQ(len, after.bytes_zeroed - before.bytes_zeroed);
+	/* The default gives the guest its own data back. */
+	EXPECT_EQ(len / 8, marker_words(q, len, marker));
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, munmap(q, len));
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, close(plain));
+}
+
+static int create_uuid(int dev, const __u8 uuid[16], size_t pages,
+		       __u32 flags)
+{
+	struct vmpool_vm_create args = {
+		.size = sizeof(args),
+		.flags = flags,
+		.mem_size = pages * PAGE,
+	};
+
+	memcpy(args.tenant_uuid, uuid, sizeof(args.tenant_uuid));
+	snprintf(args.name, sizeof(args.name), "uuid");
+	return vmpool_ioctl(dev, VMPOOL_VM_CREATE, (unsigned long)&args);
+}
+
+/*
+ * 128-bit tenants: ids that differ anywhere are different tenants, even
+ * when a 32-bit hash of them would collide; tenant N is the id 0...0N.
+ */
+TEST_F(vm, tenant_uuid)
+{
+	__u8 a[16] = { 0x6f, 0x1e, 0x00, 0x42, 0x9a, 0x3b, 0x4c, 0x5d,
+		       0x8e, 0x7f, 0x10, 0x21, 0x32, 0x43, 0x54, 0x65 };
+	__u8 b[16], legacy[16] = { 0 };
+	const __u64 marker = 0x4d4d000000000000ULL;
+	size_t pages = 32, len = pages * PAGE;
+	__u32 n = vmpool_new_tenant();
+	struct vmpool_vm_stats st;
+	int fa, fb, fl, fn;
+	char *p;
+
+	memcpy(b, a, sizeof(b));
+	b[0] ^= 0x80;
+	legacy[12] = n >> 24;
+	legacy[13] = n >> 16;
+	legacy[14] = n >> 8;
+	legacy[15] = n;
+
+	/* A fills, releases to the global pool by closing. */
+	fa = create_uuid(self->dev, a, pages, 0);
+	ASSERT_LE(0, fa);
+	ASSERT_EQ(0, vmpool_vm_stats(fa, &st));
+	EXPECT_EQ(0, st.tenant);
+	EXPECT_EQ(0, memcmp(a, st.tenant_uuid, 16));
+	p = map_vm(fa, len);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, len, marker);
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, close(fa));
+
+	/* B, one bit away, even sharing with its tenant: zeros only. */
+	fb = create_uuid(self->dev, b, pages * 2, VMPOOL_VM_SHARE_TENANT);
+	ASSERT_LE(0, fb);
+	p = map_vm(fb, len * 2);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, nonzero_pages(p, len * 2));
+	EXPECT_EQ(0, munmap(p, len * 2));
+	EXPECT_EQ(0, close(fb));
+
+	/* The 32-bit tenant N and the id 0...0N are one tenant. */
+	fn = vmpool_vm_create(self->dev, n, len, 0, 0, "n");
+	ASSERT_LE(0, fn);
+	fl = create_uuid(self->dev, legacy, pages, 0);
+	ASSERT_LE(0, fl);
+	ASSERT_EQ(0, vmpool_vm_stats(fl, &st));
+	EXPECT_EQ(n, st.tenant);
+	EXPECT_EQ(0, memcmp(legacy, st.tenant_uuid, 16));
+	p = map_vm(fn, len);
+	ASSERT_NE(MAP_FAILED, p);
+	fill(p, len, marker);
+	ASSERT_EQ(0, fallocate(fn, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, len));
+	EXPECT_EQ(0, munmap(p, len));
+	/* Same tenant: a split needs no zeroing only with the opt-in... */
+	EXPECT_EQ(pages, vmpool_move(self->dev, fn, fl, pages));
+	ASSERT_EQ(0, vmpool_vm_stats(fl, &st));
+	EXPECT_EQ(len, st.bytes_zeroed);
+	EXPECT_EQ(0, close(fn));
+	EXPECT_EQ(0, close(fl));
+}
+
+/* A VMM running as another user reopens a VM file created for it. */
+TEST_F(vm, set_owner_lets_another_user_reopen)
+{
+	struct vmpool_vm_create args = {
+		.size = sizeof(args),
+		.flags = VMPOOL_VM_SET_OWNER,
+		.mem_size = 4 * PAGE,
+		.tenant = vmpool_new_tenant(),
+		.uid = 65534,
+		.gid = 65534,
+		.mode = 0600,
+	};
+	int fds[2], status;
+	struct stat sb;
+	pid_t pid;
+
+	snprintf(args.name, sizeof(args.name), "owned");
+	fds[0] = vmpool_ioctl(self->dev, VMPOOL_VM_CREATE, (unsigned long)&args);
+	ASSERT_LE(0, fds[0]);
+	args.flags = 0;
+	args.uid = 0;
+	args.gid = 0;
+	args.mode = 0;
+	fds[1] = vmpool_ioctl(self->dev, VMPOOL_VM_CREATE, (unsigned long)&args);
+	ASSERT_LE(0, fds[1]);
+	ASSERT_EQ(0, fstat(fds[0], &sb));
+	EXPECT_EQ(65534, sb.st_uid);
+	EXPECT_EQ(65534, sb.st_gid);
+	EXPECT_EQ(S_IFREG | 0600, sb.st_mode);
+	ASSERT_EQ(0, fstat(fds[1], &sb));
+	EXPECT_EQ(0, sb.st_uid);
+	EXPECT_EQ(S_IFREG | 0600, sb.st_mode);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char path[64];
+		char *p;
+		int fd;
+
+		close(self->dev);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		/* What QEMU does with mem-path=/proc/self/fd/N. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			_exit(11);
+		p = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+		if (p == MAP_FAILED)
+			_exit(12);
+		p[0] = 1;
+		/* The root-owned one stays closed to it. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[1]);
+		if (open(path, O_RDWR) >= 0 || errno != EACCES)
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, close(fds[0]));
+	EXPECT_EQ(0, close(fds[1]));
 }
 
 /*
@@ -478,7 +728,7 @@ TEST_F(vm, same_tenant_next_vm_not_zeroed)
  * they then move to B by split or merge, and B faults them in.
  */
 static void move_between(struct __test_metadata *_metadata, int dev,
-			 bool same_tenant, bool merge)
+			 bool same_tenant, bool merge, bool share)
 {
 	const __u64 marker = 0xc0de000000000000ULL;
 	size_t pages = 128, len = pages * PAGE;
@@ -487,12 +737,14 @@ static void move_between(struct __test_metadata *_metadata, int dev,
 	__u32 tb = same_tenant ? ta : vmpool_new_tenant();
 	struct vmpool_vm_stats st;
 	size_t seen;
+	bool keep;
 	int a, b;
 	char *p;
 
 	a = vmpool_vm_create(dev, ta, len, 0, 0, "A");
 	ASSERT_LE(0, a);
-	b = vmpool_vm_create(dev, tb, len, 0, 0, "B");
+	b = vmpool_vm_create_flags(dev, tb, len, 0, 0, "B",
+				   share ? VMPOOL_VM_SHARE_TENANT : 0);
 	ASSERT_LE(0, b);
 	p = map_vm(a, len);
 	ASSERT_NE(MAP_FAILED, p);
@@ -504,8 +756,9 @@ static void move_between(struct __test_metadata *_metadata, int dev,
 	ASSERT_EQ(0, vmpool_info(dev, &before));
 	ASSERT_EQ(pages, vmpool_move(dev, a, b, merge ? 0 : pages));
 	ASSERT_EQ(0, vmpool_info(dev, &after));
-	/* Zeroed exactly when the tenants differ. */
-	EXPECT_EQ(same_tenant ? 0 : len, after.bytes_zeroed - before.bytes_zeroed);
+	/* Kept only for the same tenant, and with the opt-in. */
+	keep = same_tenant && share;
+	EXPECT_EQ(keep ? 0 : len, after.bytes_zeroed - before.bytes_zeroed);
 	ASSERT_EQ(0, vmpool_vm_stats(a, &st));
 	EXPECT_EQ(0, st.dedicated_pages);
 	ASSERT_EQ(0, vmpool_vm_stats(b, &st));
@@ -513,9 +766,9 @@ static void move_between(struct __test_metadata *_metadata, int dev,
 
 	p = map_vm(b, len);
 	ASSERT_NE(MAP_FAILED, p);
-	/* Same tenant: A's data; another tenant: zeros only. */
-	seen = same_tenant ? marker_words(p, len, marker) : nonzero_pages(p, len);
-	EXPECT_EQ(same_tenant ? len / 8 : 0, seen);
+	/* Kept: A's data; else zeros only. */
+	seen = keep ? marker_words(p, len, marker) : nonzero_pages(p, len);
+	EXPECT_EQ(keep ? len / 8 : 0, seen);
 	ASSERT_EQ(0, vmpool_vm_stats(b, &st));
 	EXPECT_EQ(pages, st.faults_dedicated);
 	EXPECT_EQ(0, st.faults_global);
@@ -529,22 +782,32 @@ static void move_between(struct __test_metadata *_metadata, int dev,
 
 TEST_F(vm, split_cross_tenant_zeroes)
 {
-	move_between(_metadata, self->dev, false, false);
+	move_between(_metadata, self->dev, false, false, true);
 }
 
-TEST_F(vm, split_same_tenant_keeps_data)
+TEST_F(vm, split_same_tenant_zeroes_without_opt_in)
 {
-	move_between(_metadata, self->dev, true, false);
+	move_between(_metadata, self->dev, true, false, false);
+}
+
+TEST_F(vm, split_same_tenant_keeps_data_by_opt_in)
+{
+	move_between(_metadata, self->dev, true, false, true);
 }
 
 TEST_F(vm, merge_cross_tenant_zeroes)
 {
-	move_between(_metadata, self->dev, false, true);
+	move_between(_metadata, self->dev, false, true, true);
 }
 
-TEST_F(vm, merge_same_tenant_keeps_data)
+TEST_F(vm, merge_same_tenant_zeroes_without_opt_in)
 {
-	move_between(_metadata, self->dev, true, true);
+	move_between(_metadata, self->dev, true, true, false);
+}
+
+TEST_F(vm, merge_same_tenant_keeps_data_by_opt_in)
+{
+	move_between(_metadata, self->dev, true, true, true);
 }
 
 TEST_F(vm, grow_and_shrink)

@@ -81,13 +81,20 @@
  * VM lives until its last file descriptor and mapping are gone; its memory
  * then returns to the global pool.
  *
+ * Memory a VM receives reads as zero unless the VM itself released it (a
+ * balloon deflate gets the VM's own pages back, unzeroed) or the VM opted in
+ * with %VMPOOL_VM_SHARE_TENANT.
+ *
  * Return: a file descriptor on success; -EFAULT; -EINVAL for a bad @size,
- * non-zero @flags or @reserved, a zero or unaligned @mem_size, a zero
- * @tenant, @limit_pages below @reserve_pages, or a @name that is not a
- * NUL-terminated string; -E2BIG as for every structure, or if @mem_size
- * is beyond what a VM may have; -ENOSPC if the global pool holds fewer than
+ * an unknown bit in @flags, non-zero @reserved or @reserved2, a zero or
+ * unaligned @mem_size, no tenant or two (@tenant and @tenant_uuid both zero
+ * or both set), @limit_pages below @reserve_pages, a @name that is not a
+ * NUL-terminated string, or (with %VMPOOL_VM_SET_OWNER) a @mode with bits
+ * beyond 0777 or a @uid or @gid with no mapping in the caller's user
+ * namespace; -E2BIG as for every structure, or if @mem_size is beyond what
+ * a VM may have; -ENOSPC if the global pool holds fewer than
  * @reserve_pages free pages, or too many VMs or tenants exist; -ENOMEM;
- * -EMFILE.
+ * -EMFILE; -EINTR if a fatal signal came while the reservation was zeroed.
  */
 #define VMPOOL_VM_CREATE	_IO(VMPOOL_IOCTL_TYPE, 0x03)
 
@@ -95,8 +102,9 @@
  * VMPOOL_AUDIT - check the pool's accounting
  *
  * Walks every page and every VM and recomputes what the counters say: each
- * page is on exactly one list or mapped by exactly one VM, and free +
- * dedicated + mapped = total, globally and per tenant.  Inconsistencies are
+ * page is on exactly one list, mapped by exactly one VM or in transit, and
+ * free + dedicated + mapped + held + transit = total, globally and per
+ * tenant.  Inconsistencies are
  * counted in &struct vmpool_audit.errors and described in the kernel log.
  * Takes the pool lock for time proportional to the pool size: a debugging
  * and testing aid.
@@ -112,10 +120,15 @@
  * The argument points to a &struct vmpool_pool_resize.  Pages that last held
  * another tenant's data are zeroed before the VM can see them.
  *
+ * Pages are zeroed outside the pool lock, so other VMs' faults go on
+ * meanwhile; a fatal signal stops the zeroing.
+ *
  * Return: 0 on success; -EFAULT; -EINVAL for a bad @size, non-zero @flags or
  * @reserved, or zero @pages; -E2BIG; -EBADF if @vm_fd is not open;
  * -EINVAL if it is not a VM; -ENOSPC if the global pool has fewer free pages
- * or the VM's limit would be passed.  Nothing moves on failure.
+ * or the VM's limit would be passed; -EINTR on a fatal signal (the pages
+ * zeroed so far stay in the VM's pool, the others go back to the global
+ * pool).  Nothing moves on any other failure.
  */
 #define VMPOOL_POOL_GROW	_IO(VMPOOL_IOCTL_TYPE, 0x05)
 
@@ -135,13 +148,15 @@
  * VMPOOL_POOL_SPLIT - move free pages from one VM's pool to another's
  *
  * The argument points to a &struct vmpool_pool_move; @pages free pages of
- * @src_fd's pool move to @dst_fd's.  If the two VMs belong to different
- * tenants the pages are zeroed before the destination can see them.
+ * @src_fd's pool move to @dst_fd's.  The pages are zeroed before the
+ * destination can see them unless both VMs belong to one tenant and the
+ * destination has %VMPOOL_VM_SHARE_TENANT.
  *
  * Return: 0 on success; -EFAULT; -EINVAL for a bad @size, non-zero @flags,
  * zero @pages, a descriptor that is not a VM, or the same VM twice; -E2BIG;
  * -EBADF; -ENOSPC if the source pool has fewer free pages or the
- * destination's limit would be passed.  Nothing moves on failure.
+ * destination's limit would be passed; -EINTR as for %VMPOOL_POOL_GROW.
+ * Nothing moves on any other failure.
  */
 #define VMPOOL_POOL_SPLIT	_IO(VMPOOL_IOCTL_TYPE, 0x07)
 
@@ -186,12 +201,22 @@
  * @VMPOOL_CAP_POOL_OPS: %VMPOOL_POOL_GROW, %VMPOOL_POOL_SHRINK,
  *	%VMPOOL_POOL_SPLIT and %VMPOOL_POOL_MERGE are available.
  * @VMPOOL_CAP_AUDIT: %VMPOOL_AUDIT is available.
+ * @VMPOOL_CAP_PAGES: guest memory is mapped as reference-counted pages, so
+ *	get_user_pages() users (KVM, VFIO, O_DIRECT, io_uring, vmsplice,
+ *	process_vm_readv, /proc/pid/mem) and MADV_DONTNEED and
+ *	MADV_POPULATE_WRITE work on it; pages still referenced when a VM
+ *	releases them are held back (&struct vmpool_info.held_pages).
+ * @VMPOOL_CAP_VM_FLAGS: &struct vmpool_vm_create takes the flags
+ *	%VMPOOL_VM_SHARE_TENANT, %VMPOOL_VM_ZERO_RELEASED and
+ *	%VMPOOL_VM_SET_OWNER, and @tenant_uuid.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
 	VMPOOL_CAP_VM = 2,
 	VMPOOL_CAP_POOL_OPS = 3,
 	VMPOOL_CAP_AUDIT = 4,
+	VMPOOL_CAP_PAGES = 5,
+	VMPOOL_CAP_VM_FLAGS = 6,
 };
 
 /**
@@ -223,9 +248,15 @@ enum vmpool_source {
  * @nr_tenants: out: tenants with a live VM or with pages holding their data.
  * @bytes_zeroed: out: bytes zeroed before a page changed tenant.
  * @pages_recycled: out: pages handed to a VM without zeroing because they
- *	last held data of the same tenant.
+ *	last held data of the VM itself, or of its tenant with
+ *	%VMPOOL_VM_SHARE_TENANT.
+ * @held_pages: out: pages a VM released while something else (a DMA pin,
+ *	an O_DIRECT read in flight, a pipe) still referenced them; they belong
+ *	to no pool until the last reference goes.
+ * @transit_pages: out: pages being zeroed on their way into a VM's pool.
  *
- * @free_pages + @dedicated_pages + @mapped_pages = @total_pages.
+ * @free_pages + @dedicated_pages + @mapped_pages + @held_pages +
+ * @transit_pages = @total_pages.
  */
 struct vmpool_info {
 	__u32 size;
@@ -242,28 +273,68 @@ struct vmpool_info {
 	__u32 nr_tenants;
 	__aligned_u64 bytes_zeroed;
 	__aligned_u64 pages_recycled;
+	__aligned_u64 held_pages;
+	__aligned_u64 transit_pages;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
 #define VMPOOL_INFO_SIZE_VER0	48
+/** @VMPOOL_INFO_SIZE_VER1: with @held_pages and @transit_pages. */
+#define VMPOOL_INFO_SIZE_VER1	104
 
 /** @VMPOOL_NAME_LEN: bytes in a VM name, including the terminating NUL. */
 #define VMPOOL_NAME_LEN		32
 
 /**
+ * DOC: VM creation flags
+ *
+ * %VMPOOL_VM_SHARE_TENANT: the VM accepts, unzeroed, memory that other VMs
+ * of its tenant released.  This saves zeroing when one tenant's VMs hand
+ * memory to each other, but a fresh page may then hold another VM's data:
+ * wrong for any VMM that assumes new memory reads as zero, such as the
+ * destination of a migration (QEMU skips zero pages it never receives).
+ *
+ * %VMPOOL_VM_ZERO_RELEASED: ranges the VM releases (hole punching) read as
+ * zero when touched again, as they do on shmem.  For guests that rely on
+ * it, e.g. Linux with init_on_free=1 and virtio-balloon free page
+ * reporting.  Without it a balloon deflate gets the old contents back, for
+ * free.
+ *
+ * %VMPOOL_VM_SET_OWNER: the VM file is owned by @uid and @gid with mode
+ * @mode, so that a VMM running as another user (libvirt's QEMU) can reopen
+ * it through /proc/<pid>/fd/<n>.  Without it the file belongs to the caller
+ * with mode 0600.
+ */
+#define VMPOOL_VM_SHARE_TENANT		0x1
+#define VMPOOL_VM_ZERO_RELEASED		0x2
+#define VMPOOL_VM_SET_OWNER		0x4
+
+/** @VMPOOL_TENANT_UUID_LEN: bytes in a 128-bit tenant id. */
+#define VMPOOL_TENANT_UUID_LEN		16
+
+/**
  * struct vmpool_vm_create - argument of %VMPOOL_VM_CREATE
  * @size: size of this structure as known by the caller.
- * @flags: must be 0.
+ * @flags: ``VMPOOL_VM_*`` creation flags (see "VM creation flags").
  * @mem_size: guest memory in bytes (the file size); a multiple of the page
  *	size.
  * @reserve_pages: pages moved from the global pool into the VM's dedicated
  *	pool at creation.
  * @limit_pages: most pages the VM may hold, mapped and dedicated together;
  *	0 means @mem_size in pages.
- * @tenant: security domain, not 0.  VMs of one tenant may receive each
- *	other's memory without zeroing; different tenants never do.
+ * @tenant: security domain as a 32-bit number, or 0 when @tenant_uuid names
+ *	it.  Tenant N is the same tenant as the 128-bit id whose first 12 bytes
+ *	are zero and whose last 4 hold N, big-endian.  Memory never crosses
+ *	between tenants unzeroed.
  * @reserved: must be 0.
  * @name: NUL-terminated name, for listings and logs.
+ * @tenant_uuid: security domain as a 128-bit id (an OpenStack project UUID,
+ *	say), or all zero when @tenant names it.
+ * @uid: with %VMPOOL_VM_SET_OWNER, owner of the VM file; else must be 0.
+ * @gid: with %VMPOOL_VM_SET_OWNER, group of the VM file; else must be 0.
+ * @mode: with %VMPOOL_VM_SET_OWNER, permission bits (at most 0777) of the
+ *	VM file; else must be 0.
+ * @reserved2: must be 0.
  */
 struct vmpool_vm_create {
 	__u32 size;
@@ -274,10 +345,17 @@ struct vmpool_vm_create {
 	__u32 tenant;
 	__u32 reserved;
 	char name[VMPOOL_NAME_LEN];
+	__u8 tenant_uuid[VMPOOL_TENANT_UUID_LEN];
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 reserved2;
 };
 
 /** @VMPOOL_VM_CREATE_SIZE_VER0: size of the first &struct vmpool_vm_create. */
 #define VMPOOL_VM_CREATE_SIZE_VER0	72
+/** @VMPOOL_VM_CREATE_SIZE_VER1: with @tenant_uuid, @uid, @gid and @mode. */
+#define VMPOOL_VM_CREATE_SIZE_VER1	104
 
 /**
  * struct vmpool_pool_resize - argument of %VMPOOL_POOL_GROW and
@@ -326,7 +404,8 @@ struct vmpool_pool_move {
  * @flags: must be 0.
  * @id: the VM's number, unique among live VMs (for display only: ioctls
  *	that act on a VM take its file descriptor).
- * @tenant: the VM's tenant.
+ * @tenant: the VM's tenant as a 32-bit number, 0 if it has only a 128-bit
+ *	id.
  * @name: the VM's name.
  * @mem_pages: guest memory in pages.
  * @limit_pages: most pages the VM may hold.
@@ -337,6 +416,12 @@ struct vmpool_pool_move {
  * @bytes_zeroed: bytes zeroed before pages reached this VM.
  * @pages_recycled: pages this VM received without zeroing.
  * @pages_released: pages released to the dedicated pool by hole punching.
+ * @tenant_uuid: the VM's tenant as a 128-bit id.
+ * @vm_flags: the ``VMPOOL_VM_*`` flags the VM was created with.
+ * @reserved: 0.
+ * @pages_held: pages the VM released that were still referenced elsewhere
+ *	(a DMA pin, I/O in flight); they left the VM without entering any
+ *	pool.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -353,10 +438,16 @@ struct vmpool_vm_stats {
 	__aligned_u64 bytes_zeroed;
 	__aligned_u64 pages_recycled;
 	__aligned_u64 pages_released;
+	__u8 tenant_uuid[VMPOOL_TENANT_UUID_LEN];
+	__u32 vm_flags;
+	__u32 reserved;
+	__aligned_u64 pages_held;
 };
 
 /** @VMPOOL_VM_STATS_SIZE_VER0: size of the first &struct vmpool_vm_stats. */
 #define VMPOOL_VM_STATS_SIZE_VER0	120
+/** @VMPOOL_VM_STATS_SIZE_VER1: with @tenant_uuid, @vm_flags, @pages_held. */
+#define VMPOOL_VM_STATS_SIZE_VER1	152
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
@@ -388,6 +479,8 @@ struct vmpool_vm_list {
  * @free_pages: out: pages found in the global pool.
  * @dedicated_pages: out: pages found in dedicated pools.
  * @mapped_pages: out: pages found holding guest memory.
+ * @held_pages: out: pages found held back, referenced after their release.
+ * @transit_pages: out: pages found on their way into a VM's pool.
  */
 struct vmpool_audit {
 	__u32 size;
@@ -398,9 +491,13 @@ struct vmpool_audit {
 	__aligned_u64 free_pages;
 	__aligned_u64 dedicated_pages;
 	__aligned_u64 mapped_pages;
+	__aligned_u64 held_pages;
+	__aligned_u64 transit_pages;
 };
 
 /** @VMPOOL_AUDIT_SIZE_VER0: size of the first &struct vmpool_audit. */
 #define VMPOOL_AUDIT_SIZE_VER0		48
+/** @VMPOOL_AUDIT_SIZE_VER1: with @held_pages and @transit_pages. */
+#define VMPOOL_AUDIT_SIZE_VER1		64
 
 #endif /* _UAPI_LINUX_VMPOOL_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool memory as the RAM of a real KVM guest: a vCPU writes and reads
+ * every page of a slot backed by a VM's mapping, through KVM's stage-2
+ * fault path (get_user_pages() into the VM's fault handler); the host sees
+ * the same bytes through another mapping of the VM file.  Over each memory
+ * source.  KVM runs inside the test guest where QEMU's -cpu max exposes
+ * SVM (kvm_amd); without /dev/kvm the tests skip, saying why.
+ *
+ * Environment: as vmpool_vm_test.
+ */
+#define _GNU_SOURCE
+#include <linux/falloc.h>
+#include <sys/mman.h>
+
+#include "vmpool_test.h"
+#include "vmpool_kvm.h"
+#include "kselftest_harness.h"
+
+#define PAGE	4096UL
+
+FIXTURE(kvm) {
+	int dev;
+};
+
+FIXTURE_VARIANT(kvm) {
+	__u32 source;
+};
+
+FIXTURE_VARIANT_ADD(kvm, page_alloc) {
+	.source = VMPOOL_SOURCE_PAGE_ALLOC,
+};
+
+FIXTURE_VARIANT_ADD(kvm, region) {
+	.source = VMPOOL_SOURCE_REGION,
+};
+
+FIXTURE_SETUP(kvm)
+{
+	const char *region = getenv("VMPOOL_REGION");
+	char params[128], why[256];
+
+	self->dev = -1;
+	if (!vmpool_kvm_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	if (variant->source == VMPOOL_SOURCE_REGION) {
+		if (!region)
+			SKIP(return, "no region reserved (VMPOOL_REGION)");
+		snprintf(params, sizeof(params), "region=%s", region);
+	} else {
+		snprintf(params, sizeof(params), "pool_mb=64");
+	}
+	ASSERT_EQ(0, vmpool_load(params));
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+}
+
+FIXTURE_TEARDOWN(kvm)
+{
+	struct vmpool_audit audit;
+
+	if (self->dev < 0)
+		return;
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
+	EXPECT_EQ(0, audit.held_pages);
+	close(self->dev);
+}
+
+/*
+ * The guest writes every page; the host reads them through a second open
+ * of the VM (what QEMU's mem-path=/proc/self/fd/N does) and a mapping of
+ * its own; the guest reads them back.  Then QEMU's discard of half of the
+ * memory, and the guest writes again: its faults take the VM's own pages
+ * back from its dedicated pool.
+ */
+TEST_F_TIMEOUT(kvm, guest_writes_and_reads_every_page, 300)
+{
+	const __u64 seed = 0x766d706f6f6c0001ULL, seed2 = ~seed;
+	size_t pages = 2048, len = pages * PAGE, half = len / 2;
+	struct vmpool_vm_stats before, after;
+	__u64 reason = 0;
+	char path[64];
+	char *ram, *host;
+	int vm, fd2;
+
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "kvm");
+	ASSERT_LE(0, vm);
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", vm);
+	fd2 = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	host = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd2, 0);
+	ASSERT_NE(MAP_FAILED, host);
+
+	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed, &reason)) {
+		TH_LOG("exit %s", vmpool_kvm_exit_name(reason));
+	}
+	EXPECT_EQ(KVM_EXIT_HLT, reason);
+	EXPECT_EQ(0, vmpool_kvm_check_host(host, len, seed));
+	EXPECT_EQ(0, vmpool_kvm_count_mismatch(ram, len, seed));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &before));
+	EXPECT_EQ(pages, before.mapped_pages);
+
+	/* A balloon inflate of the upper half, as QEMU does it. */
+	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       half, half));
+	ASSERT_EQ(0, madvise(ram + half, half, MADV_DONTNEED));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &after));
+	EXPECT_EQ(pages / 2, after.dedicated_pages);
+	EXPECT_EQ(0, after.pages_held);
+
+	/* The deflate: the guest touches the pages again. */
+	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed2, &reason));
+	EXPECT_EQ(0, vmpool_kvm_check_host(host, len, seed2));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &after));
+	EXPECT_EQ(pages, after.mapped_pages);
+	EXPECT_EQ(pages / 2, after.faults_dedicated - before.faults_dedicated);
+	EXPECT_EQ(0, after.bytes_zeroed - before.bytes_zeroed);
+
+	EXPECT_EQ(0, munmap(host, len));
+	EXPECT_EQ(0, close(fd2));
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, close(vm));
+}
+
+/*
+ * A fresh VM of another tenant, run by a fresh guest, reads zeros where the
+ * first guest wrote: the KVM path honours the scrub as the CPU path does.
+ */
+TEST_F_TIMEOUT(kvm, next_guest_of_another_tenant_reads_zero, 300)
+{
+	const __u64 seed = 0x5ec2e7006b766d00ULL;
+	size_t pages = 1024, len = pages * PAGE;
+	__u64 reason = 0;
+	char *ram;
+	int vm;
+
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "A");
+	ASSERT_LE(0, vm);
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed, &reason));
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, close(vm));
+
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "B");
+	ASSERT_LE(0, vm);
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	/* Every page but the code page differs from A's pattern... */
+	EXPECT_EQ(pages - 1, vmpool_kvm_count_mismatch(ram, len, seed));
+	/* ...because it reads as zero (checked from the host). */
+	EXPECT_EQ(0, memcmp(ram + PAGE, ram + 2 * PAGE, PAGE));
+	EXPECT_EQ(0, ram[len - 1]);
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, close(vm));
+}
+
+TEST_HARNESS_MAIN
