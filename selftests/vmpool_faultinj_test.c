@@ -164,10 +164,12 @@ TEST_F_TIMEOUT(inj, vm_create_and_fault, 600)
 	}
 	TH_LOG("%d creations failed, %d succeeded", failed, created);
 	EXPECT_LT(0, created);
-	if (!strstr(variant->dir, "page_alloc")) {
-		/* Every creation allocates slab memory from the module. */
-		EXPECT_LT(0, failed);
-	}
+	/*
+	 * Every creation allocates slab memory from the module, and the
+	 * 4 GiB ones a vmalloc'ed page map: both kinds of injection must
+	 * have failed some, or this test proved nothing.
+	 */
+	EXPECT_LT(0, failed);
 	/* Working normally again. */
 	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 16 * PAGE, 16, 0,
 			      "after");
@@ -176,10 +178,12 @@ TEST_F_TIMEOUT(inj, vm_create_and_fault, 600)
 }
 
 /*
- * Split, merge, grow and shrink across two tenants while allocations fail:
- * each either succeeds or fails cleanly, and the pages keep adding up.
+ * Split, merge, grow and shrink allocate nothing (pages in transit sit on
+ * a list threaded through the pool's own arrays): with every allocation of
+ * the module failing half the time, none of them may fail for want of
+ * memory, and the pages keep adding up.
  */
-TEST_F_TIMEOUT(inj, pool_ops, 300)
+TEST_F_TIMEOUT(inj, pool_ops_allocate_nothing, 300)
 {
 	struct vmpool_vm_stats sa, sb;
 	int a, b, i, failed = 0;
@@ -209,12 +213,12 @@ TEST_F_TIMEOUT(inj, pool_ops, 300)
 			break;
 		}
 		disarm(variant->dir);
-		EXPECT_TRUE(ret >= 0 || ret == -ENOMEM || ret == -ENOSPC)
+		EXPECT_TRUE(ret >= 0 || ret == -ENOSPC)
 			TH_LOG("operation %d: %ld", i % 4, ret);
 		if (ret < 0)
 			failed++;
 	}
-	TH_LOG("%d of 200 pool operations failed", failed);
+	TH_LOG("%d of 200 pool operations found no room (-ENOSPC)", failed);
 	ASSERT_EQ(0, vmpool_vm_stats(a, &sa));
 	ASSERT_EQ(0, vmpool_vm_stats(b, &sb));
 	/* Both pools still work: split back and forth once more. */

@@ -47,17 +47,11 @@ FIXTURE_VARIANT_ADD(gup, region) {
 
 FIXTURE_SETUP(gup)
 {
-	const char *region = getenv("VMPOOL_REGION");
 	char params[128];
 
 	self->dev = -1;
-	if (variant->source == VMPOOL_SOURCE_REGION) {
-		if (!region)
-			SKIP(return, "no region reserved (VMPOOL_REGION)");
-		snprintf(params, sizeof(params), "region=%s", region);
-	} else {
-		snprintf(params, sizeof(params), "pool_mb=64");
-	}
+	if (vmpool_source_params(variant->source, params, sizeof(params)))
+		SKIP(return, "no region reserved (VMPOOL_REGION)");
 	ASSERT_EQ(0, vmpool_load(params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
@@ -81,16 +75,7 @@ FIXTURE_TEARDOWN(gup)
 	close(self->dev);
 }
 
-static void fill(void *p, size_t len, __u64 marker)
-{
-	__u64 *w = p;
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		w[i] = marker ^ i;
-}
-
-/* Pages of [p, p+len) not as fill(@marker) wrote them. */
+/* Pages of [p, p+len) not as vmpool_fill(@marker) wrote them. */
 static size_t bad_pages(const void *p, size_t len, __u64 marker)
 {
 	const __u64 *w = p;
@@ -105,36 +90,9 @@ static size_t bad_pages(const void *p, size_t len, __u64 marker)
 	return n;
 }
 
-/* Words of [p, p+len) that carry @marker as fill() writes it. */
-static size_t marker_words(const void *p, size_t len, __u64 marker,
-			   size_t span)
-{
-	const __u64 *w = p;
-	size_t i, n = 0;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		if ((w[i] ^ marker) < span / sizeof(*w))
-			n++;
-	return n;
-}
-
 static void *map_vm(int fd, size_t len)
 {
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-}
-
-/* Wait up to 5 s for the pool to have no held page. */
-static __u64 held_after_wait(int dev)
-{
-	struct vmpool_info info;
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (vmpool_info(dev, &info) || !info.held_pages)
-			break;
-		usleep(10000);
-	}
-	return info.held_pages;
 }
 
 /* A RAM block device for O_DIRECT, or NULL (the test skips). */
@@ -166,7 +124,7 @@ TEST_F(gup, o_direct_to_and_from_guest_memory)
 	fd = open(disk, O_RDWR | O_DIRECT | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 
-	fill(p, len, marker);
+	vmpool_fill(p, len, marker);
 	/* Guest RAM to disk, disk back to other guest RAM. */
 	ASSERT_EQ(len, pwrite(fd, p, len, 0));
 	memset(p + len, 0x55, len);
@@ -192,12 +150,12 @@ TEST_F(gup, process_vm_readv_and_writev)
 	buf = malloc(len);
 	ASSERT_NE(NULL, buf);
 
-	fill(p, len, marker);
+	vmpool_fill(p, len, marker);
 	local = (struct iovec){ .iov_base = buf, .iov_len = len };
 	remote = (struct iovec){ .iov_base = p, .iov_len = len };
 	ASSERT_EQ(len, process_vm_readv(getpid(), &local, 1, &remote, 1, 0));
 	EXPECT_EQ(0, bad_pages(buf, len, marker));
-	fill(buf, len, ~marker);
+	vmpool_fill(buf, len, ~marker);
 	ASSERT_EQ(len, process_vm_writev(getpid(), &local, 1, &remote, 1, 0));
 	EXPECT_EQ(0, bad_pages(p, len, ~marker));
 	free(buf);
@@ -222,10 +180,10 @@ TEST_F(gup, proc_pid_mem)
 	mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, mem);
 
-	fill(p, len, marker);
+	vmpool_fill(p, len, marker);
 	ASSERT_EQ(len, pread(mem, buf, len, (uintptr_t)p));
 	EXPECT_EQ(0, bad_pages(buf, len, marker));
-	fill(buf, len, ~marker);
+	vmpool_fill(buf, len, ~marker);
 	ASSERT_EQ(len, pwrite(mem, buf, len, (uintptr_t)p));
 	EXPECT_EQ(0, bad_pages(p, len, ~marker));
 	EXPECT_EQ(0, close(mem));
@@ -271,7 +229,7 @@ TEST_F(gup, qemu_discard_sequence)
 	ASSERT_LE(0, vm);
 	p = map_vm(vm, len);
 	ASSERT_NE(MAP_FAILED, p);
-	fill(p, len, marker);
+	vmpool_fill(p, len, marker);
 	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       0, len));
 	ASSERT_EQ(0, madvise(p, len, MADV_DONTNEED));
@@ -279,8 +237,8 @@ TEST_F(gup, qemu_discard_sequence)
 	EXPECT_EQ(0, st.mapped_pages);
 	EXPECT_EQ(pages, st.dedicated_pages);
 	/* The VM's own pages, unzeroed, at whatever offset. */
-	EXPECT_EQ(len / 8, marker_words(p, len, marker, len));
-	fill(p, len, marker);
+	EXPECT_EQ(len / 8, vmpool_marker_words(p, len, marker, len));
+	vmpool_fill(p, len, marker);
 	/* MADV_DONTNEED alone keeps the memory, as on any shared file. */
 	ASSERT_EQ(0, madvise(p, len, MADV_DONTNEED));
 	EXPECT_EQ(0, bad_pages(p, len, marker));
@@ -341,7 +299,7 @@ TEST_F(gup, io_uring_buffers_pin_until_unregistered)
 
 	EXPECT_EQ(0, io_uring_register(ring, IORING_UNREGISTER_BUFFERS, NULL, 0));
 	EXPECT_EQ(0, close(ring));
-	EXPECT_EQ(0, held_after_wait(self->dev));
+	EXPECT_EQ(0, vmpool_held_after_wait(self->dev));
 }
 
 /*
@@ -366,7 +324,7 @@ TEST_F_TIMEOUT(gup, pinned_page_never_changes_hands, 300)
 	ASSERT_LE(0, a);
 	p = map_vm(a, len);
 	ASSERT_NE(MAP_FAILED, p);
-	fill(p, len, marker);
+	vmpool_fill(p, len, marker);
 	ASSERT_EQ(0, pipe(pfd));
 	iov = (struct iovec){ .iov_base = p, .iov_len = len };
 	ASSERT_EQ(len, vmsplice(pfd[1], &iov, 1, 0));
@@ -390,7 +348,7 @@ TEST_F_TIMEOUT(gup, pinned_page_never_changes_hands, 300)
 	for (i = 0, touched = 0; i < all - pages; i++)
 		touched += q[i * PAGE] == 0;
 	EXPECT_EQ(all - pages, touched);
-	EXPECT_EQ(0, marker_words(q, (all - pages) * PAGE, marker, len));
+	EXPECT_EQ(0, vmpool_marker_words(q, (all - pages) * PAGE, marker, len));
 
 	/* The pipe still holds A's bytes, untouched. */
 	buf = malloc(len);
@@ -402,9 +360,9 @@ TEST_F_TIMEOUT(gup, pinned_page_never_changes_hands, 300)
 	EXPECT_EQ(0, close(pfd[1]));
 
 	/* The page comes back; B may have it now, zeroed. */
-	EXPECT_EQ(0, held_after_wait(self->dev));
+	EXPECT_EQ(0, vmpool_held_after_wait(self->dev));
 	ASSERT_EQ(0, fallocate(b, 0, 0, all * PAGE));
-	EXPECT_EQ(0, marker_words(q, all * PAGE, marker, len));
+	EXPECT_EQ(0, vmpool_marker_words(q, all * PAGE, marker, len));
 	EXPECT_EQ(0, munmap(q, all * PAGE));
 	EXPECT_EQ(0, close(b));
 }
@@ -436,7 +394,7 @@ TEST_F(gup, held_pages_pin_the_module)
 	EXPECT_EQ(0, close(pfd[1]));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
-	EXPECT_EQ(0, held_after_wait(self->dev));
+	EXPECT_EQ(0, vmpool_held_after_wait(self->dev));
 	EXPECT_EQ(0, close(self->dev));
 	self->dev = -1;
 	EXPECT_EQ(0, syscall(SYS_delete_module, "vmpool", O_NONBLOCK));

@@ -37,19 +37,13 @@ FIXTURE_VARIANT_ADD(kvm, region) {
 
 FIXTURE_SETUP(kvm)
 {
-	const char *region = getenv("VMPOOL_REGION");
 	char params[128], why[256];
 
 	self->dev = -1;
 	if (!vmpool_kvm_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
-	if (variant->source == VMPOOL_SOURCE_REGION) {
-		if (!region)
-			SKIP(return, "no region reserved (VMPOOL_REGION)");
-		snprintf(params, sizeof(params), "region=%s", region);
-	} else {
-		snprintf(params, sizeof(params), "pool_mb=64");
-	}
+	if (vmpool_source_params(variant->source, params, sizeof(params)))
+		SKIP(return, "no region reserved (VMPOOL_REGION)");
 	ASSERT_EQ(0, vmpool_load(params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);

@@ -44,6 +44,8 @@ enum {
 };
 
 static unsigned long reopen_errors;
+/* Forked children that saw a value nobody wrote, or did not exit cleanly. */
+static unsigned long fork_errors;
 
 static unsigned int rnd(unsigned int *seed, unsigned int n)
 {
@@ -148,7 +150,7 @@ static void *worker(void *arg)
 	struct vmpool_info info;
 	struct slot *s, *t;
 	unsigned int op;
-	int held = -1;
+	int held = -1, status;
 	pid_t pid;
 
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
@@ -220,11 +222,17 @@ static void *worker(void *arg)
 				break;
 			pid = fork();
 			if (pid == 0) {
-				/* The child sees what the parent mapped. */
+				/*
+				 * The child sees what the parent mapped: a
+				 * page start holds 0 (fresh) or 1 (op_fault),
+				 * never anything else.
+				 */
 				_exit(__atomic_load_n(&s->mem[0], __ATOMIC_RELAXED) > 1);
 			}
-			if (pid > 0)
-				waitpid(pid, NULL, 0);
+			if (pid > 0 && (waitpid(pid, &status, 0) != pid ||
+					!WIFEXITED(status) || WEXITSTATUS(status)))
+				__atomic_fetch_add(&fork_errors, 1,
+						   __ATOMIC_RELAXED);
 			break;
 		case OP_QUERY:
 			if (s->fd >= 0)
@@ -294,6 +302,7 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	TH_LOG("%lu operations, %lu reopens", total, ops[OP_REOPEN]);
 	EXPECT_LT(1000, total);
 	EXPECT_EQ(0, reopen_errors);
+	EXPECT_EQ(0, fork_errors);
 
 	ASSERT_EQ(0, vmpool_audit(dev, &audit));
 	EXPECT_EQ(0, audit.errors);

@@ -157,6 +157,64 @@ static inline long vmpool_move(int dev, int src, int dst, __u64 pages)
 	return ret < 0 ? ret : (long)args.pages;
 }
 
+/*
+ * Module parameters for a memory source, into @buf; returns 0, or -1 when
+ * the source cannot be had here (no region reserved: VMPOOL_REGION unset).
+ */
+static inline int vmpool_source_params(__u32 source, char *buf, size_t len)
+{
+	const char *region = getenv("VMPOOL_REGION");
+
+	if (source == VMPOOL_SOURCE_REGION) {
+		if (!region)
+			return -1;
+		snprintf(buf, len, "region=%s", region);
+	} else {
+		snprintf(buf, len, "pool_mb=64");
+	}
+	return 0;
+}
+
+/* Fill [p, p+len) with words @marker ^ index. */
+static inline void vmpool_fill(void *p, size_t len, __u64 marker)
+{
+	__u64 *w = p;
+	size_t i;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		w[i] = marker ^ i;
+}
+
+/*
+ * Words of [p, p+len) that vmpool_fill(@marker) wrote into a range of at
+ * most @span bytes, at whatever offset they are now.
+ */
+static inline size_t vmpool_marker_words(const void *p, size_t len,
+					 __u64 marker, size_t span)
+{
+	const __u64 *w = p;
+	size_t i, n = 0;
+
+	for (i = 0; i < len / sizeof(*w); i++)
+		if ((w[i] ^ marker) < span / sizeof(*w))
+			n++;
+	return n;
+}
+
+/* Wait up to 5 s for the pool to hold no page back; returns what is held. */
+static inline __u64 vmpool_held_after_wait(int dev)
+{
+	struct vmpool_info info;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (vmpool_info(dev, &info) || !info.held_pages)
+			break;
+		usleep(10000);
+	}
+	return info.held_pages;
+}
+
 /* A tenant number no other test (or earlier run) uses. */
 static inline __u32 vmpool_new_tenant(void)
 {

@@ -44,19 +44,13 @@ FIXTURE_VARIANT_ADD(vfio, region) {
 
 FIXTURE_SETUP(vfio)
 {
-	const char *region = getenv("VMPOOL_REGION");
 	char params[128], why[256];
 	int ret;
 
 	self->dev = -1;
 	memset(&self->edu, 0, sizeof(self->edu));
-	if (variant->source == VMPOOL_SOURCE_REGION) {
-		if (!region)
-			SKIP(return, "no region reserved (VMPOOL_REGION)");
-		snprintf(params, sizeof(params), "region=%s", region);
-	} else {
-		snprintf(params, sizeof(params), "pool_mb=64");
-	}
+	if (vmpool_source_params(variant->source, params, sizeof(params)))
+		SKIP(return, "no region reserved (VMPOOL_REGION)");
 	ret = vmpool_vfio_edu_open(&self->edu, why, sizeof(why));
 	if (!ret)
 		SKIP(return, "%s", why);
@@ -79,42 +73,6 @@ FIXTURE_TEARDOWN(vfio)
 	close(self->dev);
 }
 
-static void fill(void *p, size_t len, __u64 marker)
-{
-	__u64 *w = p;
-	size_t i;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		w[i] = marker ^ i;
-}
-
-/* Words of [p, p+len) carrying @marker at any offset below @span. */
-static size_t marker_words(const void *p, size_t len, __u64 marker,
-			   size_t span)
-{
-	const __u64 *w = p;
-	size_t i, n = 0;
-
-	for (i = 0; i < len / sizeof(*w); i++)
-		if ((w[i] ^ marker) < span / sizeof(*w))
-			n++;
-	return n;
-}
-
-/* Wait up to 5 s for the pool to have no held page. */
-static __u64 held_after_wait(int dev)
-{
-	struct vmpool_info info;
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (vmpool_info(dev, &info) || !info.held_pages)
-			break;
-		usleep(10000);
-	}
-	return info.held_pages;
-}
-
 /* The device moves bytes between pages of guest memory it has mapped. */
 TEST_F(vfio, map_dma_moves_bytes)
 {
@@ -127,7 +85,7 @@ TEST_F(vfio, map_dma_moves_bytes)
 	ASSERT_LE(0, vm);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	fill(p, len / 2, marker);
+	vmpool_fill(p, len / 2, marker);
 	memset(p + len / 2, 0, len / 2);
 	ASSERT_EQ(0, vmpool_vfio_map(&self->edu, p, IOVA, len));
 	/* Page 3 to page 12, through the device. */
@@ -162,7 +120,7 @@ TEST_F_TIMEOUT(vfio, stale_iova_never_reaches_another_tenant, 300)
 	ASSERT_LE(0, a);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	fill(p, len, secret_a);
+	vmpool_fill(p, len, secret_a);
 	ASSERT_EQ(0, vmpool_vfio_map(&self->edu, p, IOVA, len));
 	EXPECT_EQ(0, munmap(p, len));
 	EXPECT_EQ(0, close(a));
@@ -177,7 +135,7 @@ TEST_F_TIMEOUT(vfio, stale_iova_never_reaches_another_tenant, 300)
 	ASSERT_NE(MAP_FAILED, q);
 	ASSERT_EQ(0, fallocate(b, 0, 0, (all - pages) * PAGE));
 	EXPECT_EQ(-1, fallocate(b, 0, 0, all * PAGE));
-	fill(q, (all - pages) * PAGE, secret_b);
+	vmpool_fill(q, (all - pages) * PAGE, secret_b);
 
 	/* The device reads the old IOVAs: A's bytes, never B's. */
 	for (i = 0; i < pages; i++) {
@@ -187,24 +145,24 @@ TEST_F_TIMEOUT(vfio, stale_iova_never_reaches_another_tenant, 300)
 						 XFER));
 		memset(buf + i * PAGE + XFER, 0, PAGE - XFER);
 	}
-	EXPECT_EQ(pages * XFER / 8, marker_words(buf, len, secret_a, len));
-	EXPECT_EQ(0, marker_words(buf, len, secret_b, all * PAGE));
+	EXPECT_EQ(pages * XFER / 8, vmpool_marker_words(buf, len, secret_a, len));
+	EXPECT_EQ(0, vmpool_marker_words(buf, len, secret_b, all * PAGE));
 
 	/* And writes there: nothing of B's changes. */
-	fill(buf, XFER, 0xeeee000000000000ULL);
+	vmpool_fill(buf, XFER, 0xeeee000000000000ULL);
 	ASSERT_EQ(0, vmpool_edu_buf_write(&self->edu, buf, XFER));
 	for (i = 0; i < pages; i++)
 		ASSERT_EQ(0, vmpool_edu_dma_to_ram(&self->edu, IOVA + i * PAGE,
 						   XFER));
 	EXPECT_EQ((all - pages) * PAGE / 8,
-		  marker_words(q, (all - pages) * PAGE, secret_b, all * PAGE));
+		  vmpool_marker_words(q, (all - pages) * PAGE, secret_b, all * PAGE));
 
 	/* Unmapping lets the pages go; B may have them, zeroed. */
 	ASSERT_EQ(0, vmpool_vfio_unmap(&self->edu, IOVA, len));
-	EXPECT_EQ(0, held_after_wait(self->dev));
+	EXPECT_EQ(0, vmpool_held_after_wait(self->dev));
 	ASSERT_EQ(0, fallocate(b, 0, 0, all * PAGE));
-	EXPECT_EQ(0, marker_words(q, all * PAGE, secret_a, len));
-	EXPECT_EQ(0, marker_words(q, all * PAGE, 0xeeee000000000000ULL, len));
+	EXPECT_EQ(0, vmpool_marker_words(q, all * PAGE, secret_a, len));
+	EXPECT_EQ(0, vmpool_marker_words(q, all * PAGE, 0xeeee000000000000ULL, len));
 	EXPECT_EQ(0, munmap(q, all * PAGE));
 	EXPECT_EQ(0, close(b));
 	free(buf);
