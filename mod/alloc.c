@@ -128,6 +128,14 @@ static void vmpool_count_recycled(struct vmpool_vm *vm)
 	vm->stats.pages_recycled++;
 }
 
+/* Zero page @idx for @vm, under the lock, and count it. */
+static void vmpool_page_scrub(struct vmpool_vm *vm, u32 idx)
+{
+	vmpool_page_zero(vm->pool, idx);
+	__clear_bit(idx, vm->pool->dirty);
+	vmpool_count_zeroed(vm);
+}
+
 /*
  * Hand page @idx, marked with tenant slot @mark, to @vm, zeroing it first
  * if @vm may not see what it holds.  Every page that enters a VM from
@@ -137,13 +145,10 @@ static void vmpool_page_enter(struct vmpool_vm *vm, u32 idx, u16 mark)
 {
 	struct vmpool_pool *pool = vm->pool;
 
-	if (vmpool_needs_zero(vm, idx, mark)) {
-		vmpool_page_zero(pool, idx);
-		__clear_bit(idx, pool->dirty);
-		vmpool_count_zeroed(vm);
-	} else if (test_bit(idx, pool->dirty)) {
+	if (vmpool_needs_zero(vm, idx, mark))
+		vmpool_page_scrub(vm, idx);
+	else if (test_bit(idx, pool->dirty))
 		vmpool_count_recycled(vm);
-	}
 	__set_bit(idx, pool->owned);
 	pool->owner[idx] = vm->slot;
 }
@@ -386,23 +391,6 @@ static bool vmpool_held_reclaim_locked(struct vmpool_pool *pool)
 }
 
 /**
- * vmpool_held_reclaim - return held pages nothing references any more
- * @pool: the pool.
- *
- * Context: process context; takes the pool lock.
- * Return: true if any page went back to the global pool.
- */
-bool vmpool_held_reclaim(struct vmpool_pool *pool)
-{
-	bool ret;
-
-	mutex_lock(&pool->lock);
-	ret = vmpool_held_reclaim_locked(pool);
-	mutex_unlock(&pool->lock);
-	return ret;
-}
-
-/**
  * vmpool_held_work - check held pages until none is left
  * @work: vmpool_pool.held_work.
  *
@@ -446,14 +434,12 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 
 	*idx = vmpool_dedicated_pop(vm);
 	if (*idx != VMPOOL_NONE) {
-		/* Only the VM's own data or zeros. */
-		if (!test_bit(*idx, pool->dirty)) {
-			/* Known zero. */
-		} else if (vm->flags & VMPOOL_VM_ZERO_RELEASED) {
-			vmpool_page_zero(pool, *idx);
-			vmpool_count_zeroed(vm);
-		} else {
-			vmpool_count_recycled(vm);
+		/* Only the VM's own data or zeros: a clean page needs nothing. */
+		if (test_bit(*idx, pool->dirty)) {
+			if (vm->flags & VMPOOL_VM_ZERO_RELEASED)
+				vmpool_page_scrub(vm, *idx);
+			else
+				vmpool_count_recycled(vm);
 		}
 		vm->stats.faults_dedicated++;
 	} else {
@@ -496,6 +482,19 @@ static void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 	pool->nr_mapped--;
 }
 
+/*
+ * Hold back page @idx, which just left @vm, if something else still
+ * references it; true if it was held.
+ */
+static bool vmpool_vm_hold_if_busy(struct vmpool_vm *vm, u32 idx)
+{
+	if (!vmpool_page_busy(vm->pool, idx))
+		return false;
+	vmpool_held_put(vm->pool, vm->tenant, idx);
+	vm->stats.pages_held++;
+	return true;
+}
+
 /**
  * vmpool_vm_release_range - return guest pages to the VM's dedicated pool
  * @vm: the VM.
@@ -526,10 +525,7 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 			if (idx == VMPOOL_NONE)
 				continue;
 			vmpool_vm_unmap_locked(vm, index);
-			if (vmpool_page_busy(pool, idx)) {
-				vmpool_held_put(pool, vm->tenant, idx);
-				vm->stats.pages_held++;
-			} else {
+			if (!vmpool_vm_hold_if_busy(vm, idx)) {
 				vmpool_dedicated_push(vm, idx);
 				vm->stats.pages_released++;
 			}
@@ -556,12 +552,8 @@ static void vmpool_yield_lock(struct mutex *lock)
 /* A page leaving @vm for good: held back while referenced elsewhere. */
 static void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx)
 {
-	if (vmpool_page_busy(vm->pool, idx)) {
-		vmpool_held_put(vm->pool, vm->tenant, idx);
-		vm->stats.pages_held++;
-	} else {
+	if (!vmpool_vm_hold_if_busy(vm, idx))
 		vmpool_global_put(vm->pool, vm->tenant, idx);
-	}
 }
 
 /**

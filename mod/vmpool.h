@@ -294,7 +294,6 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
 void vmpool_vm_return_all(struct vmpool_vm *vm);
-bool vmpool_held_reclaim(struct vmpool_pool *pool);
 void vmpool_held_work(struct work_struct *work);
 
 /* vm.c */

@@ -329,40 +329,6 @@ static inline long vmpool_kvm_count_mismatch(void *mem, size_t len, __u64 seed)
 }
 
 /**
- * vmpool_kvm_read_check() - does the guest see the pattern everywhere?
- * @mem: host memory for the slot (see vmpool_kvm_run())
- * @len: its length
- * @seed: the pattern's seed
- *
- * Return: 0 if it does, -EBADMSG if not, or as vmpool_kvm_fill().
- */
-static inline int vmpool_kvm_read_check(void *mem, size_t len, __u64 seed)
-{
-	long n = vmpool_kvm_count_mismatch(mem, len, seed);
-
-	return n < 0 ? (int)n : n ? -EBADMSG : 0;
-}
-
-/**
- * vmpool_kvm_fill_host() - write the pattern into pages 1..N-1 from the host
- * @mem: the memory
- * @len: its length, a multiple of 4 KiB
- * @seed: the pattern's seed
- */
-static inline void vmpool_kvm_fill_host(void *mem, size_t len, __u64 seed)
-{
-	size_t page, i;
-
-	for (page = 1; page < len / VMPOOL_KVM_PAGE; page++) {
-		__u32 *w = (__u32 *)((char *)mem + page * VMPOOL_KVM_PAGE);
-		__u32 base = vmpool_kvm_base(seed, page);
-
-		for (i = 0; i < VMPOOL_KVM_WORDS; i++)
-			w[i] = base ^ (__u32)i;
-	}
-}
-
-/**
  * vmpool_kvm_check_host() - count, from the host, pages without the pattern
  * @mem: the memory
  * @len: its length, a multiple of 4 KiB
