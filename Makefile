@@ -63,6 +63,9 @@ selftests: $(SELFTESTS)
 selftests/%: selftests/%.c selftests/vmpool_test.h uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LDLIBS)
 
+selftests/vmpool_stress_kvm_test: selftests/vmpool_stress_test.c
+$(SELFTESTS): $(wildcard selftests/*.h)
+
 # Any compiler or sparse warning, checkpatch finding or kernel-doc warning
 # fails lint.
 lint:

@@ -36,6 +36,7 @@ environment:
   VMPOOL_VM_INITMODS directory of modules the initramfs loads (file 'order');
                      empty for a kernel with 9p and overlayfs built in
   VMPOOL_VM_APPEND   extra kernel command line
+  VMPOOL_VM_APPEND_PC  extra kernel command line on the pc machine only
   VMPOOL_KVM=1       use KVM instead of TCG (not for nested guests)
 USAGE
 	exit 2
@@ -64,6 +65,7 @@ while getopts "i:a:m:c:M:d:t:o:h" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || usage
+[ "$MACHINE" = pc ] && APPEND="$APPEND ${VMPOOL_VM_APPEND_PC:-}"
 
 if [ -z "${VMPOOL_VM_KERNEL:-}" ]; then
 	KVER=$(recorded_kver)
@@ -195,8 +197,8 @@ fi
 if [ "$bad" -ne 0 ]; then
 	log "console (last lines):"
 	tail -n 30 "$RUN/console" >&2
-	[ -n "$KEEP" ] && cp -f "$XCHG"/dmesg "$RUN/" 2>/dev/null
+	[ -n "$KEEP" ] && { cp -f "$XCHG"/dmesg "$RUN/" 2>/dev/null || true; }
 	exit "$bad"
 fi
-[ -n "$KEEP" ] && cp -f "$XCHG"/dmesg "$RUN/" 2>/dev/null
+[ -n "$KEEP" ] && { cp -f "$XCHG"/dmesg "$RUN/" 2>/dev/null || true; }
 exit "$(cat "$XCHG/rc")"

@@ -95,22 +95,12 @@ static void *map_vm(int fd, size_t len)
 	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 }
 
-/* A RAM block device for O_DIRECT, or NULL (the test skips). */
-static const char *ram_disk(void)
-{
-	struct stat sb;
-
-	if (stat("/dev/ram0", &sb))
-		system("modprobe brd rd_nr=1 rd_size=8192 >/dev/null 2>&1");
-	return stat("/dev/ram0", &sb) ? NULL : "/dev/ram0";
-}
-
 /* A cache=none disk: the block layer DMAs straight to and from guest RAM. */
 TEST_F(gup, o_direct_to_and_from_guest_memory)
 {
 	const __u64 marker = 0xd1ec700000000000ULL;
 	size_t len = 64 * PAGE;
-	const char *disk = ram_disk();
+	const char *disk = vmpool_ram_disk();
 	char *p;
 	int vm, fd;
 

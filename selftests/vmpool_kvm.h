@@ -44,6 +44,8 @@
 /* The guest uses 32-bit addresses: keep clear of the top of the 4 GiB space. */
 #define VMPOOL_KVM_MAX_LEN	0xc0000000UL
 #define VMPOOL_KVM_MUL		0x9e3779b1u
+/* The first 32-bit word of page 0 once it holds the code (mov edi, 0x1000). */
+#define VMPOOL_KVM_CODE_WORD0	0x001000bfu
 /* Entry points of the guest programs (offsets in page 0). */
 #define VMPOOL_KVM_FILL		0x00
 #define VMPOOL_KVM_CHECK	0x31

@@ -3,10 +3,15 @@
  * vmpool module parameters: each memory source loads, and every bad
  * parameter fails the load cleanly, leaving nothing behind.
  *
+ * Unloading gives a tenant's pages back to the page allocator only once they
+ * are zeroed, which is checked by reading them through /proc/kcore.
+ *
  * Environment: VMPOOL_KO, the module; VMPOOL_REGION, the range the guest
  * reserved with memmap= (tests that need it are skipped without).
  */
 #define _GNU_SOURCE
+#include <linux/elf.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "vmpool_test.h"
@@ -151,6 +156,115 @@ TEST_F(load, bad_parameters)
 		EXPECT_EQ(-EINVAL, load(params));
 	}
 	EXPECT_NE(0, access("/sys/module/vmpool", F_OK));
+}
+
+/* Where /proc/kcore holds the kernel's mapping of physical memory. */
+struct kcore {
+	int fd;
+	struct elf64_phdr ph[64];
+	unsigned int nr;
+};
+
+static int kcore_open(struct kcore *k)
+{
+	struct elf64_hdr eh;
+
+	k->fd = open("/proc/kcore", O_RDONLY | O_CLOEXEC);
+	if (k->fd < 0)
+		return -errno;
+	if (pread(k->fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(struct elf64_phdr))
+		return -EINVAL;
+	k->nr = eh.e_phnum < ARRAY_SIZE(k->ph) ? eh.e_phnum : ARRAY_SIZE(k->ph);
+	if (pread(k->fd, k->ph, k->nr * sizeof(struct elf64_phdr), eh.e_phoff) !=
+	    (ssize_t)(k->nr * sizeof(struct elf64_phdr)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Read the page at physical address @phys; 0 or -errno. */
+static int kcore_read(struct kcore *k, __u64 phys, void *buf)
+{
+	unsigned int i;
+
+	/* System RAM segments give their physical address; others -1. */
+	for (i = 0; i < k->nr; i++) {
+		struct elf64_phdr *p = &k->ph[i];
+
+		if (p->p_type != PT_LOAD || p->p_paddr == ~0ULL ||
+		    phys < p->p_paddr || phys + 4096 > p->p_paddr + p->p_memsz)
+			continue;
+		return pread(k->fd, buf, 4096, p->p_offset + phys - p->p_paddr) ==
+		       4096 ? 0 : -EIO;
+	}
+	return -ENOENT;
+}
+
+/* Pages of @pfns whose words are all vmpool_fill(@marker) words. */
+static size_t kcore_marked(struct kcore *k, const __u64 *pfns, size_t n,
+			   __u64 marker, size_t span)
+{
+	static __u64 buf[512];
+	size_t i, marked = 0;
+
+	for (i = 0; i < n; i++)
+		if (!kcore_read(k, pfns[i] << 12, buf) &&
+		    vmpool_marker_words(buf, sizeof(buf), marker, span) == 512)
+			marked++;
+	return marked;
+}
+
+/*
+ * What a tenant leaves in the pool is zeroed before the pages go back to
+ * the page allocator.  The pages are read through /proc/kcore, once while
+ * the pool still has them (the tenant's data is there: the check can see
+ * it) and once after the unload.
+ */
+TEST_F(load, unload_zeroes_what_tenants_left)
+{
+	const __u64 marker = 0x7e4a470000000000ULL;
+	const size_t pages = 1024, len = pages * 4096;
+	__u64 *pfns, entry;
+	struct kcore k;
+	int dev, vm, pm;
+	size_t i;
+	char *p;
+
+	ASSERT_EQ(0, load("pool_mb=16"));
+	if (kcore_open(&k))
+		SKIP(return, "no /proc/kcore");
+	dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	vm = vmpool_vm_create(dev, vmpool_new_tenant(), len, 0, 0, "left");
+	ASSERT_LE(0, vm);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < pages; i++)
+		vmpool_fill(p + i * 4096, 4096, marker);
+
+	pfns = calloc(pages, sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, pm);
+	for (i = 0; i < pages; i++) {
+		ASSERT_EQ(sizeof(entry),
+			  pread(pm, &entry, sizeof(entry),
+				((uintptr_t)p / 4096 + i) * sizeof(entry)));
+		ASSERT_TRUE(entry >> 63);	/* present */
+		pfns[i] = entry & ((1ULL << 55) - 1);
+	}
+	close(pm);
+	EXPECT_EQ(pages, kcore_marked(&k, pfns, pages, marker, 4096));
+
+	/* The tenant goes; its pages stay dirty in the global pool. */
+	EXPECT_EQ(0, munmap(p, len));
+	EXPECT_EQ(0, close(vm));
+	EXPECT_EQ(0, close(dev));
+	ASSERT_EQ(0, unload());
+	EXPECT_EQ(0, kcore_marked(&k, pfns, pages, marker, 4096));
+	close(k.fd);
+	free(pfns);
 }
 
 TEST_HARNESS_MAIN

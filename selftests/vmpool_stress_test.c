@@ -2,20 +2,34 @@
 /*
  * Concurrent stress: threads create and destroy VMs, fault, punch,
  * populate, grow, shrink, split and merge, list, audit, close a VM's fd
- * while others fault through its mapping, fork with mappings, and reopen
- * VMs through /proc/self/fd while others destroy them, all at once, for
- * $VMPOOL_STRESS_SECONDS (default 10).  Afterwards the accounting holds and
- * every page is back in the global pool.  $VMPOOL_SEED replays a run's
- * choices (the seed is printed).
+ * while others fault through its mapping, fork with mappings, reopen VMs
+ * through /proc/self/fd while others destroy them, keep VM pages in pipes
+ * (vmsplice) while they are punched, and move them to and from a RAM disk
+ * with O_DIRECT, all at once, for $VMPOOL_STRESS_SECONDS (default 10).
+ * Built with VMPOOL_STRESS_KVM (vmpool_stress_kvm_test), KVM guests run on
+ * the VMs' memory among all that.
+ *
+ * Every VM has a tag, and whatever writes into a VM writes its tag (or the
+ * KVM guest's pattern made from it).  Whenever a page's first word is
+ * read, by the host, through a pipe, from the disk or after a guest ran,
+ * it must be zero or written for this VM (or, for a VM that shares with
+ * its tenant, for a VM of its tenant): anything else is another tenant's
+ * data.  Afterwards the accounting holds and every page is back in the
+ * global pool.  $VMPOOL_SEED replays a run's choices (the seed is printed).
  */
 #define _GNU_SOURCE
 #include <linux/falloc.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "vmpool_test.h"
+#ifdef VMPOOL_STRESS_KVM
+#include "vmpool_kvm.h"
+#endif
 #include "kselftest_harness.h"
 
 #define PAGE		4096UL
@@ -23,12 +37,37 @@
 #define THREADS		6
 #define TENANTS		3
 #define MAX_PAGES	1024
+/* A KVM guest runs on the first pages of a VM; its code is in page 0. */
+#define KVM_PAGES	64
+
+/*
+ * A VM's tag: bit 31 set, the index of its tenant in bits 24..30, a serial
+ * number in bits 0..23.
+ */
+#define TAG_VALID	0x80000000u
+#define TAG_TENANT	0x7f000000u
+#define TAG_SERIAL	0x00ffffffu
 
 struct slot {
 	pthread_rwlock_t lock;	/* write: create/destroy; read: use */
 	int fd;			/* -1 once closed (the mapping lives on) */
 	char *mem;		/* NULL when the slot is empty */
 	size_t pages;
+	__u32 tag;
+	bool share;		/* created with VMPOOL_VM_SHARE_TENANT */
+	int guest;		/* a KVM guest runs: page 0 holds its code */
+};
+
+/* What one worker thread keeps between its operations. */
+struct worker {
+	unsigned int seed;
+	int held;		/* O_PATH file of a VM, for OP_REOPEN */
+	int pipe[2];		/* a VM page vmspliced into it... */
+	__u32 pipe_tag;		/* ...of this VM (0: the pipe is empty) */
+	bool pipe_share;
+	int disk;		/* the RAM disk, O_DIRECT, or -1 */
+	off_t disk_off;		/* this worker's page of it */
+	__u32 *buf;		/* a page, aligned for O_DIRECT */
 };
 
 static struct slot slots[SLOTS];
@@ -36,20 +75,93 @@ static int dev;
 static int stop;
 static unsigned long ops[16];
 static __u32 tenant_base;
+static __u32 serial;
 
 enum {
 	OP_CREATE, OP_DESTROY, OP_FAULT, OP_PUNCH, OP_POPULATE, OP_GROW,
 	OP_SHRINK, OP_SPLIT, OP_MERGE, OP_CLOSE_FD, OP_FORK, OP_QUERY,
-	OP_REOPEN, OP_NR
+	OP_REOPEN, OP_VMSPLICE, OP_O_DIRECT, OP_KVM, OP_NR
 };
 
+#ifdef VMPOOL_STRESS_KVM
+#define OP_RUN		OP_NR
+#else
+#define OP_RUN		OP_KVM		/* no guests */
+#endif
+
 static unsigned long reopen_errors;
-/* Forked children that saw a value nobody wrote, or did not exit cleanly. */
+/* Forked children that saw another tenant's data, or did not exit cleanly. */
 static unsigned long fork_errors;
+/* Guests that stopped for anything but HLT, and guests that halted. */
+static unsigned long kvm_errors, kvm_runs;
+
+/* Pages that held data their VM may not see; the first one, for the log. */
+static unsigned long content_errors;
+static pthread_mutex_t first_error_lock = PTHREAD_MUTEX_INITIALIZER;
+static char first_error[160];
 
 static unsigned int rnd(unsigned int *seed, unsigned int n)
 {
 	return rand_r(seed) % n;
+}
+
+/* Whether data tagged @t may be seen by a VM tagged @tag. */
+static bool tag_allowed(__u32 t, __u32 tag, bool share)
+{
+	if (t == tag)
+		return true;
+	return share && (t & TAG_VALID) && (t & TAG_TENANT) == (tag & TAG_TENANT) &&
+	       (t & TAG_SERIAL) <= __atomic_load_n(&serial, __ATOMIC_RELAXED);
+}
+
+#ifdef VMPOOL_STRESS_KVM
+#define CODE_WORD0	VMPOOL_KVM_CODE_WORD0
+#define PATTERN_MUL	VMPOOL_KVM_MUL
+#else
+#define CODE_WORD0	0
+#define PATTERN_MUL	0
+#endif
+
+/*
+ * Whether @w, the first word of a page, may be seen by a VM tagged @tag:
+ * zero, a tag it may see, the first word of the guest's pattern for such a
+ * tag at any page of a guest (pages change offsets when they are recycled),
+ * or the guest's first instruction, which is the same for every tenant.
+ */
+static bool word_ok(__u32 w, __u32 tag, bool share)
+{
+	__u32 q;
+
+	if (!w || w == CODE_WORD0 || tag_allowed(w, tag, share))
+		return true;
+	for (q = 1; PATTERN_MUL && q < KVM_PAGES; q++)
+		if (tag_allowed(w ^ (q * PATTERN_MUL), tag, share))
+			return true;
+	return false;
+}
+
+static void check_word(__u32 w, __u32 tag, bool share, const char *where)
+{
+	if (word_ok(w, tag, share))
+		return;
+	if (__atomic_fetch_add(&content_errors, 1, __ATOMIC_RELAXED))
+		return;
+	pthread_mutex_lock(&first_error_lock);
+	snprintf(first_error, sizeof(first_error),
+		 "%s: 0x%08x in a VM tagged 0x%08x%s", where, w, tag,
+		 share ? " (shares with its tenant)" : "");
+	pthread_mutex_unlock(&first_error_lock);
+}
+
+static __u32 *page_word(struct slot *s, size_t page)
+{
+	return (__u32 *)(s->mem + page * PAGE);
+}
+
+/* The first page writers may touch: not the code of a running guest. */
+static size_t first_writable(struct slot *s)
+{
+	return __atomic_load_n(&s->guest, __ATOMIC_ACQUIRE) ? 1 : 0;
 }
 
 static void slot_destroy(struct slot *s)
@@ -66,13 +178,16 @@ static void slot_destroy(struct slot *s)
 static void op_create(struct slot *s, unsigned int *seed)
 {
 	size_t pages = 1 + rnd(seed, MAX_PAGES);
+	__u32 tenant = rnd(seed, TENANTS);
+	bool share = !rnd(seed, 3);
 	int fd;
 
 	pthread_rwlock_wrlock(&s->lock);
 	if (!s->mem) {
-		fd = vmpool_vm_create(dev, tenant_base + rnd(seed, TENANTS),
-				      pages * PAGE, rnd(seed, pages / 2 + 1),
-				      0, "stress");
+		fd = vmpool_vm_create_flags(dev, tenant_base + tenant,
+					    pages * PAGE, rnd(seed, pages / 2 + 1),
+					    0, "stress",
+					    share ? VMPOOL_VM_SHARE_TENANT : 0);
 		if (fd >= 0) {
 			s->mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
 				      MAP_SHARED, fd, 0);
@@ -82,38 +197,156 @@ static void op_create(struct slot *s, unsigned int *seed)
 			} else {
 				s->fd = fd;
 				s->pages = pages;
+				s->share = share;
+				s->guest = 0;
+				s->tag = TAG_VALID | tenant << 24 |
+					 (__atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED) &
+					  TAG_SERIAL);
 			}
 		}
 	}
 	pthread_rwlock_unlock(&s->lock);
 }
 
-/* Touch pages; a SIGBUS-free touch needs memory: populate first. */
+/*
+ * Touch pages: check what each holds, then write the VM's tag.  A
+ * SIGBUS-free touch needs memory: populate first.
+ */
 static void op_fault(struct slot *s, unsigned int *seed)
 {
-	size_t i, first, n;
+	size_t i, first, n, lo = first_writable(s);
 
-	if (!s->mem)
+	if (!s->mem || s->pages <= lo)
 		return;
-	first = rnd(seed, s->pages);
+	first = lo + rnd(seed, s->pages - lo);
 	n = 1 + rnd(seed, s->pages - first);
 	if (s->fd < 0 ||
 	    fallocate(s->fd, FALLOC_FL_KEEP_SIZE, first * PAGE, n * PAGE))
 		return;
-	for (i = first; i < first + n; i++)
-		__atomic_store_n(&s->mem[i * PAGE], 1, __ATOMIC_RELAXED);
+	for (i = first; i < first + n; i++) {
+		check_word(__atomic_load_n(page_word(s, i), __ATOMIC_RELAXED),
+			   s->tag, s->share, "host read");
+		__atomic_store_n(page_word(s, i), s->tag, __ATOMIC_RELAXED);
+	}
 }
 
 static void op_range(struct slot *s, unsigned int *seed, int mode)
 {
-	size_t first, n;
+	size_t first, n, lo = first_writable(s);
 
-	if (!s->mem || s->fd < 0)
+	if (!s->mem || s->fd < 0 || s->pages <= lo)
 		return;
-	first = rnd(seed, s->pages);
+	first = lo + rnd(seed, s->pages - lo);
 	n = 1 + rnd(seed, s->pages - first);
 	fallocate(s->fd, mode, first * PAGE, n * PAGE);
 }
+
+/* Read back the page in @w's pipe, if any: it is still its VM's. */
+static void pipe_drain(struct worker *w)
+{
+	if (!w->pipe_tag)
+		return;
+	if (read(w->pipe[0], w->buf, PAGE) == PAGE)
+		check_word(w->buf[0], w->pipe_tag, w->pipe_share, "pipe");
+	w->pipe_tag = 0;
+}
+
+/*
+ * Splice a VM page into a pipe and, half of the time, punch it at once: it
+ * must then stay out of every pool until the pipe lets it go.  The page
+ * spliced the time before is read back first.
+ */
+static void op_vmsplice(struct slot *s, struct worker *w)
+{
+	size_t page, lo = first_writable(s);
+	struct iovec iov;
+
+	pipe_drain(w);
+	if (!s->mem || s->fd < 0)
+		return;
+	page = rnd(&w->seed, s->pages);
+	iov = (struct iovec){ .iov_base = s->mem + page * PAGE, .iov_len = PAGE };
+	if (vmsplice(w->pipe[1], &iov, 1, SPLICE_F_NONBLOCK) != PAGE)
+		return;
+	w->pipe_tag = s->tag;
+	w->pipe_share = s->share;
+	if (page >= lo && rnd(&w->seed, 2))
+		fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			  page * PAGE, PAGE);
+}
+
+/*
+ * Write a VM page to the RAM disk with O_DIRECT and check what reached it,
+ * or read the VM's tag from the disk into a VM page.
+ */
+static void op_o_direct(struct slot *s, struct worker *w)
+{
+	size_t page, lo = first_writable(s);
+	char *p;
+
+	if (w->disk < 0 || !s->mem || s->pages <= lo)
+		return;
+	page = lo + rnd(&w->seed, s->pages - lo);
+	p = s->mem + page * PAGE;
+	if (rnd(&w->seed, 2)) {
+		if (pwrite(w->disk, p, PAGE, w->disk_off) == PAGE &&
+		    pread(w->disk, w->buf, PAGE, w->disk_off) == PAGE)
+			check_word(w->buf[0], s->tag, s->share, "O_DIRECT write");
+	} else {
+		memset(w->buf, 0, PAGE);
+		w->buf[0] = s->tag;
+		if (pwrite(w->disk, w->buf, PAGE, w->disk_off) == PAGE)
+			pread(w->disk, p, PAGE, w->disk_off);
+	}
+}
+
+#ifdef VMPOOL_STRESS_KVM
+/*
+ * Run a guest that writes the pattern of the VM's tag over its first
+ * pages while the others punch, populate and write them, then check them.
+ * The slot's write lock is taken to mark it, so that no writer that
+ * missed the mark is still at work on page 0 when the code goes there.
+ */
+static void op_kvm(struct slot *s)
+{
+	__u64 reason;
+	size_t i, n;
+	__u32 tag;
+	int ret;
+
+	pthread_rwlock_wrlock(&s->lock);
+	if (!s->mem || s->fd < 0 || s->pages < 2 || s->guest) {
+		pthread_rwlock_unlock(&s->lock);
+		return;
+	}
+	__atomic_store_n(&s->guest, 1, __ATOMIC_RELEASE);
+	tag = s->tag;
+	pthread_rwlock_unlock(&s->lock);
+
+	pthread_rwlock_rdlock(&s->lock);
+	/* Destroyed and maybe created again in between: not ours now. */
+	if (!s->mem || s->tag != tag)
+		goto out;
+	n = s->pages < KVM_PAGES ? s->pages : KVM_PAGES;
+	ret = vmpool_kvm_run(s->mem, n * PAGE, VMPOOL_KVM_FILL, tag, NULL,
+			     &reason);
+	if (ret == -EIO) {
+		__atomic_fetch_add(&kvm_errors, 1, __ATOMIC_RELAXED);
+	} else if (!ret) {
+		__atomic_fetch_add(&kvm_runs, 1, __ATOMIC_RELAXED);
+		for (i = 1; i < n; i++)
+			check_word(__atomic_load_n(page_word(s, i), __ATOMIC_RELAXED),
+				   tag, s->share, "after a guest ran");
+	}
+	__atomic_store_n(&s->guest, 0, __ATOMIC_RELEASE);
+out:
+	pthread_rwlock_unlock(&s->lock);
+}
+#else
+static void op_kvm(struct slot *s)
+{
+}
+#endif
 
 /*
  * Reopen the VM an O_PATH file taken earlier refers to (it may have been
@@ -144,24 +377,25 @@ static void op_reopen(struct slot *s, int *held)
 
 static void *worker(void *arg)
 {
-	unsigned int seed = (unsigned int)(unsigned long)arg;
+	struct worker *w = arg;
 	struct vmpool_vm_stats st;
 	struct vmpool_audit audit;
 	struct vmpool_info info;
 	struct slot *s, *t;
 	unsigned int op;
-	int held = -1, status;
+	int status;
+	__u32 word;
 	pid_t pid;
 
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		s = &slots[rnd(&seed, SLOTS)];
-		t = &slots[rnd(&seed, SLOTS)];
-		op = rnd(&seed, OP_NR);
+		s = &slots[rnd(&w->seed, SLOTS)];
+		t = &slots[rnd(&w->seed, SLOTS)];
+		op = rnd(&w->seed, OP_RUN);
 		__atomic_fetch_add(&ops[op], 1, __ATOMIC_RELAXED);
 
 		switch (op) {
 		case OP_CREATE:
-			op_create(s, &seed);
+			op_create(s, &w->seed);
 			continue;
 		case OP_DESTROY:
 			pthread_rwlock_wrlock(&s->lock);
@@ -177,28 +411,32 @@ static void *worker(void *arg)
 			}
 			pthread_rwlock_unlock(&s->lock);
 			continue;
+		case OP_KVM:
+			op_kvm(s);
+			continue;
 		}
 
 		pthread_rwlock_rdlock(&s->lock);
 		switch (op) {
 		case OP_FAULT:
-			op_fault(s, &seed);
+			op_fault(s, &w->seed);
 			break;
 		case OP_PUNCH:
-			op_range(s, &seed, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+			op_range(s, &w->seed,
+				 FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
 			break;
 		case OP_POPULATE:
-			op_range(s, &seed, 0);
+			op_range(s, &w->seed, 0);
 			break;
 		case OP_GROW:
 			if (s->fd >= 0)
 				vmpool_resize(dev, VMPOOL_POOL_GROW, s->fd,
-					      1 + rnd(&seed, 64));
+					      1 + rnd(&w->seed, 64));
 			break;
 		case OP_SHRINK:
 			if (s->fd >= 0)
 				vmpool_resize(dev, VMPOOL_POOL_SHRINK, s->fd,
-					      1 + rnd(&seed, 64));
+					      1 + rnd(&w->seed, 64));
 			break;
 		case OP_SPLIT:
 		case OP_MERGE:
@@ -214,7 +452,7 @@ static void *worker(void *arg)
 			}
 			if (s->fd >= 0 && t->fd >= 0)
 				vmpool_move(dev, s->fd, t->fd,
-					    op == OP_SPLIT ? 1 + rnd(&seed, 32) : 0);
+					    op == OP_SPLIT ? 1 + rnd(&w->seed, 32) : 0);
 			pthread_rwlock_unlock(&t->lock);
 			break;
 		case OP_FORK:
@@ -222,12 +460,10 @@ static void *worker(void *arg)
 				break;
 			pid = fork();
 			if (pid == 0) {
-				/*
-				 * The child sees what the parent mapped: a
-				 * page start holds 0 (fresh) or 1 (op_fault),
-				 * never anything else.
-				 */
-				_exit(__atomic_load_n(&s->mem[0], __ATOMIC_RELAXED) > 1);
+				/* The child sees what the parent mapped. */
+				word = __atomic_load_n(page_word(s, 0),
+						       __ATOMIC_RELAXED);
+				_exit(!word_ok(word, s->tag, s->share));
 			}
 			if (pid > 0 && (waitpid(pid, &status, 0) != pid ||
 					!WIFEXITED(status) || WEXITSTATUS(status)))
@@ -238,17 +474,22 @@ static void *worker(void *arg)
 			if (s->fd >= 0)
 				vmpool_vm_stats(s->fd, &st);
 			vmpool_info(dev, &info);
-			if (!rnd(&seed, 16))
+			if (!rnd(&w->seed, 16))
 				vmpool_audit(dev, &audit);
 			break;
 		case OP_REOPEN:
-			op_reopen(s, &held);
+			op_reopen(s, &w->held);
+			break;
+		case OP_VMSPLICE:
+			op_vmsplice(s, w);
+			break;
+		case OP_O_DIRECT:
+			op_o_direct(s, w);
 			break;
 		}
 		pthread_rwlock_unlock(&s->lock);
 	}
-	if (held >= 0)
-		close(held);
+	pipe_drain(w);
 	return NULL;
 }
 
@@ -269,12 +510,20 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	int seconds = env ? atoi(env) : 10;
 	const char *seed_env = getenv("VMPOOL_SEED");
 	unsigned int seed = seed_env ? atoi(seed_env) : time(NULL);
+	const char *disk = vmpool_ram_disk();
+	struct worker workers[THREADS];
 	struct vmpool_audit audit;
 	struct vmpool_info info;
 	pthread_t th[THREADS];
 	unsigned long total = 0;
 	int i;
 
+#ifdef VMPOOL_STRESS_KVM
+	char why[256];
+
+	if (!vmpool_kvm_available(why, sizeof(why)))
+		SKIP(return, "%s", why);
+#endif
 	dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	if (dev < 0 && errno == ENOENT)
 		SKIP(return, "vmpool module not loaded");
@@ -282,28 +531,57 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	/* The harness's own timeout must not cut the run short. */
 	ASSERT_GT(_metadata->timeout, seconds + 30);
 	tenant_base = vmpool_new_tenant() << 4;
-	TH_LOG("seed %u, %d s, %d threads", seed, seconds, THREADS);
+	TH_LOG("seed %u, %d s, %d threads%s", seed, seconds, THREADS,
+	       disk ? "" : ", no RAM disk: no O_DIRECT");
 
 	for (i = 0; i < SLOTS; i++) {
 		pthread_rwlock_init(&slots[i].lock, NULL);
 		slots[i].fd = -1;
 	}
-	for (i = 0; i < THREADS; i++)
-		ASSERT_EQ(0, pthread_create(&th[i], NULL, worker,
-					    (void *)(unsigned long)(seed + i)));
+	for (i = 0; i < THREADS; i++) {
+		struct worker *w = &workers[i];
+
+		*w = (struct worker){
+			.seed = seed + i,
+			.held = -1,
+			.disk = disk ? open(disk, O_RDWR | O_DIRECT | O_CLOEXEC) : -1,
+			.disk_off = i * PAGE,
+		};
+		ASSERT_EQ(0, pipe2(w->pipe, O_CLOEXEC));
+		ASSERT_EQ(0, posix_memalign((void **)&w->buf, PAGE, PAGE));
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, worker, w));
+	}
 	sleep(seconds);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < THREADS; i++)
+	for (i = 0; i < THREADS; i++) {
 		pthread_join(th[i], NULL);
+		if (workers[i].held >= 0)
+			close(workers[i].held);
+		if (workers[i].disk >= 0)
+			close(workers[i].disk);
+		close(workers[i].pipe[0]);
+		close(workers[i].pipe[1]);
+		free(workers[i].buf);
+	}
 	for (i = 0; i < SLOTS; i++)
 		slot_destroy(&slots[i]);
 	for (i = 0; i < OP_NR; i++)
 		total += ops[i];
-	TH_LOG("%lu operations, %lu reopens", total, ops[OP_REOPEN]);
+	TH_LOG("%lu operations, %lu reopens, %lu vmsplices, %lu O_DIRECT, %lu guests",
+	       total, ops[OP_REOPEN], ops[OP_VMSPLICE], ops[OP_O_DIRECT], kvm_runs);
 	EXPECT_LT(1000, total);
 	EXPECT_EQ(0, reopen_errors);
 	EXPECT_EQ(0, fork_errors);
+	EXPECT_EQ(0, content_errors) {
+		TH_LOG("%s", first_error);
+	}
+	EXPECT_EQ(0, kvm_errors);
+#ifdef VMPOOL_STRESS_KVM
+	EXPECT_LT(0, kvm_runs);
+#endif
 
+	/* Pages the pipes held come back once they are closed. */
+	vmpool_held_after_wait(dev);
 	ASSERT_EQ(0, vmpool_audit(dev, &audit));
 	EXPECT_EQ(0, audit.errors);
 	EXPECT_EQ(0, audit.nr_vms);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -213,6 +214,16 @@ static inline __u64 vmpool_held_after_wait(int dev)
 		usleep(10000);
 	}
 	return info.held_pages;
+}
+
+/* A RAM block device for O_DIRECT (brd, 8 MiB), or NULL. */
+static inline const char *vmpool_ram_disk(void)
+{
+	struct stat sb;
+
+	if (stat("/dev/ram0", &sb))
+		system("modprobe brd rd_nr=1 rd_size=8192 >/dev/null 2>&1");
+	return stat("/dev/ram0", &sb) ? NULL : "/dev/ram0";
 }
 
 /* A tenant number no other test (or earlier run) uses. */

@@ -54,7 +54,9 @@ FIXTURE_SETUP(vfio)
 	ret = vmpool_vfio_edu_open(&self->edu, why, sizeof(why));
 	if (!ret)
 		SKIP(return, "%s", why);
-	ASSERT_EQ(1, ret);
+	ASSERT_EQ(1, ret) {
+		TH_LOG("%s", why);
+	}
 	ASSERT_EQ(0, vmpool_load(params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
