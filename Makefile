@@ -11,6 +11,8 @@
 #   make bench        benchmark in the test guest (ratios, not a test)
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
+#   make unit         build and run the userspace unit tests of the
+#                     module's pure logic (the predictor)
 #   make deps         install build/test packages and fetch the test kernel
 
 VMPOOL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmpool
@@ -40,11 +42,17 @@ SELFTEST_CFLAGS := -Wall -Werror -O2 -g -pthread \
 	-I$(CURDIR)/uapi -I$(KSRC)/tools/testing/selftests
 
 LINT_FILES := $(filter-out %.mod.c,$(wildcard mod/*.c mod/*.h uapi/linux/*.h \
-	selftests/*.c selftests/*.h scripts/*.c))
+	selftests/*.c selftests/*.h selftests/unit/*.c selftests/unit/*.h \
+	scripts/*.c))
+
+# Unit tests: a module file of pure logic, built as it is in userspace.
+UNIT_TESTS := selftests/unit/predict_test
+UNIT_CFLAGS := -Wall -Werror -O2 -g -include selftests/unit/kernel.h -Imod \
+	-I$(KSRC)/tools/testing/selftests
 
 RUN_POOL_MB ?= 256
 
-.PHONY: all modules clean deps lint selftests test check check-debug run bench
+.PHONY: all modules clean deps lint selftests unit test check check-debug run bench
 
 all: modules
 
@@ -53,7 +61,7 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f $(SELFTESTS) selftests/vmpool_bench scripts/vmpoolctl .lint.log
+	rm -f $(SELFTESTS) $(UNIT_TESTS) selftests/vmpool_bench scripts/vmpoolctl .lint.log
 
 deps:
 	scripts/deps.sh
@@ -62,6 +70,13 @@ selftests: $(SELFTESTS)
 
 selftests/%: selftests/%.c selftests/vmpool_test.h uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $< $(LDLIBS)
+
+selftests/unit/predict_test: selftests/unit/predict_test.c mod/predict.c \
+		mod/predict.h selftests/unit/kernel.h
+	$(CC) $(UNIT_CFLAGS) -o $@ selftests/unit/predict_test.c mod/predict.c
+
+unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do $$t || exit 1; done
 
 selftests/vmpool_stress_kvm_test: selftests/vmpool_stress_test.c
 $(SELFTESTS): $(wildcard selftests/*.h)
@@ -86,6 +101,7 @@ test:
 
 check: deps
 	$(MAKE) USE_TEST_KDIR=1 lint
+	$(MAKE) unit
 	$(MAKE) test
 
 check-debug: deps

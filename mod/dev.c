@@ -45,6 +45,8 @@ static long vmpool_check_extension(unsigned long ext)
 	case VMPOOL_CAP_PAGES:
 	case VMPOOL_CAP_VM_FLAGS:
 		return 1;
+	case VMPOOL_CAP_SCHED:
+		return vmpool_sched_available();
 	default:
 		return 0;
 	}

@@ -71,6 +71,7 @@ static int __init vmpool_init(void)
 	if (ret)
 		return ret;
 
+	vmpool_sched_init();
 	ret = vmpool_dev_register(&vmpool_pool);
 	if (ret)
 		goto err_destroy_pool;
@@ -88,6 +89,7 @@ err_destroy_pool:
 static void __exit vmpool_exit(void)
 {
 	vmpool_dev_unregister();
+	vmpool_sched_exit();
 	vmpool_pool_destroy(&vmpool_pool);
 }
 

@@ -63,6 +63,8 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 	xa_erase(&pool->vms, vm->slot);
 	vmpool_tenant_put(pool, vm->tenant);
 	mutex_unlock(&pool->lock);
+	/* Out of the pool's list: no listing reads its activity any more. */
+	vmpool_sched_vm_destroy(vm);
 	/* Files and O_PATH references hold mounts of their own. */
 	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
 }
@@ -213,6 +215,7 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->bytes_zeroed = vm->stats.bytes_zeroed;
 	st->pages_recycled = vm->stats.pages_recycled;
 	st->pages_released = vm->stats.pages_released;
+	vmpool_sched_fill_stats(vm, st);
 }
 
 static long vmpool_vm_ioctl_stats(struct vmpool_vm *vm,
@@ -242,6 +245,11 @@ static long vmpool_vm_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case VMPOOL_VM_GET_STATS:
 		return vmpool_vm_ioctl_stats(vm, (void __user *)arg);
+	case VMPOOL_VM_ATTACH:
+	case VMPOOL_VM_DETACH:
+		return vmpool_vm_ioctl_attach(vm, cmd, (void __user *)arg);
+	case VMPOOL_VM_LIST_TASKS:
+		return vmpool_vm_ioctl_list_tasks(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -52,6 +52,19 @@
  * vm_insert_page() and unmap_mapping_range() take the page table locks and
  * i_mmap_rwsem; they run outside vmpool_pool.lock, under the invalidate
  * lock.
+ *
+ * The scheduler feed (attach.c, sched.c) has locks of its own, outside all
+ * of the above but vmpool_pool.lock:
+ *
+ *   vmpool_sched_mutex        (attaching and tearing down activities,
+ *                              registering the probes)
+ *     vmpool_attach_lock      (spinlock: the attachment table and every
+ *                              activity's attachment list; the exit probe
+ *                              takes it too)
+ *   vmpool_activity.lock      (raw spinlock: running count, predictor;
+ *                              the sched_switch probe takes it with the
+ *                              runqueue lock held; a leaf, also taken
+ *                              under vmpool_pool.lock to read statistics)
  */
 #ifndef _VMPOOL_H
 #define _VMPOOL_H
@@ -67,6 +80,8 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <uapi/linux/vmpool.h>
+
+#include "predict.h"
 
 /* End of a free list; also "no page" in a VM's page map. */
 #define VMPOOL_NONE		U32_MAX
@@ -208,6 +223,9 @@ struct vmpool_pool {
  *	@pool->lock.
  * @stats: counters reported to userspace (mapped_pages and
  *	dedicated_pages are derived); protected by @pool->lock.
+ * @activity: when its threads run, and the prediction; NULL until
+ *	something is first attached.  Set under vmpool_sched_mutex, cleared
+ *	after the VM has left @pool->vms; read under either.
  */
 struct vmpool_vm {
 	struct vmpool_pool *pool;
@@ -225,6 +243,28 @@ struct vmpool_vm {
 	unsigned long nr_mapped;
 	unsigned long nr_transit;
 	struct vmpool_vm_stats stats;
+	struct vmpool_activity *activity;
+};
+
+/**
+ * struct vmpool_activity - when a VM's attached threads run
+ * @lock: protects @running, @dead and @pred.
+ * @running: CPUs on which an attached thread runs (as last seen by the
+ *	probe on each).
+ * @dead: the VM is gone; the probe leaves the structure alone.
+ * @pred: the history of active and idle periods, and the prediction.
+ * @attached: the VM's attachments; protected by vmpool_attach_lock.
+ * @nr_attached: entries on @attached; protected by vmpool_attach_lock.
+ * @rcu: the structure is freed after a grace period: the probe may hold it.
+ */
+struct vmpool_activity {
+	raw_spinlock_t lock;
+	unsigned int running;
+	bool dead;
+	struct vmpool_predictor pred;
+	struct list_head attached;
+	unsigned int nr_attached;
+	struct rcu_head rcu;
 };
 
 /**
@@ -308,6 +348,24 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out);
 /* dev.c */
 int vmpool_dev_register(struct vmpool_pool *pool);
 void vmpool_dev_unregister(void);
+
+/* sched.c */
+int vmpool_sched_init(void);
+void vmpool_sched_exit(void);
+bool vmpool_sched_available(void);
+struct vmpool_activity *vmpool_activity_get(struct vmpool_vm *vm);
+struct vmpool_activity *vmpool_vm_activity(struct vmpool_vm *vm);
+void vmpool_sched_vm_destroy(struct vmpool_vm *vm);
+void vmpool_sched_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
+
+/* attach.c */
+struct vmpool_activity *vmpool_attach_lookup(struct task_struct *task);
+void vmpool_attach_task_exit(struct task_struct *task);
+void vmpool_attach_release(struct vmpool_activity *act);
+long vmpool_vm_ioctl_attach(struct vmpool_vm *vm, unsigned int cmd,
+			    struct vmpool_attach __user *uarg);
+long vmpool_vm_ioctl_list_tasks(struct vmpool_vm *vm,
+				struct vmpool_task_list __user *uarg);
 
 /* args.c */
 int vmpool_copy_args_from_user(void *dst, size_t ksize, size_t minsize,

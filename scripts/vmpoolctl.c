@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vmpool.h>
@@ -87,6 +88,45 @@ static int cmd_info(int fd)
 	return 0;
 }
 
+/* Activity and prediction quality of the VMs that have attached threads. */
+static void print_activity(const struct vmpool_vm_stats *ents, unsigned int n)
+{
+	const struct vmpool_vm_stats *e;
+	unsigned int i, header = 0;
+
+	for (i = 0; i < n; i++) {
+		e = &ents[i];
+		if (!e->nr_attached && !e->activations)
+			continue;
+		if (!header++)
+			printf("\n%-5s %8s %7s %11s %6s %9s %9s %9s %10s %5s\n",
+			       "id", "attached", "running", "activations",
+			       "active", "predicted", "hit_rate", "mean_err",
+			       "next_in", "conf");
+		printf("%-5u %8u %7u %11llu %5llu%% %9llu %8llu%% %7lluus ",
+		       e->id, e->nr_attached, e->running,
+		       (unsigned long long)e->activations,
+		       (unsigned long long)(e->active_ns + e->idle_ns ?
+			e->active_ns * 100 / (e->active_ns + e->idle_ns) : 0),
+		       (unsigned long long)e->predictions,
+		       (unsigned long long)(e->predictions ?
+			e->prediction_hits * 100 / e->predictions : 0),
+		       (unsigned long long)(e->predictions ?
+			e->prediction_error_ns / e->predictions / 1000 : 0));
+		if (e->next_start_ns) {
+			struct timespec ts;
+			long long in;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			in = (long long)e->next_start_ns -
+			     (ts.tv_sec * 1000000000LL + ts.tv_nsec);
+			printf("%8lldms %5u\n", in / 1000000, e->confidence);
+		} else {
+			printf("%10s %5s\n", "-", "-");
+		}
+	}
+}
+
 static int cmd_list(int fd)
 {
 	struct vmpool_vm_stats ents[256];
@@ -96,21 +136,23 @@ static int cmd_list(int fd)
 		.entry_size = sizeof(ents[0]),
 		.entries = (unsigned long)ents,
 	};
-	unsigned int i;
+	unsigned int i, n;
 
 	if (ioctl(fd, VMPOOL_LIST_VMS, &list)) {
 		fprintf(stderr, "vmpoolctl: VMPOOL_LIST_VMS: %s\n", strerror(errno));
 		return 1;
 	}
+	n = list.nr_entries < ARRAY_SIZE(ents) ? list.nr_entries : ARRAY_SIZE(ents);
 	printf("%-5s %-10s %-20s %10s %10s %10s %12s\n", "id", "tenant", "name",
 	       "mem", "mapped", "dedicated", "zeroed");
-	for (i = 0; i < list.nr_entries && i < ARRAY_SIZE(ents); i++)
+	for (i = 0; i < n; i++)
 		printf("%-5u %-10u %-20s %10llu %10llu %10llu %12llu\n",
 		       ents[i].id, ents[i].tenant, ents[i].name,
 		       (unsigned long long)ents[i].mem_pages,
 		       (unsigned long long)ents[i].mapped_pages,
 		       (unsigned long long)ents[i].dedicated_pages,
 		       (unsigned long long)ents[i].bytes_zeroed);
+	print_activity(ents, n);
 	return 0;
 }
 

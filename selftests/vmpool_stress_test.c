@@ -4,8 +4,9 @@
  * populate, grow, shrink, split and merge, list, audit, close a VM's fd
  * while others fault through its mapping, fork with mappings, reopen VMs
  * through /proc/self/fd while others destroy them, keep VM pages in pipes
- * (vmsplice) while they are punched, and move them to and from a RAM disk
- * with O_DIRECT, all at once, for $VMPOOL_STRESS_SECONDS (default 10).
+ * (vmsplice) while they are punched, move them to and from a RAM disk with
+ * O_DIRECT, and attach themselves (and threads that exit while attached)
+ * to VMs that others destroy, all at once, for $VMPOOL_STRESS_SECONDS (default 10).
  * Built with VMPOOL_STRESS_KVM (vmpool_stress_kvm_test), KVM guests run on
  * the VMs' memory among all that.
  *
@@ -73,14 +74,15 @@ struct worker {
 static struct slot slots[SLOTS];
 static int dev;
 static int stop;
-static unsigned long ops[16];
+static unsigned long ops[20];
 static __u32 tenant_base;
 static __u32 serial;
 
 enum {
 	OP_CREATE, OP_DESTROY, OP_FAULT, OP_PUNCH, OP_POPULATE, OP_GROW,
 	OP_SHRINK, OP_SPLIT, OP_MERGE, OP_CLOSE_FD, OP_FORK, OP_QUERY,
-	OP_REOPEN, OP_VMSPLICE, OP_O_DIRECT, OP_KVM, OP_NR
+	OP_REOPEN, OP_VMSPLICE, OP_O_DIRECT, OP_ATTACH, OP_DETACH, OP_THREAD,
+	OP_KVM, OP_NR
 };
 
 #ifdef VMPOOL_STRESS_KVM
@@ -300,6 +302,50 @@ static void op_o_direct(struct slot *s, struct worker *w)
 	}
 }
 
+static long attach_tid(int vm, unsigned long cmd, __u32 flags, pid_t tid)
+{
+	return vmpool_attach(vm, cmd, flags, 0, flags ? NULL : &tid, !flags);
+}
+
+/* A short-lived thread that attaches itself to a VM, runs and exits. */
+static void *attached_thread(void *arg)
+{
+	int fd = (int)(long)arg;
+	unsigned int i;
+
+	attach_tid(fd, VMPOOL_VM_ATTACH, 0, gettid());
+	for (i = 0; i < 3; i++)
+		usleep(100);
+	return NULL;
+}
+
+/*
+ * Attach the worker itself, detach it or everything, or start a thread
+ * that attaches itself and exits while attached: the scheduler probe sees
+ * attached threads run while others destroy their VMs.
+ */
+static void op_attach(struct slot *s, struct worker *w, unsigned int op)
+{
+	pthread_t th;
+
+	if (s->fd < 0)
+		return;
+	switch (op) {
+	case OP_ATTACH:
+		attach_tid(s->fd, VMPOOL_VM_ATTACH, 0, gettid());
+		break;
+	case OP_DETACH:
+		attach_tid(s->fd, VMPOOL_VM_DETACH,
+			   rnd(&w->seed, 2) ? VMPOOL_ATTACH_ALL : 0, gettid());
+		break;
+	case OP_THREAD:
+		if (!pthread_create(&th, NULL, attached_thread,
+				    (void *)(long)s->fd))
+			pthread_join(th, NULL);
+		break;
+	}
+}
+
 #ifdef VMPOOL_STRESS_KVM
 /*
  * Run a guest that writes the pattern of the VM's tag over its first
@@ -486,6 +532,11 @@ static void *worker(void *arg)
 		case OP_O_DIRECT:
 			op_o_direct(s, w);
 			break;
+		case OP_ATTACH:
+		case OP_DETACH:
+		case OP_THREAD:
+			op_attach(s, w, op);
+			break;
 		}
 		pthread_rwlock_unlock(&s->lock);
 	}
@@ -569,6 +620,8 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 		total += ops[i];
 	TH_LOG("%lu operations, %lu reopens, %lu vmsplices, %lu O_DIRECT, %lu guests",
 	       total, ops[OP_REOPEN], ops[OP_VMSPLICE], ops[OP_O_DIRECT], kvm_runs);
+	TH_LOG("%lu attaches, %lu detaches, %lu attached threads that exit",
+	       ops[OP_ATTACH], ops[OP_DETACH], ops[OP_THREAD]);
 	EXPECT_LT(1000, total);
 	EXPECT_EQ(0, reopen_errors);
 	EXPECT_EQ(0, fork_errors);

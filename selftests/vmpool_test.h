@@ -216,6 +216,24 @@ static inline __u64 vmpool_held_after_wait(int dev)
 	return info.held_pages;
 }
 
+/*
+ * VMPOOL_VM_ATTACH or VMPOOL_VM_DETACH (@cmd) of a process (@pidfd, with
+ * VMPOOL_ATTACH_PROCESS) or of @nr threads; returns 0 or -errno.
+ */
+static inline long vmpool_attach(int vm, unsigned long cmd, __u32 flags,
+				 int pidfd, const pid_t *tids, __u32 nr)
+{
+	struct vmpool_attach args = {
+		.size = sizeof(args),
+		.flags = flags,
+		.pidfd = pidfd,
+		.nr_tids = nr,
+		.tids = (uintptr_t)tids,
+	};
+
+	return vmpool_ioctl(vm, cmd, (unsigned long)&args);
+}
+
 /* A RAM block device for O_DIRECT (brd, 8 MiB), or NULL. */
 static inline const char *vmpool_ram_disk(void)
 {

@@ -194,6 +194,59 @@
 #define VMPOOL_VM_GET_STATS	_IO(VMPOOL_IOCTL_TYPE, 0x40)
 
 /**
+ * VMPOOL_VM_ATTACH - attach host threads that run the VM (on a VM fd)
+ *
+ * The argument points to a &struct vmpool_attach naming a whole process
+ * (%VMPOOL_ATTACH_PROCESS and a pidfd: every thread it has or creates
+ * later) or single threads (thread ids in the caller's pid namespace, e.g.
+ * QEMU's vCPU threads).  From then on the VM counts as active while any
+ * attached thread runs on a CPU, and vmpool predicts when it runs next
+ * (&struct vmpool_vm_stats).  A thread detaches when it exits, a process
+ * when its last thread exits, and all of them when the VM is closed.
+ *
+ * The caller must hold CAP_SYS_ADMIN, or be allowed to read the target's
+ * state as ptrace would allow it: the target is in the caller's thread
+ * group, or runs with the caller's real user and group ids in each of its
+ * real, effective and saved ids and is dumpable, or the caller has
+ * CAP_SYS_PTRACE over it.  (The security module hook of ptrace is not
+ * reachable from a module and is not consulted.)
+ *
+ * All or nothing: on error, nothing was attached.
+ *
+ * Return: 0; -EFAULT; -EINVAL for a bad @size, unknown @flags, a non-zero
+ * reserved field, @nr_tids of 0 for threads or not 0 for a process, or a
+ * file that is not a pidfd; -E2BIG for more than %VMPOOL_ATTACH_MAX_TIDS
+ * thread ids; -ESRCH if a thread or process has exited (or is not
+ * visible); -EPERM without the permission above; -EBUSY if a thread (or
+ * its process) is attached to another VM; -EEXIST if it is attached to
+ * this VM already, or named twice; -ENOSPC if the VM would have more than
+ * %VMPOOL_VM_MAX_TASKS attachments; -ENOMEM.
+ */
+#define VMPOOL_VM_ATTACH	_IO(VMPOOL_IOCTL_TYPE, 0x41)
+
+/**
+ * VMPOOL_VM_DETACH - detach threads or a process (on a VM fd)
+ *
+ * The argument is a &struct vmpool_attach, as for %VMPOOL_VM_ATTACH, or
+ * one with only %VMPOOL_ATTACH_ALL set, which detaches everything.  All or
+ * nothing, as attaching.
+ *
+ * Return: 0; -EFAULT; -EINVAL as for %VMPOOL_VM_ATTACH; -ESRCH if a thread
+ * or process has exited; -ENOENT if one is not attached to this VM.
+ */
+#define VMPOOL_VM_DETACH	_IO(VMPOOL_IOCTL_TYPE, 0x42)
+
+/**
+ * VMPOOL_VM_LIST_TASKS - list what is attached to the VM (on a VM fd)
+ *
+ * The argument points to a &struct vmpool_task_list.
+ *
+ * Return: 0; -EFAULT; -EINVAL for a bad @size, non-zero @flags or
+ * reserved field; -E2BIG.
+ */
+#define VMPOOL_VM_LIST_TASKS	_IO(VMPOOL_IOCTL_TYPE, 0x43)
+
+/**
  * enum vmpool_extension - optional features, for %VMPOOL_CHECK_EXTENSION
  * @VMPOOL_CAP_INFO: %VMPOOL_INFO is available.
  * @VMPOOL_CAP_VM: %VMPOOL_VM_CREATE, %VMPOOL_VM_GET_STATS, %VMPOOL_LIST_VMS
@@ -209,6 +262,9 @@
  * @VMPOOL_CAP_VM_FLAGS: &struct vmpool_vm_create takes the flags
  *	%VMPOOL_VM_SHARE_TENANT, %VMPOOL_VM_ZERO_RELEASED and
  *	%VMPOOL_VM_SET_OWNER, and @tenant_uuid.
+ * @VMPOOL_CAP_SCHED: %VMPOOL_VM_ATTACH, %VMPOOL_VM_DETACH and
+ *	%VMPOOL_VM_LIST_TASKS are available, and &struct vmpool_vm_stats
+ *	reports activity and predictions.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
@@ -217,6 +273,7 @@ enum vmpool_extension {
 	VMPOOL_CAP_AUDIT = 4,
 	VMPOOL_CAP_PAGES = 5,
 	VMPOOL_CAP_VM_FLAGS = 6,
+	VMPOOL_CAP_SCHED = 7,
 };
 
 /**
@@ -422,6 +479,31 @@ struct vmpool_pool_move {
  * @pages_held: pages the VM released that were still referenced elsewhere
  *	(a DMA pin, I/O in flight); they left the VM without entering any
  *	pool.
+ * @nr_attached: threads and processes attached (%VMPOOL_VM_ATTACH).
+ * @running: CPUs running an attached thread at the time of the call.
+ * @activations: times the VM started running after an idle period (a
+ *	pause shorter than the module parameter ``min_idle_us`` is not one).
+ * @active_ns: time spent in finished active periods.
+ * @idle_ns: time spent in finished idle periods.
+ * @predictions: activations that had a prediction to score.
+ * @prediction_hits: predictions whose start was within
+ *	@prediction_tolerance_ns of the real start.
+ * @confident_predictions: predictions made with a confidence of at least
+ *	500.
+ * @confident_hits: of those, the hits.
+ * @prediction_error_ns: sum of |real start - predicted start| over
+ *	@predictions.
+ * @prediction_lead_ns: sum over @predictions of the time from the
+ *	prediction to the activation.
+ * @next_start_ns: predicted start of the next active period, in
+ *	CLOCK_MONOTONIC nanoseconds; 0 when there is no prediction (too little
+ *	history, or the VM is running).
+ * @next_len_ns: predicted length of that active period.
+ * @prediction_tolerance_ns: the tolerance of a hit.
+ * @confidence: of the prediction, in thousandths: the share of recent
+ *	periods the prediction rule would have predicted within the tolerance.
+ * @prediction_basis: 0 for none, 1 when predicted from the idle periods,
+ *	2 from the start-to-start cycle.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -442,12 +524,30 @@ struct vmpool_vm_stats {
 	__u32 vm_flags;
 	__u32 reserved;
 	__aligned_u64 pages_held;
+	__u32 nr_attached;
+	__u32 running;
+	__aligned_u64 activations;
+	__aligned_u64 active_ns;
+	__aligned_u64 idle_ns;
+	__aligned_u64 predictions;
+	__aligned_u64 prediction_hits;
+	__aligned_u64 confident_predictions;
+	__aligned_u64 confident_hits;
+	__aligned_u64 prediction_error_ns;
+	__aligned_u64 prediction_lead_ns;
+	__aligned_u64 next_start_ns;
+	__aligned_u64 next_len_ns;
+	__aligned_u64 prediction_tolerance_ns;
+	__u32 confidence;
+	__u32 prediction_basis;
 };
 
 /** @VMPOOL_VM_STATS_SIZE_VER0: size of the first &struct vmpool_vm_stats. */
 #define VMPOOL_VM_STATS_SIZE_VER0	120
 /** @VMPOOL_VM_STATS_SIZE_VER1: with @tenant_uuid, @vm_flags, @pages_held. */
 #define VMPOOL_VM_STATS_SIZE_VER1	152
+/** @VMPOOL_VM_STATS_SIZE_VER2: with the activity and prediction figures. */
+#define VMPOOL_VM_STATS_SIZE_VER2	264
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
@@ -468,6 +568,67 @@ struct vmpool_vm_list {
 
 /** @VMPOOL_VM_LIST_SIZE_VER0: size of the first &struct vmpool_vm_list. */
 #define VMPOOL_VM_LIST_SIZE_VER0	24
+
+/** @VMPOOL_ATTACH_PROCESS: attach (detach) the process @pidfd refers to. */
+#define VMPOOL_ATTACH_PROCESS		0x1
+/** @VMPOOL_ATTACH_ALL: with %VMPOOL_VM_DETACH only: detach everything. */
+#define VMPOOL_ATTACH_ALL		0x2
+/** @VMPOOL_ATTACH_MAX_TIDS: most thread ids one call takes. */
+#define VMPOOL_ATTACH_MAX_TIDS		64
+/** @VMPOOL_VM_MAX_TASKS: most threads and processes attached to one VM. */
+#define VMPOOL_VM_MAX_TASKS		256
+
+/**
+ * struct vmpool_attach - argument of %VMPOOL_VM_ATTACH and %VMPOOL_VM_DETACH
+ * @size: size of this structure as known by the caller.
+ * @flags: %VMPOOL_ATTACH_PROCESS to name a process by @pidfd; without it,
+ *	the threads at @tids.  %VMPOOL_ATTACH_ALL, alone, to detach all.
+ * @pidfd: with %VMPOOL_ATTACH_PROCESS, a pidfd of the process (a pidfd of
+ *	one of its threads names its process too); otherwise 0.
+ * @nr_tids: without %VMPOOL_ATTACH_PROCESS, the number of thread ids at
+ *	@tids, 1 to %VMPOOL_ATTACH_MAX_TIDS; otherwise 0.
+ * @tids: user address of an array of @nr_tids ``__s32`` thread ids, or 0.
+ */
+struct vmpool_attach {
+	__u32 size;
+	__u32 flags;
+	__s32 pidfd;
+	__u32 nr_tids;
+	__aligned_u64 tids;
+};
+
+/** @VMPOOL_ATTACH_SIZE_VER0: size of the first &struct vmpool_attach. */
+#define VMPOOL_ATTACH_SIZE_VER0		24
+
+/**
+ * struct vmpool_task - entry of %VMPOOL_VM_LIST_TASKS
+ * @pid: the thread id, or with %VMPOOL_ATTACH_PROCESS the process id, in
+ *	the caller's pid namespace; 0 if it has no number there.
+ * @flags: %VMPOOL_ATTACH_PROCESS for a process.
+ */
+struct vmpool_task {
+	__s32 pid;
+	__u32 flags;
+};
+
+/**
+ * struct vmpool_task_list - argument of %VMPOOL_VM_LIST_TASKS
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @nr_entries: in: room at @entries; out: number of attachments.
+ * @reserved: must be 0.
+ * @entries: user address of an array of &struct vmpool_task.
+ */
+struct vmpool_task_list {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_entries;
+	__u32 reserved;
+	__aligned_u64 entries;
+};
+
+/** @VMPOOL_TASK_LIST_SIZE_VER0: size of the first &struct vmpool_task_list. */
+#define VMPOOL_TASK_LIST_SIZE_VER0	24
 
 /**
  * struct vmpool_audit - argument of %VMPOOL_AUDIT

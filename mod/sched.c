@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool: the scheduler feed.
+ *
+ * A probe on the sched_switch tracepoint sees every context switch.  Each
+ * CPU remembers the activity (the VM) of the thread it runs, if that
+ * thread is attached (attach.c); a switch that changes it stops the old
+ * VM's count of running CPUs and starts the new one's.  A VM is active
+ * while its count is above zero; its predictor (predict.c) gets the times
+ * of the transitions.
+ *
+ * The probe runs with the runqueue lock held and interrupts off: it looks
+ * the next task up under RCU, exchanges the CPU's slot, and takes the
+ * activity's raw spinlock for a bounded update.  It never sleeps,
+ * allocates or wakes anyone.  A probe on sched_process_exit detaches
+ * exiting threads, and processes whose last thread exits.
+ *
+ * The probes are registered while some VM has an activity (from its first
+ * attachment until the VM is closed), and found by name, as a module must
+ * (for_each_kernel_tracepoint()).
+ *
+ * Lifetime: an activity is freed after a grace period, once no attachment
+ * leads to it and no CPU slot holds it.  Teardown removes the attachments,
+ * waits for a grace period (no probe can find it any more), clears the
+ * slots, and frees it after another (a probe may have taken it out of a
+ * slot meanwhile).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/timekeeping.h>
+#include <linux/tracepoint.h>
+
+#include "vmpool.h"
+
+static unsigned int min_idle_us = 1000;
+module_param(min_idle_us, uint, 0644);
+MODULE_PARM_DESC(min_idle_us,
+		 "Shortest pause of a VM's threads that counts as idle (us, default 1000)");
+
+static unsigned int predict_tolerance_us = 2000;
+module_param(predict_tolerance_us, uint, 0644);
+MODULE_PARM_DESC(predict_tolerance_us,
+		 "A predicted start this close to the real one is a hit (us, default 2000)");
+
+/* Per CPU: the activity of the attached thread it runs, or NULL. */
+static DEFINE_PER_CPU(struct vmpool_activity *, vmpool_cpu_activity);
+
+/*
+ * Serialises creating and tearing down activities and (un)registering the
+ * probes; protects vmpool_sched_users.
+ */
+static DEFINE_MUTEX(vmpool_sched_mutex);
+/* Live activities; the probes are registered while it is not zero. */
+static unsigned int vmpool_sched_users;
+
+static void vmpool_probe_switch(void *data, bool preempt,
+				struct task_struct *prev,
+				struct task_struct *next,
+				unsigned int prev_state);
+static void vmpool_probe_exit(void *data, struct task_struct *task);
+
+/**
+ * struct vmpool_tracepoint - a tracepoint the feed probes
+ * @name: its name.
+ * @probe: the probe function.
+ * @tp: the tracepoint, once found.
+ */
+struct vmpool_tracepoint {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+};
+
+static struct vmpool_tracepoint vmpool_tracepoints[] = {
+	{ .name = "sched_switch", .probe = vmpool_probe_switch },
+	{ .name = "sched_process_exit", .probe = vmpool_probe_exit },
+};
+
+static void vmpool_activity_start(struct vmpool_activity *act, u64 now)
+{
+	raw_spin_lock(&act->lock);
+	if (!act->dead && act->running++ == 0)
+		vmpool_predict_start(&act->pred, now);
+	raw_spin_unlock(&act->lock);
+}
+
+static void vmpool_activity_stop(struct vmpool_activity *act, u64 now)
+{
+	raw_spin_lock(&act->lock);
+	if (!act->dead && act->running && --act->running == 0)
+		vmpool_predict_stop(&act->pred, now);
+	raw_spin_unlock(&act->lock);
+}
+
+/* Runqueue lock held, interrupts off. */
+static void vmpool_probe_switch(void *data, bool preempt,
+				struct task_struct *prev,
+				struct task_struct *next,
+				unsigned int prev_state)
+{
+	struct vmpool_activity *act, *old;
+	u64 now;
+
+	act = vmpool_attach_lookup(next);
+	/* A locked exchange: teardown clears slots from other CPUs. */
+	old = xchg(this_cpu_ptr(&vmpool_cpu_activity), act);
+	if (old == act)
+		return;
+	now = ktime_get_mono_fast_ns();
+	if (old)
+		vmpool_activity_stop(old, now);
+	if (act)
+		vmpool_activity_start(act, now);
+}
+
+/* In do_exit() of @task, current; preemption off. */
+static void vmpool_probe_exit(void *data, struct task_struct *task)
+{
+	vmpool_attach_task_exit(task);
+}
+
+static void vmpool_find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmpool_tracepoints); i++)
+		if (!strcmp(tp->name, vmpool_tracepoints[i].name))
+			vmpool_tracepoints[i].tp = tp;
+}
+
+/**
+ * vmpool_sched_available - whether the scheduler feed can work here
+ *
+ * Return: true if every tracepoint the feed needs was found.
+ */
+bool vmpool_sched_available(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmpool_tracepoints); i++)
+		if (!vmpool_tracepoints[i].tp)
+			return false;
+	return true;
+}
+
+static void vmpool_sched_unregister(unsigned int n)
+{
+	while (n--)
+		tracepoint_probe_unregister(vmpool_tracepoints[n].tp,
+					    vmpool_tracepoints[n].probe, NULL);
+}
+
+static int vmpool_sched_register(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(vmpool_tracepoints); i++) {
+		ret = tracepoint_probe_register(vmpool_tracepoints[i].tp,
+						vmpool_tracepoints[i].probe,
+						NULL);
+		if (ret) {
+			vmpool_sched_unregister(i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * vmpool_activity_get - the VM's activity, created on first use
+ * @vm: the VM; the caller holds a file of it.
+ *
+ * The first activity registers the probes.
+ *
+ * Context: process context, may sleep.
+ * Return: the activity, or an ERR_PTR: -EOPNOTSUPP if the tracepoints were
+ * not found, -ENOMEM, or what registering a probe returned.
+ */
+struct vmpool_activity *vmpool_activity_get(struct vmpool_vm *vm)
+{
+	struct vmpool_activity *act;
+	int ret;
+
+	if (!vmpool_sched_available())
+		return ERR_PTR(-EOPNOTSUPP);
+
+	mutex_lock(&vmpool_sched_mutex);
+	act = vm->activity;
+	if (act)
+		goto out;
+	act = kzalloc(sizeof(*act), GFP_KERNEL);
+	if (!act) {
+		act = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	raw_spin_lock_init(&act->lock);
+	INIT_LIST_HEAD(&act->attached);
+	vmpool_predict_init(&act->pred,
+			    (u64)READ_ONCE(predict_tolerance_us) * NSEC_PER_USEC,
+			    (u64)READ_ONCE(min_idle_us) * NSEC_PER_USEC);
+	if (!vmpool_sched_users) {
+		ret = vmpool_sched_register();
+		if (ret) {
+			kfree(act);
+			act = ERR_PTR(ret);
+			goto out;
+		}
+	}
+	vmpool_sched_users++;
+	/* Pairs with the acquire in vmpool_vm_activity(). */
+	smp_store_release(&vm->activity, act);
+out:
+	mutex_unlock(&vmpool_sched_mutex);
+	return act;
+}
+
+/**
+ * vmpool_vm_activity - the VM's activity, or NULL if nothing was attached
+ * @vm: the VM; the caller holds a file of it, or the pool lock with the VM
+ *	in the pool's list.
+ *
+ * Return: the activity, initialised.
+ */
+struct vmpool_activity *vmpool_vm_activity(struct vmpool_vm *vm)
+{
+	/* Pairs with the release in vmpool_activity_get(). */
+	return smp_load_acquire(&vm->activity);
+}
+
+/**
+ * vmpool_sched_vm_destroy - detach everything from a VM that is going
+ * @vm: the VM; it is no longer in its pool's list, and no file of it is
+ *	open.
+ *
+ * Context: process context, may sleep (waits for a grace period).
+ */
+void vmpool_sched_vm_destroy(struct vmpool_vm *vm)
+{
+	struct vmpool_activity *act = vm->activity;
+	unsigned long flags;
+	int cpu;
+
+	if (!act)
+		return;
+
+	mutex_lock(&vmpool_sched_mutex);
+	vmpool_attach_release(act);
+	raw_spin_lock_irqsave(&act->lock, flags);
+	act->dead = true;
+	raw_spin_unlock_irqrestore(&act->lock, flags);
+	/* After this no probe can find the activity, only a slot hold it. */
+	synchronize_rcu();
+	for_each_possible_cpu(cpu)
+		cmpxchg(per_cpu_ptr(&vmpool_cpu_activity, cpu), act, NULL);
+	vm->activity = NULL;
+	kfree_rcu(act, rcu);
+	if (!--vmpool_sched_users)
+		vmpool_sched_unregister(ARRAY_SIZE(vmpool_tracepoints));
+	mutex_unlock(&vmpool_sched_mutex);
+}
+
+/**
+ * vmpool_sched_fill_stats - the activity and prediction figures of a VM
+ * @vm: the VM.
+ * @st: its statistics, filled in by the caller but for these.
+ *
+ * Context: the pool lock held (the VM is in the pool's list).
+ */
+void vmpool_sched_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
+{
+	struct vmpool_activity *act = vmpool_vm_activity(vm);
+	const struct vmpool_predict_score *s;
+	const struct vmpool_predictor *p;
+	unsigned long flags;
+
+	st->prediction_tolerance_ns =
+		(u64)READ_ONCE(predict_tolerance_us) * NSEC_PER_USEC;
+	if (!act)
+		return;
+
+	raw_spin_lock_irqsave(&act->lock, flags);
+	p = &act->pred;
+	s = &p->score;
+	st->nr_attached = READ_ONCE(act->nr_attached);
+	st->running = act->running;
+	st->activations = s->activations;
+	st->active_ns = s->active_ns;
+	st->idle_ns = s->idle_ns;
+	st->predictions = s->predictions;
+	st->prediction_hits = s->hits;
+	st->confident_predictions = s->confident;
+	st->confident_hits = s->confident_hits;
+	st->prediction_error_ns = s->abs_error_ns;
+	st->prediction_lead_ns = s->lead_ns;
+	st->next_start_ns = p->pending ? p->next_start : 0;
+	st->next_len_ns = p->pending ? p->next_len : 0;
+	st->prediction_tolerance_ns = p->tolerance_ns;
+	st->confidence = p->pending ? p->confidence : 0;
+	st->prediction_basis = p->pending ? p->basis : VMPOOL_PREDICT_NONE;
+	raw_spin_unlock_irqrestore(&act->lock, flags);
+}
+
+/**
+ * vmpool_sched_init - find the tracepoints the feed probes
+ *
+ * A kernel without them loads the module all the same; attaching then
+ * fails with -EOPNOTSUPP.
+ *
+ * Return: 0.
+ */
+int vmpool_sched_init(void)
+{
+	for_each_kernel_tracepoint(vmpool_find_tracepoint, NULL);
+	if (!vmpool_sched_available())
+		pr_warn("scheduler tracepoints not found: no VM activity tracking\n");
+	return 0;
+}
+
+/**
+ * vmpool_sched_exit - wait for the probes to be done before the unload
+ *
+ * Every VM is gone, so the probes are unregistered; one may still be
+ * running on another CPU.
+ */
+void vmpool_sched_exit(void)
+{
+	tracepoint_synchronize_unregister();
+}
