@@ -61,7 +61,8 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -f $(SELFTESTS) $(UNIT_TESTS) selftests/vmpool_bench scripts/vmpoolctl .lint.log
+	rm -f $(SELFTESTS) $(UNIT_TESTS) selftests/vmpool_bench \
+		selftests/vmpool_sched_bench scripts/vmpoolctl .lint.log
 
 deps:
 	scripts/deps.sh
@@ -115,10 +116,15 @@ run: deps
 		scripts/vmpoolctl audit && grep -H . /sys/module/vmpool/parameters/*'
 
 bench: deps
-	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench
+	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench \
+		selftests/vmpool_sched_bench
 	scripts/run-bench.sh $(BENCH_ARGS)
 
 selftests/vmpool_bench: selftests/vmpool_bench.c selftests/vmpool_test.h uapi/linux/vmpool.h
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
+
+selftests/vmpool_sched_bench: selftests/vmpool_sched_bench.c selftests/vmpool_test.h \
+		uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
 scripts/vmpoolctl: scripts/vmpoolctl.c uapi/linux/vmpool.h

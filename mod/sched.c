@@ -108,6 +108,9 @@ static void vmpool_probe_switch(void *data, bool preempt,
 	u64 now;
 
 	act = vmpool_attach_lookup(next);
+	/* Most switches change nothing: no locked instruction for them. */
+	if (READ_ONCE(*this_cpu_ptr(&vmpool_cpu_activity)) == act)
+		return;
 	/* A locked exchange: teardown clears slots from other CPUs. */
 	old = xchg(this_cpu_ptr(&vmpool_cpu_activity), act);
 	if (old == act)

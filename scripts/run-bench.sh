@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Boot the test kernel with vmpool on a 256 MiB pool and run the benchmark.
-# Arguments go to the benchmark: [MiB per cycle] [rounds].
+# Boot the test kernel with vmpool on a 256 MiB pool and run the
+# benchmarks: the pools (arguments: [MiB per cycle] [rounds]), then the
+# scheduler probe's overhead and prediction.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$VMPOOL_TOP"
 exec scripts/vm-run.sh -m 2G -i "mod/vmpool.ko pool_mb=${VMPOOL_POOL_MB:-256}" -- \
-	selftests/vmpool_bench "$@"
+	sh -c 'selftests/vmpool_bench "$@" && echo &&
+	       VMPOOL_KO=mod/vmpool.ko selftests/vmpool_sched_bench' sh "$@"
