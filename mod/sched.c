@@ -258,7 +258,7 @@ void vmpool_sched_vm_destroy(struct vmpool_vm *vm)
 	raw_spin_lock_irqsave(&act->lock, flags);
 	act->dead = true;
 	raw_spin_unlock_irqrestore(&act->lock, flags);
-	/* After this no probe can find the activity, only a slot hold it. */
+	/* After this no probe can find the activity; only a slot may hold it. */
 	synchronize_rcu();
 	for_each_possible_cpu(cpu)
 		cmpxchg(per_cpu_ptr(&vmpool_cpu_activity, cpu), act, NULL);
