@@ -29,14 +29,6 @@
 static int ping[2], pong[2];
 static pid_t partner_tid;
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void pin_to_cpu0(void)
 {
 	cpu_set_t set;
@@ -80,12 +72,12 @@ static double ping_pong(int vm, double seconds)
 			exit(1);
 	}
 	for (run = 0; run < 3; run++) {
-		start = now_ns();
-		for (n = 0; now_ns() - start < seconds * 1e9; n++) {
+		start = vmpool_now_ns();
+		for (n = 0; vmpool_now_ns() - start < seconds * 1e9; n++) {
 			if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
 				exit(1);
 		}
-		rate = n / ((now_ns() - start) / 1e9);
+		rate = n / ((vmpool_now_ns() - start) / 1e9);
 		if (rate > best)
 			best = rate;
 	}
@@ -115,15 +107,12 @@ static void *idle_thread(void *arg)
 
 static void *periodic(void *arg)
 {
-	__u64 end;
 	int i;
 
 	__atomic_store_n((pid_t *)arg, gettid(), __ATOMIC_RELEASE);
 	usleep(100000);
 	for (i = 0; i < 50; i++) {
-		end = now_ns() + 20 * MS;
-		while (now_ns() < end)
-			;
+		vmpool_spin_ns(20 * MS);
 		usleep(80000);
 	}
 	return NULL;

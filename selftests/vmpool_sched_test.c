@@ -49,22 +49,6 @@ static long list_tasks(int vm, struct vmpool_task *out, __u32 n)
 	return ret < 0 ? ret : args.nr_entries;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static void spin_ns(__u64 ns)
-{
-	__u64 end = now_ns() + ns;
-
-	while (now_ns() < end)
-		;
-}
-
 static void sleep_ns(__u64 ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000ULL,
@@ -410,10 +394,10 @@ static void *periodic_main(void *arg)
 		return NULL;
 	for (i = 0; i < p->periods; i++) {
 		if (p->sleep_ns) {
-			spin_ns(p->busy_ns);
+			vmpool_spin_ns(p->busy_ns);
 			sleep_ns(p->sleep_ns);
 		} else {
-			spin_ns((1 + rand_r(&seed) % 10) * MS);
+			vmpool_spin_ns((1 + rand_r(&seed) % 10) * MS);
 			sleep_ns((10 + rand_r(&seed) % 140) * MS);
 		}
 	}

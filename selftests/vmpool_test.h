@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/vmpool.h>
@@ -242,6 +243,24 @@ static inline const char *vmpool_ram_disk(void)
 	if (stat("/dev/ram0", &sb))
 		system("modprobe brd rd_nr=1 rd_size=8192 >/dev/null 2>&1");
 	return stat("/dev/ram0", &sb) ? NULL : "/dev/ram0";
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline __u64 vmpool_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Stay on the CPU for @ns nanoseconds. */
+static inline void vmpool_spin_ns(__u64 ns)
+{
+	__u64 end = vmpool_now_ns() + ns;
+
+	while (vmpool_now_ns() < end)
+		;
 }
 
 /* A tenant number no other test (or earlier run) uses. */
