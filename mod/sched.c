@@ -327,12 +327,15 @@ int vmpool_sched_init(void)
 }
 
 /**
- * vmpool_sched_exit - wait for the probes to be done before the unload
+ * vmpool_sched_exit - wait for the probes and the freeing of attachments
+ *	to be done before the unload
  *
  * Every VM is gone, so the probes are unregistered; one may still be
- * running on another CPU.
+ * running on another CPU.  Detached attachments are freed by an RCU
+ * callback in this module (attach.c), which may not have run yet.
  */
 void vmpool_sched_exit(void)
 {
 	tracepoint_synchronize_unregister();
+	rcu_barrier();
 }

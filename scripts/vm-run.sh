@@ -38,6 +38,8 @@ environment:
   VMPOOL_VM_APPEND   extra kernel command line
   VMPOOL_VM_APPEND_PC  extra kernel command line on the pc machine only
   VMPOOL_KVM=1       use KVM instead of TCG (not for nested guests)
+  VMPOOL_VM_TRACE_HOLD=0  no trace instances holding the scheduler
+                     tracepoints on a TCG guest with more than one CPU
 USAGE
 	exit 2
 }
@@ -117,6 +119,19 @@ echo >>"$XCHG/cmd.sh"
 ACCEL=(-accel tcg -cpu max)
 if [ "${VMPOOL_KVM:-0}" = 1 ]; then
 	ACCEL=(-accel kvm -cpu host)
+elif [ "$CPUS" -gt 1 ] && [ "${VMPOOL_VM_TRACE_HOLD:-1}" = 1 ]; then
+	# Under TCG with more than one CPU, a CPU that runs kernel text while
+	# another patches it (text_poke_bp(), as a static key or static call
+	# does) dies now and then on a stale breakpoint ("Oops: int3").
+	# Registering the first probe on sched_switch patches __schedule().
+	# Two trace instances, created with tracing off before the other CPUs
+	# start, hold a probe each on every scheduler tracepoint vmpool uses,
+	# so that vmpool's probes come and go without patching text.  (Boots
+	# with one CPU do without: there the patching runs for real.)
+	for i in 0 1; do
+		APPEND="$APPEND trace_instance=vmpool_hold$i^traceoff"
+		APPEND="$APPEND,sched:sched_switch,sched:sched_process_exit"
+	done
 fi
 
 : >"$RUN/output"

@@ -375,6 +375,43 @@ TEST_F(sched, close_while_running_then_unload)
 	EXPECT_EQ(0, vmpool_load("pool_mb=64"));
 }
 
+/*
+ * Detached attachments are freed after a grace period, by code in the
+ * module: the module must wait for that before it goes.  Each round
+ * detaches many threads and unloads at once.
+ */
+TEST_F_TIMEOUT(sched, unload_right_after_detach, 120)
+{
+	static struct sleeper s[VMPOOL_ATTACH_MAX_TIDS];
+	pid_t tids[VMPOOL_ATTACH_MAX_TIDS];
+	int round, dev, vm;
+	unsigned int i;
+
+	for (i = 0; i < VMPOOL_ATTACH_MAX_TIDS; i++) {
+		ASSERT_EQ(0, sleeper_start(&s[i]));
+		tids[i] = s[i].tid;
+	}
+	close(self->vm);
+	close(self->vm2);
+	close(self->dev);
+	self->vm = self->vm2 = self->dev = -1;
+	for (round = 0; round < 40; round++) {
+		ASSERT_EQ(0, vmpool_load(round & 1 ? "pool_mb=64" : "pool_mb=32"));
+		dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, dev);
+		vm = vmpool_vm_create(dev, vmpool_new_tenant(), 1 << 20, 0, 0,
+				      "unload");
+		ASSERT_LE(0, vm);
+		ASSERT_EQ(0, vmpool_attach(vm, VMPOOL_VM_ATTACH, 0, 0, tids,
+					   VMPOOL_ATTACH_MAX_TIDS));
+		close(vm);
+		close(dev);
+	}
+	ASSERT_EQ(0, vmpool_load("pool_mb=64"));
+	for (i = 0; i < VMPOOL_ATTACH_MAX_TIDS; i++)
+		sleeper_stop(&s[i]);
+}
+
 struct periodic {
 	__u64 busy_ns, sleep_ns;	/* the sleep: 0 for random */
 	int periods;
