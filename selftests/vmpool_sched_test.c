@@ -394,7 +394,9 @@ TEST_F_TIMEOUT(sched, unload_right_after_detach, 120)
 	close(self->vm);
 	close(self->vm2);
 	close(self->dev);
-	self->vm = self->vm2 = self->dev = -1;
+	self->vm = -1;
+	self->vm2 = -1;
+	self->dev = -1;
 	for (round = 0; round < 40; round++) {
 		ASSERT_EQ(0, vmpool_load(round & 1 ? "pool_mb=64" : "pool_mb=32"));
 		dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
