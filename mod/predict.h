@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vmpool: predicting when a VM runs next, from when it ran before.
+ * vmpool: predicting when a VM runs next, from when it ran before and
+ * from the timers its threads sleep on.
  *
  * Pure logic over a history of active and idle periods: no locks, no
  * allocation, no kernel services.  The caller feeds it the times at which
@@ -27,11 +28,16 @@
  *	idle period (threads that sleep for a fixed time).
  * @VMPOOL_PREDICT_CYCLE: the start of the last active period plus the
  *	typical cycle (threads that wake at fixed times).
+ * @VMPOOL_PREDICT_TIMER: the earliest timer the VM's threads armed to wake
+ *	up (a sleep, a timed wait, a vCPU's timer).
+ * @VMPOOL_PREDICT_RULES: the number of rules, plus one.
  */
 enum vmpool_predict_basis {
-	VMPOOL_PREDICT_NONE = 0,
+	VMPOOL_PREDICT_NONE = 0,	/* VMPOOL_BASIS_* in the uapi */
 	VMPOOL_PREDICT_IDLE = 1,
 	VMPOOL_PREDICT_CYCLE = 2,
+	VMPOOL_PREDICT_TIMER = 3,
+	VMPOOL_PREDICT_RULES,
 };
 
 /**
@@ -46,6 +52,9 @@ enum vmpool_predict_basis {
  *	the activation it predicted.
  * @active_ns: time spent in finished active periods.
  * @idle_ns: time spent in finished idle periods.
+ * @rule_predictions: per rule (&enum vmpool_predict_basis), the
+ *	activations it had a start for, whether or not it was chosen.
+ * @rule_hits: per rule, how many of those were within the tolerance.
  */
 struct vmpool_predict_score {
 	u64 activations;
@@ -57,6 +66,8 @@ struct vmpool_predict_score {
 	u64 lead_ns;
 	u64 active_ns;
 	u64 idle_ns;
+	u64 rule_predictions[VMPOOL_PREDICT_RULES];
+	u64 rule_hits[VMPOOL_PREDICT_RULES];
 };
 
 /**
@@ -74,6 +85,10 @@ struct vmpool_predict_score {
  * @active_len: ring of active period lengths.
  * @idle_len: ring of idle period lengths.
  * @cycle_len: ring of start-to-start lengths.
+ * @timer_hit: ring: whether the timer rule gave a start within the
+ *	tolerance for that period.
+ * @rule_start: the start each rule gave when the VM last stopped, 0 for
+ *	none; indexed by &enum vmpool_predict_basis.
  * @pending: a prediction waits for the activation it predicts.
  * @basis: the &enum vmpool_predict_basis of the last prediction.
  * @issued: when it was made.
@@ -95,6 +110,8 @@ struct vmpool_predictor {
 	u64 active_len[VMPOOL_PREDICT_HISTORY];
 	u64 idle_len[VMPOOL_PREDICT_HISTORY];
 	u64 cycle_len[VMPOOL_PREDICT_HISTORY];
+	bool timer_hit[VMPOOL_PREDICT_HISTORY];
+	u64 rule_start[VMPOOL_PREDICT_RULES];
 	bool pending;
 	u32 basis;
 	u64 issued;
@@ -107,6 +124,6 @@ struct vmpool_predictor {
 void vmpool_predict_init(struct vmpool_predictor *p, u64 tolerance_ns,
 			 u64 min_idle_ns);
 void vmpool_predict_start(struct vmpool_predictor *p, u64 now);
-void vmpool_predict_stop(struct vmpool_predictor *p, u64 now);
+void vmpool_predict_stop(struct vmpool_predictor *p, u64 now, u64 timer);
 
 #endif /* _VMPOOL_PREDICT_H */

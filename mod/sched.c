@@ -15,6 +15,9 @@
  * allocates or wakes anyone.  A probe on sched_process_exit detaches
  * exiting threads, and processes whose last thread exits.
  *
+ * Probes on the hrtimer tracepoints and on sched_waking (wake.c) tell it
+ * when the timers its threads sleep on expire.
+ *
  * The probes are registered while some VM has an activity (from its first
  * attachment until the VM is closed), and found by name, as a module must
  * (for_each_kernel_tracepoint()).
@@ -35,6 +38,8 @@
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <trace/events/sched.h>
+#include <trace/events/timer.h>
 
 #include "vmpool.h"
 
@@ -80,7 +85,24 @@ struct vmpool_tracepoint {
 static struct vmpool_tracepoint vmpool_tracepoints[] = {
 	{ .name = "sched_switch", .probe = vmpool_probe_switch },
 	{ .name = "sched_process_exit", .probe = vmpool_probe_exit },
+	{ .name = "sched_waking", .probe = vmpool_wake_probe_waking },
+	{ .name = "hrtimer_start", .probe = vmpool_wake_probe_start },
+	{ .name = "hrtimer_cancel", .probe = vmpool_wake_probe_cancel },
+	{ .name = "hrtimer_expire_entry", .probe = vmpool_wake_probe_expire_entry },
+	{ .name = "hrtimer_expire_exit", .probe = vmpool_wake_probe_expire_exit },
 };
+
+/* A probe that does not take its tracepoint's arguments does not build. */
+static void __maybe_unused vmpool_check_probe_types(void)
+{
+	check_trace_callback_type_sched_switch(vmpool_probe_switch);
+	check_trace_callback_type_sched_process_exit(vmpool_probe_exit);
+	check_trace_callback_type_sched_waking(vmpool_wake_probe_waking);
+	check_trace_callback_type_hrtimer_start(vmpool_wake_probe_start);
+	check_trace_callback_type_hrtimer_cancel(vmpool_wake_probe_cancel);
+	check_trace_callback_type_hrtimer_expire_entry(vmpool_wake_probe_expire_entry);
+	check_trace_callback_type_hrtimer_expire_exit(vmpool_wake_probe_expire_exit);
+}
 
 static void vmpool_activity_start(struct vmpool_activity *act, u64 now)
 {
@@ -94,7 +116,8 @@ static void vmpool_activity_stop(struct vmpool_activity *act, u64 now)
 {
 	raw_spin_lock(&act->lock);
 	if (!act->dead && act->running && --act->running == 0)
-		vmpool_predict_stop(&act->pred, now);
+		vmpool_predict_stop(&act->pred, now,
+				    vmpool_wake_next(&act->wake, now));
 	raw_spin_unlock(&act->lock);
 }
 
@@ -307,6 +330,14 @@ void vmpool_sched_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->prediction_tolerance_ns = p->tolerance_ns;
 	st->confidence = p->pending ? p->confidence : 0;
 	st->prediction_basis = p->pending ? p->basis : VMPOOL_PREDICT_NONE;
+	st->idle_rule_predictions = s->rule_predictions[VMPOOL_PREDICT_IDLE];
+	st->idle_rule_hits = s->rule_hits[VMPOOL_PREDICT_IDLE];
+	st->cycle_rule_predictions = s->rule_predictions[VMPOOL_PREDICT_CYCLE];
+	st->cycle_rule_hits = s->rule_hits[VMPOOL_PREDICT_CYCLE];
+	st->timer_rule_predictions = s->rule_predictions[VMPOOL_PREDICT_TIMER];
+	st->timer_rule_hits = s->rule_hits[VMPOOL_PREDICT_TIMER];
+	vmpool_wake_count(&act->wake, ktime_get_mono_fast_ns(),
+			  &st->wake_callbacks, &st->wake_timers);
 	raw_spin_unlock_irqrestore(&act->lock, flags);
 }
 

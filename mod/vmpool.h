@@ -61,15 +61,17 @@
  *     vmpool_attach_lock      (spinlock: the attachment table and every
  *                              activity's attachment list; the exit probe
  *                              takes it too)
- *   vmpool_activity.lock      (raw spinlock: running count, predictor;
- *                              the sched_switch probe takes it with the
- *                              runqueue lock held; a leaf, also taken
+ *   vmpool_activity.lock      (raw spinlock: running count, predictor,
+ *                              wake-up timers; the probes take it with
+ *                              the runqueue lock, a task's pi_lock or an
+ *                              hrtimer base lock held; a leaf, also taken
  *                              under vmpool_pool.lock to read statistics)
  */
 #ifndef _VMPOOL_H
 #define _VMPOOL_H
 
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
@@ -246,13 +248,41 @@ struct vmpool_vm {
 	struct vmpool_activity *activity;
 };
 
+/* Timer callbacks, and armed timers, remembered per VM (wake.c). */
+#define VMPOOL_WAKE_FNS		4
+#define VMPOOL_WAKE_TIMERS	8
+
+/**
+ * struct vmpool_wake_timer - a timer armed to wake a VM's thread
+ * @timer: the timer, compared by address only; NULL for a free slot.
+ * @expires: its expiry, CLOCK_MONOTONIC nanoseconds.
+ */
+struct vmpool_wake_timer {
+	const void *timer;
+	u64 expires;
+};
+
+/**
+ * struct vmpool_wake - the timers that wake a VM's threads (wake.c)
+ * @fns: callbacks of timers seen waking an attached thread; written
+ *	under the activity's lock, read without it.
+ * @next_fn: the entry of @fns to replace when it is full.
+ * @armed: timers with such a callback that attached threads armed.
+ */
+struct vmpool_wake {
+	void *fns[VMPOOL_WAKE_FNS];
+	unsigned int next_fn;
+	struct vmpool_wake_timer armed[VMPOOL_WAKE_TIMERS];
+};
+
 /**
  * struct vmpool_activity - when a VM's attached threads run
- * @lock: protects @running, @dead and @pred.
+ * @lock: protects @running, @dead, @pred and @wake.
  * @running: CPUs on which an attached thread runs (as last seen by the
  *	probe on each).
  * @dead: the VM is gone; the probe leaves the structure alone.
  * @pred: the history of active and idle periods, and the prediction.
+ * @wake: the timers that wake its threads.
  * @attached: the VM's attachments; protected by vmpool_attach_lock.
  * @nr_attached: entries on @attached; protected by vmpool_attach_lock.
  * @rcu: the structure is freed after a grace period: the probe may hold it.
@@ -262,6 +292,7 @@ struct vmpool_activity {
 	unsigned int running;
 	bool dead;
 	struct vmpool_predictor pred;
+	struct vmpool_wake wake;
 	struct list_head attached;
 	unsigned int nr_attached;
 	struct rcu_head rcu;
@@ -357,6 +388,23 @@ struct vmpool_activity *vmpool_activity_get(struct vmpool_vm *vm);
 struct vmpool_activity *vmpool_vm_activity(struct vmpool_vm *vm);
 void vmpool_sched_vm_destroy(struct vmpool_vm *vm);
 void vmpool_sched_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
+
+/* wake.c */
+u64 vmpool_wake_next(const struct vmpool_wake *w, u64 now);
+void vmpool_wake_count(const struct vmpool_wake *w, u64 now, u32 *fns,
+		       u32 *timers);
+#ifdef VMPOOL_HRTIMER_START_WAS_ARMED
+void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
+			     enum hrtimer_mode mode, bool was_armed);
+#else
+void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
+			     enum hrtimer_mode mode);
+#endif
+void vmpool_wake_probe_cancel(void *data, struct hrtimer *timer);
+void vmpool_wake_probe_expire_entry(void *data, struct hrtimer *timer,
+				    ktime_t *now);
+void vmpool_wake_probe_expire_exit(void *data, struct hrtimer *timer);
+void vmpool_wake_probe_waking(void *data, struct task_struct *task);
 
 /* attach.c */
 struct vmpool_activity *vmpool_attach_lookup(struct task_struct *task);

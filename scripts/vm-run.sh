@@ -131,6 +131,9 @@ elif [ "$CPUS" -gt 1 ] && [ "${VMPOOL_VM_TRACE_HOLD:-1}" = 1 ]; then
 	for i in 0 1; do
 		APPEND="$APPEND trace_instance=vmpool_hold$i^traceoff"
 		APPEND="$APPEND,sched:sched_switch,sched:sched_process_exit"
+		APPEND="$APPEND,sched:sched_waking,timer:hrtimer_start"
+		APPEND="$APPEND,timer:hrtimer_cancel,timer:hrtimer_expire_entry"
+		APPEND="$APPEND,timer:hrtimer_expire_exit"
 	done
 fi
 

@@ -88,9 +88,19 @@ static int cmd_info(int fd)
 	return 0;
 }
 
+/* Hits of one prediction rule, in percent of the activations it scored. */
+static unsigned long long rule_rate(__u64 hits, __u64 predictions)
+{
+	return predictions ? hits * 100 / predictions : 0;
+}
+
 /* Activity and prediction quality of the VMs that have attached threads. */
 static void print_activity(const struct vmpool_vm_stats *ents, unsigned int n)
 {
+	static const char * const basis[] = {
+		[VMPOOL_BASIS_NONE] = "-", [VMPOOL_BASIS_IDLE] = "idle",
+		[VMPOOL_BASIS_CYCLE] = "cycle", [VMPOOL_BASIS_TIMER] = "timer",
+	};
 	const struct vmpool_vm_stats *e;
 	unsigned int i, header = 0;
 
@@ -99,18 +109,18 @@ static void print_activity(const struct vmpool_vm_stats *ents, unsigned int n)
 		if (!e->nr_attached && !e->activations)
 			continue;
 		if (!header++)
-			printf("\n%-5s %8s %7s %11s %6s %9s %9s %9s %10s %5s\n",
+			printf("\n%-5s %8s %7s %11s %6s %9s %9s %9s %10s %5s %5s %15s\n",
 			       "id", "attached", "running", "activations",
 			       "active", "predicted", "hit_rate", "mean_err",
-			       "next_in", "conf");
+			       "next_in", "conf", "rule",
+			       "idle/cycle/timer");
 		printf("%-5u %8u %7u %11llu %5llu%% %9llu %8llu%% %7lluus ",
 		       e->id, e->nr_attached, e->running,
 		       (unsigned long long)e->activations,
 		       (unsigned long long)(e->active_ns + e->idle_ns ?
 			e->active_ns * 100 / (e->active_ns + e->idle_ns) : 0),
 		       (unsigned long long)e->predictions,
-		       (unsigned long long)(e->predictions ?
-			e->prediction_hits * 100 / e->predictions : 0),
+		       rule_rate(e->prediction_hits, e->predictions),
 		       (unsigned long long)(e->predictions ?
 			e->prediction_error_ns / e->predictions / 1000 : 0));
 		if (e->next_start_ns) {
@@ -120,10 +130,16 @@ static void print_activity(const struct vmpool_vm_stats *ents, unsigned int n)
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			in = (long long)e->next_start_ns -
 			     (ts.tv_sec * 1000000000LL + ts.tv_nsec);
-			printf("%8lldms %5u\n", in / 1000000, e->confidence);
+			printf("%8lldms %5u ", in / 1000000, e->confidence);
 		} else {
-			printf("%10s %5s\n", "-", "-");
+			printf("%10s %5s ", "-", "-");
 		}
+		printf("%5s %4llu%%/%3llu%%/%3llu%%\n",
+		       e->prediction_basis <= VMPOOL_BASIS_TIMER ?
+		       basis[e->prediction_basis] : "?",
+		       rule_rate(e->idle_rule_hits, e->idle_rule_predictions),
+		       rule_rate(e->cycle_rule_hits, e->cycle_rule_predictions),
+		       rule_rate(e->timer_rule_hits, e->timer_rule_predictions));
 	}
 }
 

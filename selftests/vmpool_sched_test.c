@@ -2,11 +2,13 @@
 /*
  * The scheduler feed: attaching threads and processes to a VM (every rule
  * and bad input), detaching on exit, and the prediction of when a VM runs
- * next, on a periodic thread and on one that sleeps at random.
+ * next: a periodic thread, one that sleeps at random on a timer, one woken
+ * at random by another thread, and one woken before its time-out.
  *
  * Environment: as vmpool_vm_test.
  */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -417,28 +419,50 @@ TEST_F_TIMEOUT(sched, unload_right_after_detach, 120)
 struct periodic {
 	__u64 busy_ns, sleep_ns;	/* the sleep: 0 for random */
 	int periods;
+	bool event;			/* woken by a byte, not by a timer */
+	int timeout_ms;			/* an event's poll() time-out */
 	pid_t tid;
 	int go[2];			/* a pipe: the thread waits for a byte */
 };
+
+/* Busy 1-10 ms and asleep 10-150 ms at random, or as @p says. */
+static void period_times(struct periodic *p, unsigned int *seed,
+			 __u64 *busy, __u64 *sleep)
+{
+	*busy = p->busy_ns;
+	*sleep = p->sleep_ns;
+	if (!p->sleep_ns) {
+		*busy = (1 + rand_r(seed) % 10) * MS;
+		*sleep = (10 + rand_r(seed) % 140) * MS;
+	}
+}
 
 static void *periodic_main(void *arg)
 {
 	struct periodic *p = arg;
 	unsigned int seed = 1;
+	__u64 busy, sleep;
+	struct pollfd pfd = { .fd = p->go[0], .events = POLLIN };
 	char c;
 	int i;
 
 	__atomic_store_n(&p->tid, gettid(), __ATOMIC_RELEASE);
 	if (read(p->go[0], &c, 1) != 1)
 		return NULL;
+	/* With a time-out: a few timed sleeps first teach the VM the timer. */
+	for (i = 0; p->event && p->timeout_ms > 0 && i < 3; i++)
+		sleep_ns(5 * MS);
 	for (i = 0; i < p->periods; i++) {
-		if (p->sleep_ns) {
-			vmpool_spin_ns(p->busy_ns);
-			sleep_ns(p->sleep_ns);
-		} else {
-			vmpool_spin_ns((1 + rand_r(&seed) % 10) * MS);
-			sleep_ns((10 + rand_r(&seed) % 140) * MS);
+		period_times(p, &seed, &busy, &sleep);
+		vmpool_spin_ns(busy);
+		if (!p->event) {
+			sleep_ns(sleep);
+			continue;
 		}
+		/* Woken by the byte the unattached main thread sends. */
+		if (poll(&pfd, 1, p->timeout_ms) != 1 ||
+		    read(p->go[0], &c, 1) != 1)
+			return NULL;
 	}
 	return NULL;
 }
@@ -449,6 +473,8 @@ static void *periodic_main(void *arg)
  */
 static int run_periodic(int vm, struct periodic *p, struct vmpool_vm_stats *st)
 {
+	unsigned int seed = 1;
+	__u64 busy, sleep;
 	pthread_t th;
 	int ret, i;
 
@@ -458,6 +484,11 @@ static int run_periodic(int vm, struct periodic *p, struct vmpool_vm_stats *st)
 		usleep(1000);
 	ret = attach_tid(vm, p->tid);
 	(void)!write(p->go[1], "x", 1);
+	for (i = 0; p->event && i < p->periods; i++) {
+		period_times(p, &seed, &busy, &sleep);
+		sleep_ns(busy + sleep);
+		(void)!write(p->go[1], "x", 1);
+	}
 	pthread_join(th, NULL);
 	close(p->go[0]);
 	close(p->go[1]);
@@ -473,6 +504,25 @@ static int run_periodic(int vm, struct periodic *p, struct vmpool_vm_stats *st)
 	return ret;
 }
 
+static void log_rules(struct __test_metadata *_metadata,
+		      const struct vmpool_vm_stats *st)
+{
+	TH_LOG("%llu activations, %llu predicted, %llu hits (%llu of %llu confident)",
+	       st->activations, st->predictions, st->prediction_hits,
+	       st->confident_hits, st->confident_predictions);
+	TH_LOG("last prediction: basis %u, confidence %u",
+	       st->prediction_basis, st->confidence);
+	TH_LOG("rule hits: idle %llu/%llu, cycle %llu/%llu, timer %llu/%llu; %u wake callbacks",
+	       st->idle_rule_hits, st->idle_rule_predictions,
+	       st->cycle_rule_hits, st->cycle_rule_predictions,
+	       st->timer_rule_hits, st->timer_rule_predictions,
+	       st->wake_callbacks);
+	TH_LOG("mean error %llu us, mean lead %llu ms, tolerance %llu us",
+	       st->predictions ? st->prediction_error_ns / st->predictions / 1000 : 0,
+	       st->predictions ? st->prediction_lead_ns / st->predictions / MS : 0,
+	       st->prediction_tolerance_ns / 1000);
+}
+
 /*
  * Busy 20 ms, sleep 80 ms: after a few periods, the start of the next
  * active period is predicted within the tolerance (2 ms) nine times in ten.
@@ -484,19 +534,15 @@ TEST_F_TIMEOUT(sched, periodic_thread_is_predicted, 120)
 	struct vmpool_vm_stats st;
 
 	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
-	TH_LOG("%llu activations, %llu predicted, %llu hits (%llu of %llu confident)",
-	       st.activations, st.predictions, st.prediction_hits,
-	       st.confident_hits, st.confident_predictions);
-	TH_LOG("mean error %llu us, mean lead %llu ms, tolerance %llu us",
-	       st.predictions ? st.prediction_error_ns / st.predictions / 1000 : 0,
-	       st.predictions ? st.prediction_lead_ns / st.predictions / MS : 0,
-	       st.prediction_tolerance_ns / 1000);
+	log_rules(_metadata, &st);
 	EXPECT_EQ(2 * MS, st.prediction_tolerance_ns);
 	EXPECT_LE(p.periods - 2, st.activations);
 	EXPECT_LE(p.periods - 6, st.predictions);
 	EXPECT_LE(st.predictions * 9 / 10, st.prediction_hits);
 	EXPECT_LE(st.confident_predictions * 9 / 10, st.confident_hits);
 	EXPECT_LE(st.predictions * 9 / 10, st.confident_predictions);
+	/* History alone gets it right. */
+	EXPECT_LE(st.idle_rule_predictions * 9 / 10, st.idle_rule_hits);
 	/*
 	 * About 20 ms active and 80 ms idle per period; the first idle period
 	 * (attached, waiting for the start) is short.
@@ -506,19 +552,64 @@ TEST_F_TIMEOUT(sched, periodic_thread_is_predicted, 120)
 	EXPECT_EQ(0, st.running);
 }
 
-/* A thread that sleeps 10 to 150 ms at random gets little confidence. */
-TEST_F_TIMEOUT(sched, random_sleeper_gets_low_confidence, 120)
+/*
+ * A thread that sleeps 10 to 150 ms at random: history cannot tell when it
+ * wakes, the timer it sleeps on can.  The timer is learnt from its first
+ * expiry, then chosen and trusted.
+ */
+TEST_F_TIMEOUT(sched, random_sleeper_is_predicted_by_its_timer, 120)
 {
 	struct periodic p = { .periods = 40 };
 	struct vmpool_vm_stats st;
 
 	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
-	TH_LOG("%llu activations, %llu predicted, %llu hits, %llu confident, confidence now %u",
-	       st.activations, st.predictions, st.prediction_hits,
-	       st.confident_predictions, st.confidence);
+	log_rules(_metadata, &st);
+	EXPECT_LE(1, st.wake_callbacks);
+	EXPECT_LE(p.periods - 4, st.timer_rule_predictions);
+	EXPECT_LE(st.timer_rule_predictions * 9 / 10, st.timer_rule_hits);
+	EXPECT_LT(st.idle_rule_hits, st.idle_rule_predictions / 4);
+	EXPECT_LE(p.periods - 6, st.predictions);
+	EXPECT_LE(st.predictions * 8 / 10, st.prediction_hits);
+	EXPECT_LE(st.predictions * 8 / 10, st.confident_hits);
+}
+
+/*
+ * A thread woken at random by another, unattached, thread, with no timer:
+ * no rule can know, and the predictions get little confidence.
+ */
+TEST_F_TIMEOUT(sched, randomly_woken_thread_gets_low_confidence, 120)
+{
+	struct periodic p = { .periods = 40, .event = true, .timeout_ms = -1 };
+	struct vmpool_vm_stats st;
+
+	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
+	log_rules(_metadata, &st);
+	EXPECT_EQ(0, st.timer_rule_predictions);
 	EXPECT_LE(p.periods - 6, st.predictions);
 	EXPECT_LE(st.confident_predictions, st.predictions / 5);
 	EXPECT_LT(st.prediction_hits, st.predictions / 4);
+}
+
+/*
+ * A thread woken every 80 ms by another, though it waits with a 500 ms
+ * time-out (after a few timed sleeps, so that its timers are known): the
+ * timer is always late and history is chosen.
+ */
+TEST_F_TIMEOUT(sched, event_before_the_timeout_keeps_history, 120)
+{
+	struct periodic p = { .busy_ns = 20 * MS, .sleep_ns = 80 * MS,
+			      .periods = 40, .event = true, .timeout_ms = 500 };
+	struct vmpool_vm_stats st;
+
+	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
+	log_rules(_metadata, &st);
+	EXPECT_LE(1, st.wake_callbacks);
+	EXPECT_LE(p.periods - 6, st.timer_rule_predictions);
+	/* Only the timed sleeps of the start. */
+	EXPECT_GE(3, st.timer_rule_hits);
+	EXPECT_LE(p.periods - 6, st.predictions);
+	EXPECT_LE(st.predictions * 7 / 10, st.prediction_hits);
+	EXPECT_NE(VMPOOL_BASIS_TIMER, st.prediction_basis);
 }
 
 TEST_HARNESS_MAIN

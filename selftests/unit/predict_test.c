@@ -41,13 +41,23 @@ FIXTURE_TEARDOWN(predict)
 {
 }
 
-/* Run for @active, then sleep for @idle. */
-static void period(struct vmpool_predictor *p, u64 *now, u64 active, u64 idle)
+/*
+ * Run for @active, then sleep for @idle, with a wake-up timer armed to
+ * expire @timer after the stop (0: none).
+ */
+static void period_timer(struct vmpool_predictor *p, u64 *now, u64 active,
+			 u64 idle, u64 timer)
 {
 	vmpool_predict_start(p, *now);
 	*now += active;
-	vmpool_predict_stop(p, *now);
+	vmpool_predict_stop(p, *now, timer ? *now + timer : 0);
 	*now += idle;
+}
+
+/* Run for @active, then sleep for @idle, woken by an event. */
+static void period(struct vmpool_predictor *p, u64 *now, u64 active, u64 idle)
+{
+	period_timer(p, now, active, idle, 0);
 }
 
 /* Busy 20 ms, sleep 80 ms: every prediction after the first few hits. */
@@ -142,7 +152,7 @@ TEST_F(predict, fixed_rate_thread_uses_the_cycle)
 	for (i = 0; i < 100; i++) {
 		active = uniform(&seed, 10 * MS, 40 * MS);
 		vmpool_predict_start(&self->p, start);
-		vmpool_predict_stop(&self->p, start + active);
+		vmpool_predict_stop(&self->p, start + active, 0);
 		start += 100 * MS;
 	}
 	vmpool_predict_start(&self->p, start);
@@ -173,6 +183,76 @@ TEST_F(predict, short_pauses_do_not_end_a_period)
 	EXPECT_EQ(20 * MS + 600 * US, self->p.next_len);
 }
 
+/*
+ * Random sleeps between 10 and 150 ms, each on a timer that wakes the
+ * thread 50 us after it expires: history cannot predict them, the timer
+ * can, and it is chosen and trusted.
+ */
+TEST_F(predict, timer_sleeper_is_predicted_by_its_timer)
+{
+	struct vmpool_predict_score *s = &self->p.score;
+	u64 seed = 7, idle;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		idle = uniform(&seed, 10 * MS, 150 * MS);
+		period_timer(&self->p, &self->now,
+			     uniform(&seed, 1 * MS, 30 * MS), idle + 50 * US,
+			     idle);
+	}
+	vmpool_predict_start(&self->p, self->now);
+
+	EXPECT_EQ(VMPOOL_PREDICT_TIMER, self->p.basis);
+	EXPECT_EQ(VMPOOL_PREDICT_CONF_MAX, self->p.confidence);
+	EXPECT_EQ(200, s->rule_predictions[VMPOOL_PREDICT_TIMER]);
+	EXPECT_EQ(200, s->rule_hits[VMPOOL_PREDICT_TIMER]);
+	EXPECT_LT(s->rule_hits[VMPOOL_PREDICT_IDLE],
+		  s->rule_predictions[VMPOOL_PREDICT_IDLE] / 5);
+	/* Only the first predictions, before the timer had a record, miss. */
+	EXPECT_LE(s->predictions - 2, s->hits);
+	EXPECT_LT(s->abs_error_ns / s->predictions, 1 * MS);
+}
+
+/*
+ * A thread woken by an event every 80 ms, though it armed a 500 ms
+ * time-out: the timer is always late, history is right and is chosen.
+ */
+TEST_F(predict, events_before_the_timer_keep_history)
+{
+	struct vmpool_predict_score *s = &self->p.score;
+	int i;
+
+	for (i = 0; i < 50; i++)
+		period_timer(&self->p, &self->now, 20 * MS, 80 * MS, 500 * MS);
+	vmpool_predict_start(&self->p, self->now);
+
+	EXPECT_EQ(VMPOOL_PREDICT_IDLE, self->p.basis);
+	EXPECT_EQ(0, s->rule_hits[VMPOOL_PREDICT_TIMER]);
+	EXPECT_EQ(50, s->rule_predictions[VMPOOL_PREDICT_TIMER]);
+	EXPECT_EQ(s->predictions, s->hits);
+}
+
+/*
+ * Half the sleeps end on their timer, half earlier on an event at random:
+ * neither rule is right often enough to be trusted.
+ */
+TEST_F(predict, timer_and_random_events_get_low_confidence)
+{
+	struct vmpool_predict_score *s = &self->p.score;
+	u64 seed = 11, timer, idle;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		timer = uniform(&seed, 10 * MS, 150 * MS);
+		idle = lcg(&seed) & 1 ? timer : uniform(&seed, 1 * MS, timer);
+		period_timer(&self->p, &self->now, 5 * MS, idle, timer);
+	}
+	vmpool_predict_start(&self->p, self->now);
+
+	EXPECT_LT(s->confident_hits * 10, s->confident * 9 + 10);
+	EXPECT_GE(VMPOOL_PREDICT_CONF_MAX * 3 / 4, self->p.confidence);
+}
+
 /* Too little history: no prediction, and nothing scored. */
 TEST_F(predict, no_prediction_without_history)
 {
@@ -185,7 +265,7 @@ TEST_F(predict, no_prediction_without_history)
 	}
 	EXPECT_EQ(0, self->p.score.predictions);
 	vmpool_predict_start(&self->p, self->now);
-	vmpool_predict_stop(&self->p, self->now + 20 * MS);
+	vmpool_predict_stop(&self->p, self->now + 20 * MS, 0);
 	EXPECT_TRUE(self->p.pending);
 	EXPECT_EQ(self->now + 100 * MS, self->p.next_start);
 }

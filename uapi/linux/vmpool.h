@@ -502,8 +502,19 @@ struct vmpool_pool_move {
  * @prediction_tolerance_ns: the tolerance of a hit.
  * @confidence: of the prediction, in thousandths: the share of recent
  *	periods the prediction rule would have predicted within the tolerance.
- * @prediction_basis: 0 for none, 1 when predicted from the idle periods,
- *	2 from the start-to-start cycle.
+ * @prediction_basis: the rule of the prediction, a ``VMPOOL_BASIS_*``
+ *	value.
+ * @idle_rule_predictions: activations for which the idle rule
+ *	(%VMPOOL_BASIS_IDLE) had a start, whether or not it was chosen.
+ * @idle_rule_hits: of those, starts within the tolerance.
+ * @cycle_rule_predictions: the same for %VMPOOL_BASIS_CYCLE.
+ * @cycle_rule_hits: the same for %VMPOOL_BASIS_CYCLE.
+ * @timer_rule_predictions: the same for %VMPOOL_BASIS_TIMER.
+ * @timer_rule_hits: the same for %VMPOOL_BASIS_TIMER.
+ * @wake_callbacks: distinct timer callbacks seen waking the VM's threads
+ *	(at most 4 are remembered).
+ * @wake_timers: wake-up timers of its threads armed at the time of the
+ *	call (at most 8 are remembered).
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -540,7 +551,24 @@ struct vmpool_vm_stats {
 	__aligned_u64 prediction_tolerance_ns;
 	__u32 confidence;
 	__u32 prediction_basis;
+	__aligned_u64 idle_rule_predictions;
+	__aligned_u64 idle_rule_hits;
+	__aligned_u64 cycle_rule_predictions;
+	__aligned_u64 cycle_rule_hits;
+	__aligned_u64 timer_rule_predictions;
+	__aligned_u64 timer_rule_hits;
+	__u32 wake_callbacks;
+	__u32 wake_timers;
 };
+
+/** @VMPOOL_BASIS_NONE: no prediction (too little history). */
+#define VMPOOL_BASIS_NONE	0
+/** @VMPOOL_BASIS_IDLE: last stop plus the median idle period. */
+#define VMPOOL_BASIS_IDLE	1
+/** @VMPOOL_BASIS_CYCLE: last start plus the median start-to-start period. */
+#define VMPOOL_BASIS_CYCLE	2
+/** @VMPOOL_BASIS_TIMER: the earliest timer armed to wake the VM's threads. */
+#define VMPOOL_BASIS_TIMER	3
 
 /** @VMPOOL_VM_STATS_SIZE_VER0: size of the first &struct vmpool_vm_stats. */
 #define VMPOOL_VM_STATS_SIZE_VER0	120
@@ -548,6 +576,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER1	152
 /** @VMPOOL_VM_STATS_SIZE_VER2: with the activity and prediction figures. */
 #define VMPOOL_VM_STATS_SIZE_VER2	264
+/** @VMPOOL_VM_STATS_SIZE_VER3: with the figures of each prediction rule. */
+#define VMPOOL_VM_STATS_SIZE_VER3	320
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
