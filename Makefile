@@ -80,6 +80,10 @@ unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done
 
 selftests/vmpool_stress_kvm_test: selftests/vmpool_stress_test.c
+selftests/vmpool_sched_kvm_test: selftests/vmpool_sched_kvm_test.c \
+		selftests/vmpool_kvm_timer.S selftests/vmpool_test.h \
+		selftests/vmpool_kvm.h uapi/linux/vmpool.h
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $< selftests/vmpool_kvm_timer.S $(LDLIBS)
 $(SELFTESTS): $(wildcard selftests/*.h)
 
 # Any compiler or sparse warning, checkpatch finding or kernel-doc warning

@@ -145,6 +145,35 @@ static inline int vmpool_kvm_available(char *why, size_t len)
 }
 
 /**
+ * vmpool_kvm_flat_sregs() - flat 32-bit protected mode, paging off
+ * @sregs: a vCPU's special registers, as KVM_GET_SREGS gave them
+ *
+ * Code selector 0x08, data selectors 0x10, each a 4 GiB segment at 0: the
+ * hidden parts are loaded directly, so the guest needs a GDT only to take
+ * an interrupt (which reloads CS from it).
+ */
+static inline void vmpool_kvm_flat_sregs(struct kvm_sregs *sregs)
+{
+	struct kvm_segment seg = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x10,
+		.type = 3,		/* data: read/write, accessed */
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+
+	sregs->ds = seg;
+	sregs->es = seg;
+	sregs->fs = seg;
+	sregs->gs = seg;
+	sregs->ss = seg;
+	seg.selector = 0x08;
+	seg.type = 11;			/* code: execute/read, accessed */
+	sregs->cs = seg;
+	sregs->cr0 = 0x11;		/* PE | ET */
+	sregs->cr4 = 0;
+	sregs->efer = 0;
+}
+
+/**
  * vmpool_kvm_run() - run a guest program over @mem until it halts
  * @mem: host memory for the slot, page aligned
  * @len: its length: a multiple of 4 KiB, at least 2 pages, at most 3 GiB
@@ -208,11 +237,6 @@ static inline int vmpool_kvm_run(void *mem, size_t len, __u32 entry, __u64 seed,
 		.memory_size = len,
 		.userspace_addr = (uintptr_t)mem,
 	};
-	struct kvm_segment seg = {
-		.base = 0, .limit = 0xffffffff, .selector = 0x10,
-		.type = 3,		/* data: read/write, accessed */
-		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
-	};
 	int kvm = -1, vm = -1, vcpu = -1, ret;
 	struct kvm_run *run = MAP_FAILED;
 	struct kvm_sregs sregs;
@@ -245,20 +269,9 @@ static inline int vmpool_kvm_run(void *mem, size_t len, __u32 entry, __u64 seed,
 	if (run == MAP_FAILED)
 		goto fail;
 
-	/* Flat 32-bit protected mode, paging off. */
 	if (ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
 		goto fail;
-	sregs.ds = seg;
-	sregs.es = seg;
-	sregs.fs = seg;
-	sregs.gs = seg;
-	sregs.ss = seg;
-	seg.selector = 0x08;
-	seg.type = 11;			/* code: execute/read, accessed */
-	sregs.cs = seg;
-	sregs.cr0 = 0x11;		/* PE | ET */
-	sregs.cr4 = 0;
-	sregs.efer = 0;
+	vmpool_kvm_flat_sregs(&sregs);
 	if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0)
 		goto fail;
 	memset(&r, 0, sizeof(r));
@@ -356,5 +369,14 @@ static inline size_t vmpool_kvm_check_host(const void *mem, size_t len, __u64 se
 	}
 	return bad;
 }
+
+/*
+ * The guest of vmpool_kvm_timer.S, which halts on its LAPIC timer: code
+ * from vmpool_kvm_timer_start to vmpool_kvm_timer_end, with the handlers
+ * of the timer's vector (0x40) and of the spurious vector (0xff).  Linked
+ * into the tests that use it.
+ */
+extern const unsigned char vmpool_kvm_timer_start[], vmpool_kvm_timer_isr[],
+	vmpool_kvm_timer_spurious[], vmpool_kvm_timer_end[];
 
 #endif /* _VMPOOL_KVM_H */
