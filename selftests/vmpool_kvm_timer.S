@@ -6,10 +6,11 @@
  * the host; position independent but for the interrupt gates, which the
  * host writes.
  *
- * In: EBX = periods, ESI = seed of the random sleeps, EDI = busy loop
- * count.  Each period: spin EDI times, arm the LAPIC timer (one-shot,
- * divide by 1: KVM counts the initial count in nanoseconds) for
- * 2 + (random % 40) ms, halt until its interrupt.  Then OUT to port 0x10.
+ * In: EBX = periods, EBP = the sleep in nanoseconds, or 0 for random
+ * sleeps, ESI = their seed, EDI = busy loop count.  Each period: spin EDI
+ * times, arm the LAPIC timer (one-shot, divide by 1: KVM counts the
+ * initial count in nanoseconds) for EBP ns or 2 + (random % 40) ms, halt
+ * until its interrupt.  Then OUT to port 0x10.
  */
 	.section .rodata
 	.code32
@@ -23,6 +24,9 @@ vmpool_kvm_timer_start:
 1:	movl	%edi, %ecx
 2:	decl	%ecx
 	jnz	2b
+	movl	%ebp, %edx
+	testl	%ebp, %ebp
+	jnz	4f
 	imull	$1103515245, %esi, %esi
 	addl	$12345, %esi
 	movl	%esi, %eax
@@ -31,7 +35,7 @@ vmpool_kvm_timer_start:
 	movl	$40000000, %ecx
 	divl	%ecx
 	addl	$2000000, %edx
-	movl	%edx, 0xfee00380	/* initial count: arms the timer */
+4:	movl	%edx, 0xfee00380	/* initial count: arms the timer */
 	sti
 	hlt
 	cli
