@@ -190,33 +190,32 @@ FIXTURE_TEARDOWN(sched_kvm)
 }
 
 /*
- * Run the guest, sleeping @sleep_ns a period (0: at random), with the vCPU
- * thread attached to the VM; its statistics afterwards in @st.
+ * Run the guest in @ram, the memory of @vm, sleeping @sleep_ns a period
+ * (0: at random), with the thread of the vCPU @v attached to @vm; its
+ * statistics afterwards in @st.
  */
-static void run_guest(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(sched_kvm) *self, __u32 sleep_ns,
-		      struct vmpool_vm_stats *st)
+static void run_guest(struct __test_metadata *_metadata, int vm, __u8 *ram,
+		      struct vcpu *v, __u32 sleep_ns, struct vmpool_vm_stats *st)
 {
 	pthread_t th;
 	int i;
 
-	ASSERT_EQ(0, vcpu_create(&self->v, self->ram, 0x766d706f, sleep_ns));
-	ASSERT_EQ(0, pipe(self->v.go));
-	ASSERT_EQ(0, pthread_create(&th, NULL, vcpu_main, &self->v));
-	while (!__atomic_load_n(&self->v.tid, __ATOMIC_ACQUIRE))
+	ASSERT_EQ(0, vcpu_create(v, ram, 0x766d706f, sleep_ns));
+	ASSERT_EQ(0, pipe(v->go));
+	ASSERT_EQ(0, pthread_create(&th, NULL, vcpu_main, v));
+	while (!__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE))
 		usleep(1000);
-	EXPECT_EQ(0, vmpool_attach(self->vm, VMPOOL_VM_ATTACH, 0, 0,
-				   &self->v.tid, 1));
-	ASSERT_EQ(1, write(self->v.go[1], "x", 1));
+	EXPECT_EQ(0, vmpool_attach(vm, VMPOOL_VM_ATTACH, 0, 0, &v->tid, 1));
+	ASSERT_EQ(1, write(v->go[1], "x", 1));
 	pthread_join(th, NULL);
-	close(self->v.go[0]);
-	close(self->v.go[1]);
-	ASSERT_EQ(0, self->v.ret) {
-		TH_LOG("KVM_RUN: %d, exit %s", self->v.ret,
-		       vmpool_kvm_exit_name(self->v.run->exit_reason));
+	close(v->go[0]);
+	close(v->go[1]);
+	ASSERT_EQ(0, v->ret) {
+		TH_LOG("KVM_RUN: %d, exit %s", v->ret,
+		       vmpool_kvm_exit_name(v->run->exit_reason));
 	}
 	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, vmpool_vm_stats(self->vm, st));
+		ASSERT_EQ(0, vmpool_vm_stats(vm, st));
 		if (!st->running)
 			break;
 		usleep(1000);
@@ -249,7 +248,7 @@ TEST_F_TIMEOUT(sched_kvm, periodic_vcpu_is_predicted, 300)
 {
 	struct vmpool_vm_stats st;
 
-	run_guest(_metadata, self, 20 * MS, &st);
+	run_guest(_metadata, self->vm, self->ram, &self->v, 20 * MS, &st);
 	EXPECT_LE(st.predictions * 9 / 10, st.prediction_hits);
 	EXPECT_LE(st.predictions * 9 / 10, st.confident_hits);
 }
@@ -263,7 +262,7 @@ TEST_F_TIMEOUT(sched_kvm, random_vcpu_is_predicted_by_its_lapic_timer, 300)
 {
 	struct vmpool_vm_stats st;
 
-	run_guest(_metadata, self, 0, &st);
+	run_guest(_metadata, self->vm, self->ram, &self->v, 0, &st);
 	/*
 	 * Nested under TCG, a wake-up is now and then late by more than the
 	 * 2 ms tolerance; the timer still beats history by far.
