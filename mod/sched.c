@@ -88,8 +88,9 @@ static struct vmpool_tracepoint vmpool_tracepoints[] = {
 	{ .name = "sched_waking", .probe = vmpool_wake_probe_waking },
 	{ .name = "hrtimer_start", .probe = vmpool_wake_probe_start },
 	{ .name = "hrtimer_cancel", .probe = vmpool_wake_probe_cancel },
-	{ .name = "hrtimer_expire_entry", .probe = vmpool_wake_probe_expire_entry },
+	/* Exit before entry: registered first, unregistered last. */
 	{ .name = "hrtimer_expire_exit", .probe = vmpool_wake_probe_expire_exit },
+	{ .name = "hrtimer_expire_entry", .probe = vmpool_wake_probe_expire_entry },
 };
 
 /* A probe that does not take its tracepoint's arguments does not build. */
@@ -186,6 +187,10 @@ static int vmpool_sched_register(void)
 {
 	unsigned int i;
 	int ret;
+
+	/* No probe of an earlier registration may still run. */
+	tracepoint_synchronize_unregister();
+	vmpool_wake_reset();
 
 	for (i = 0; i < ARRAY_SIZE(vmpool_tracepoints); i++) {
 		ret = tracepoint_probe_register(vmpool_tracepoints[i].tp,

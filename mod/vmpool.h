@@ -390,6 +390,7 @@ void vmpool_sched_vm_destroy(struct vmpool_vm *vm);
 void vmpool_sched_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
 
 /* wake.c */
+void vmpool_wake_reset(void);
 u64 vmpool_wake_next(const struct vmpool_wake *w, u64 now);
 void vmpool_wake_count(const struct vmpool_wake *w, u64 now, u32 *fns,
 		       u32 *timers);

@@ -10,14 +10,19 @@
  *
  * Which timers wake a VM is learnt, not assumed: while an hrtimer's
  * callback runs (between hrtimer_expire_entry and hrtimer_expire_exit),
- * a wake-up (sched_waking) of an attached thread teaches the VM the
- * callback (hrtimer_wakeup() for every sleeper, the vCPU timer's callback
- * for KVM).  From then on a timer with a learnt callback that an attached
+ * a wake-up (sched_waking) of an attached thread from that same context
+ * (the hard interrupt of a hard timer, the softirq of a soft one, not a
+ * device interrupt that came in between) teaches the VM the callback
+ * (hrtimer_wakeup() for every sleeper, the vCPU timer's callback for
+ * KVM).  From then on a timer with a learnt callback that an attached
  * thread starts (hrtimer_start, in task context) is recorded with its
  * expiry, and forgotten when that thread cancels it (hrtimer_cancel).  A
  * recorded expiry in the past means nothing: the timer fired or was
- * restarted.  Timers are only compared by address, never dereferenced
- * after the probe that saw them returns.
+ * restarted.  A timer cancelled by a thread that is not attached (KVM's
+ * teardown, say) keeps its expiry until that time passes, and a periodic
+ * timer that restarts itself from its callback is not recorded again.
+ * Timers are only compared by address, never dereferenced after the
+ * probe that saw them returns.
  *
  * The probes run in any context, often with interrupts off and an hrtimer
  * base or runqueue lock held: they take only the activity's raw spinlock,
@@ -34,8 +39,39 @@
 
 #include "vmpool.h"
 
-/* Per CPU: the callback of the hrtimer whose expiry runs, or NULL. */
-static DEFINE_PER_CPU(void *, vmpool_expiring_fn);
+/*
+ * Per CPU: the callback of the hrtimer whose expiry runs, or NULL; one for
+ * hard timers (interrupts off throughout), one for soft timers (softirq,
+ * interrupts on: a device interrupt may come in between).
+ */
+static DEFINE_PER_CPU(void *, vmpool_expiring_hard);
+static DEFINE_PER_CPU(void *, vmpool_expiring_soft);
+
+/* The slot of the expiry running in the current context, or NULL. */
+static void **vmpool_expiring_slot(void)
+{
+	if (in_hardirq())
+		return this_cpu_ptr(&vmpool_expiring_hard);
+	if (in_serving_softirq())
+		return this_cpu_ptr(&vmpool_expiring_soft);
+	/* A task (a threaded softirq on PREEMPT_RT): nothing is learnt. */
+	return NULL;
+}
+
+/**
+ * vmpool_wake_reset - forget expiries seen by an earlier registration
+ *
+ * Context: before the probes are registered, none running.
+ */
+void vmpool_wake_reset(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		*per_cpu_ptr(&vmpool_expiring_hard, cpu) = NULL;
+		*per_cpu_ptr(&vmpool_expiring_soft, cpu) = NULL;
+	}
+}
 
 /* The expiry of @timer in CLOCK_MONOTONIC nanoseconds; 0 if unknown. */
 static u64 vmpool_timer_expiry(const struct hrtimer *timer)
@@ -216,7 +252,10 @@ void vmpool_wake_probe_cancel(void *data, struct hrtimer *timer)
 void vmpool_wake_probe_expire_entry(void *data, struct hrtimer *timer,
 				    ktime_t *now)
 {
-	this_cpu_write(vmpool_expiring_fn, timer->function);
+	void **slot = vmpool_expiring_slot();
+
+	if (slot)
+		*slot = timer->function;
 }
 
 /**
@@ -228,7 +267,10 @@ void vmpool_wake_probe_expire_entry(void *data, struct hrtimer *timer,
  */
 void vmpool_wake_probe_expire_exit(void *data, struct hrtimer *timer)
 {
-	this_cpu_write(vmpool_expiring_fn, NULL);
+	void **slot = vmpool_expiring_slot();
+
+	if (slot)
+		*slot = NULL;
 }
 
 /**
@@ -242,12 +284,14 @@ void vmpool_wake_probe_expire_exit(void *data, struct hrtimer *timer)
  */
 void vmpool_wake_probe_waking(void *data, struct task_struct *task)
 {
-	void *fn = this_cpu_read(vmpool_expiring_fn);
+	void **slot = vmpool_expiring_slot();
 	struct vmpool_activity *act;
 	struct vmpool_wake *w;
 	unsigned long flags;
 	unsigned int i;
+	void *fn;
 
+	fn = slot ? *slot : NULL;
 	if (!fn)
 		return;
 	act = vmpool_attach_lookup(task);
@@ -255,6 +299,9 @@ void vmpool_wake_probe_waking(void *data, struct task_struct *task)
 		return;
 	w = &act->wake;
 	raw_spin_lock_irqsave(&act->lock, flags);
+	/* Several CPUs may have seen it at once. */
+	if (vmpool_wake_fn_known(w, fn))
+		goto unlock;
 	for (i = 0; i < VMPOOL_WAKE_FNS && w->fns[i]; i++)
 		;
 	if (i == VMPOOL_WAKE_FNS) {
@@ -263,5 +310,6 @@ void vmpool_wake_probe_waking(void *data, struct task_struct *task)
 		w->next_fn = (w->next_fn + 1) % VMPOOL_WAKE_FNS;
 	}
 	WRITE_ONCE(w->fns[i], fn);
+unlock:
 	raw_spin_unlock_irqrestore(&act->lock, flags);
 }
