@@ -410,28 +410,22 @@ void vmpool_held_work(struct work_struct *work)
 }
 
 /**
- * vmpool_vm_populate - make sure a guest page is backed
+ * vmpool_vm_take_locked - a page for @vm to back guest memory with
  * @vm: the VM.
- * @index: guest page, below @vm->nr_pages.
- * @idx: set to the pool index backing it.
+ * @idx: receives the pool index of the page, owned by @vm and ready for
+ *	it to see (zeroed unless it holds only what @vm may see).
  *
- * Takes a page from @vm's dedicated pool first, then from the global pool.
+ * The VM's dedicated pool first, then the global pool.
  *
- * Context: process context; takes the pool lock.
- * Return: 0 on success; -ENOSPC if @vm is at its limit or the global pool is
- * empty.
+ * Context: @vm's pool lock held.
+ * Return: 0, or -ENOSPC if @vm is at its limit or the global pool is empty.
  */
-int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
-	int ret = 0;
 	u16 mark;
 
-	mutex_lock(&pool->lock);
-	*idx = vm->map[index];
-	if (*idx != VMPOOL_NONE)
-		goto out;
-
+	lockdep_assert_held(&pool->lock);
 	*idx = vmpool_dedicated_pop(vm);
 	if (*idx != VMPOOL_NONE) {
 		/* Only the VM's own data or zeros: a clean page needs nothing. */
@@ -442,35 +436,85 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 				vmpool_count_recycled(vm);
 		}
 		vm->stats.faults_dedicated++;
-	} else {
-		if (vmpool_vm_holding(vm) >= vm->limit) {
-			ret = -ENOSPC;
-			goto out;
-		}
-		if (!pool->nr_free)
-			vmpool_held_reclaim_locked(pool);
-		*idx = vmpool_global_take(pool, vm, &mark);
-		if (*idx == VMPOOL_NONE) {
-			ret = -ENOSPC;
-			goto out;
-		}
-		vmpool_page_enter(vm, *idx, mark);
-		vm->stats.faults_global++;
+		return 0;
 	}
+	if (vmpool_vm_holding(vm) >= vm->limit)
+		return -ENOSPC;
+	if (!pool->nr_free)
+		vmpool_held_reclaim_locked(pool);
+	*idx = vmpool_global_take(pool, vm, &mark);
+	if (*idx == VMPOOL_NONE)
+		return -ENOSPC;
+	vmpool_page_enter(vm, *idx, mark);
+	vm->stats.faults_global++;
+	return 0;
+}
 
+/**
+ * vmpool_vm_map_locked - make page @idx back guest page @index of @vm
+ * @vm: the VM.
+ * @index: a guest page with no page behind it.
+ * @idx: a page @vm owns, on no list.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+
+	lockdep_assert_held(&pool->lock);
 	/* The guest may write it from now on. */
-	__set_bit(*idx, pool->dirty);
-	__set_bit(*idx, pool->mapped);
-	vm->map[index] = *idx;
+	__set_bit(idx, pool->dirty);
+	__set_bit(idx, pool->mapped);
+	vm->map[index] = idx;
 	vm->nr_mapped++;
 	vm->tenant->nr_mapped++;
 	pool->nr_mapped++;
+}
+
+/**
+ * vmpool_vm_populate - make sure a guest page is backed
+ * @vm: the VM.
+ * @index: guest page, below @vm->nr_pages.
+ * @idx: set to the pool index backing it.
+ *
+ * Takes a page from @vm's dedicated pool first, then from the global pool.
+ *
+ * Context: process context; takes the pool lock.
+ * Return: 0 on success; -ENOSPC if @vm is at its limit or the global pool is
+ * empty; -ENODATA if the page's data is in the store (vmpool_swap_in()).
+ */
+int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+	int ret = 0;
+
+	mutex_lock(&pool->lock);
+	*idx = vm->map[index];
+	if (vmpool_entry_swapped(*idx)) {
+		ret = -ENODATA;
+		goto out;
+	}
+	if (*idx != VMPOOL_NONE)
+		goto out;
+	ret = vmpool_vm_take_locked(vm, idx);
+	if (!ret)
+		vmpool_vm_map_locked(vm, index, *idx);
 out:
 	mutex_unlock(&pool->lock);
 	return ret;
 }
 
-static void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
+/**
+ * vmpool_vm_unmap_locked - forget the page behind guest page @index
+ * @vm: the VM.
+ * @index: a guest page backed by a page.
+ *
+ * The page stays owned by @vm, on no list: the caller puts it somewhere.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 {
 	struct vmpool_pool *pool = vm->pool;
 	u32 idx = vm->map[index];
@@ -524,6 +568,10 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 
 			if (idx == VMPOOL_NONE)
 				continue;
+			if (vmpool_entry_swapped(idx)) {
+				vmpool_vm_drop_swapped_locked(vm, index);
+				continue;
+			}
 			vmpool_vm_unmap_locked(vm, index);
 			if (!vmpool_vm_hold_if_busy(vm, idx)) {
 				vmpool_dedicated_push(vm, idx);
@@ -549,11 +597,33 @@ static void vmpool_yield_lock(struct mutex *lock)
 	mutex_lock(lock);
 }
 
-/* A page leaving @vm for good: held back while referenced elsewhere. */
-static void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx)
+/**
+ * vmpool_vm_put_page - a page leaving @vm for the global pool
+ * @vm: the VM.
+ * @idx: a page @vm owns, on no list.
+ *
+ * The page keeps @vm's tenant as its mark; it is held back instead while
+ * something else references it.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx)
 {
 	if (!vmpool_vm_hold_if_busy(vm, idx))
 		vmpool_global_put(vm->pool, vm->tenant, idx);
+}
+
+/**
+ * vmpool_vm_release_page - a page leaving guest memory for @vm's dedicated
+ *	pool
+ * @vm: the VM.
+ * @idx: a page @vm owns, on no list, that nothing else references.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx)
+{
+	vmpool_dedicated_push(vm, idx);
 }
 
 /**
@@ -581,7 +651,9 @@ void vmpool_vm_return_all(struct vmpool_vm *vm)
 
 	for (index = 0; index < vm->nr_pages; index++) {
 		idx = vm->map[index];
-		if (idx != VMPOOL_NONE) {
+		if (vmpool_entry_swapped(idx)) {
+			vmpool_vm_drop_swapped_locked(vm, index);
+		} else if (idx != VMPOOL_NONE) {
 			vmpool_vm_unmap_locked(vm, index);
 			vmpool_vm_put_page(vm, idx);
 		}

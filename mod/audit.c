@@ -20,6 +20,7 @@
 struct vmpool_auditor {
 	struct vmpool_pool *pool;
 	unsigned long *seen;
+	unsigned long *seen_slots;
 	struct vmpool_audit *out;
 };
 
@@ -81,11 +82,24 @@ static unsigned long audit_list(struct vmpool_auditor *a,
 	return n;
 }
 
+/* A store slot in @vm's page map: used, and in no other entry. */
+static void audit_slot(struct vmpool_auditor *a, struct vmpool_vm *vm,
+		       pgoff_t index, u32 slot)
+{
+	struct vmpool_backing *st = &a->pool->store;
+
+	if (slot >= st->nr_slots || !test_bit(slot, st->used) ||
+	    __test_and_set_bit(slot, a->seen_slots))
+		audit_fail(a, "vm %u: slot %u at %lu: of %lu, used %d, seen twice",
+			   vm->slot, slot, index, st->nr_slots,
+			   slot < st->nr_slots && test_bit(slot, st->used));
+}
+
 static unsigned long audit_vm_map(struct vmpool_auditor *a,
-				  struct vmpool_vm *vm)
+				  struct vmpool_vm *vm, unsigned long *swapped)
 {
 	struct vmpool_pool *pool = a->pool;
-	unsigned long n = 0;
+	unsigned long n = 0, s = 0;
 	pgoff_t index;
 	u32 idx;
 
@@ -93,6 +107,11 @@ static unsigned long audit_vm_map(struct vmpool_auditor *a,
 		idx = vm->map[index];
 		if (idx == VMPOOL_NONE)
 			continue;
+		if (vmpool_entry_swapped(idx)) {
+			audit_slot(a, vm, index, idx & ~VMPOOL_SWAP_TAG);
+			s++;
+			continue;
+		}
 		if (!audit_see(a, idx, "vm map"))
 			continue;
 		if (!test_bit(idx, pool->owned) || !test_bit(idx, pool->mapped) ||
@@ -104,6 +123,8 @@ static unsigned long audit_vm_map(struct vmpool_auditor *a,
 				   test_bit(idx, pool->dirty), pool->owner[idx]);
 		n++;
 	}
+	audit_expect(a, "vm swapped", s, vm->nr_swapped);
+	*swapped += s;
 	return n;
 }
 
@@ -172,6 +193,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 {
 	struct vmpool_auditor a = { .pool = pool, .out = out };
 	unsigned long free = 0, dedicated = 0, mapped = 0, held, transit;
+	unsigned long swapped = 0;
 	unsigned long tslot, vslot;
 	struct vmpool_tenant *t;
 	struct vmpool_vm *vm;
@@ -185,6 +207,15 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	}
 
 	mutex_lock(&pool->lock);
+	/* The store does not change while the pool lock is held. */
+	a.seen_slots = kvcalloc(BITS_TO_LONGS(pool->store.nr_slots),
+				sizeof(long), GFP_KERNEL);
+	if (!a.seen_slots && pool->store.nr_slots) {
+		mutex_unlock(&pool->lock);
+		bitmap_free(a.seen);
+		out->errors = 1;
+		return;
+	}
 	free += audit_list(&a, &pool->unmarked, false, 0, "unmarked list");
 	held = audit_held(&a);
 
@@ -201,7 +232,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 				       "dedicated list");
 			audit_expect(&a, "vm dedicated", n, vm->dedicated.count);
 			t_ded += n;
-			n = audit_vm_map(&a, vm);
+			n = audit_vm_map(&a, vm, &swapped);
 			audit_expect(&a, "vm mapped", n, vm->nr_mapped);
 			t_map += n;
 			t_vms++;
@@ -240,6 +271,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		     pool->nr_pages);
 	audit_expect(&a, "free + dedicated + mapped + held + transit",
 		     free + dedicated + mapped + held + transit, pool->nr_pages);
+	audit_expect(&a, "store slots used", swapped, pool->store.nr_used);
 	mutex_unlock(&pool->lock);
 
 	out->total_pages = bitmap_weight(a.seen, pool->nr_pages) + transit;
@@ -248,5 +280,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	out->mapped_pages = mapped;
 	out->held_pages = held;
 	out->transit_pages = transit;
+	out->swapped_pages = swapped;
+	kvfree(a.seen_slots);
 	bitmap_free(a.seen);
 }

@@ -44,6 +44,7 @@ static long vmpool_check_extension(unsigned long ext)
 	case VMPOOL_CAP_AUDIT:
 	case VMPOOL_CAP_PAGES:
 	case VMPOOL_CAP_VM_FLAGS:
+	case VMPOOL_CAP_STORE:
 		return 1;
 	case VMPOOL_CAP_SCHED:
 		return vmpool_sched_available();
@@ -80,6 +81,8 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	info.pages_recycled = st.pages_recycled;
 	info.held_pages = st.held_pages;
 	info.transit_pages = st.transit_pages;
+	info.swapped_pages = st.swapped_pages;
+	info.store_slots = st.store_slots;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
 }
@@ -292,6 +295,7 @@ static bool vmpool_cmd_privileged(unsigned int cmd)
 	case VMPOOL_POOL_SHRINK:
 	case VMPOOL_POOL_SPLIT:
 	case VMPOOL_POOL_MERGE:
+	case VMPOOL_SET_STORE:
 		return true;
 	default:
 		return false;
@@ -327,6 +331,8 @@ static long vmpool_dev_ioctl(struct file *file, unsigned int cmd,
 	case VMPOOL_POOL_SPLIT:
 	case VMPOOL_POOL_MERGE:
 		return vmpool_ioctl_move(cmd, argp);
+	case VMPOOL_SET_STORE:
+		return vmpool_ioctl_set_store(vmpool_dev_pool, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -90,6 +90,7 @@ static void __exit vmpool_exit(void)
 {
 	vmpool_dev_unregister();
 	vmpool_sched_exit();
+	vmpool_store_release(&vmpool_pool);
 	vmpool_pool_destroy(&vmpool_pool);
 }
 

@@ -69,6 +69,19 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
 }
 
+/*
+ * Back guest page @index of @vm, reading it back from the store if its
+ * data is there; *@idx is the page.
+ */
+static int vmpool_vm_back(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+{
+	int ret = vmpool_vm_populate(vm, index, idx);
+
+	if (ret == -ENODATA)
+		ret = vmpool_swap_in(vm, index, idx);
+	return ret;
+}
+
 static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 {
 	struct file *file = vmf->vma->vm_file;
@@ -84,7 +97,7 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 
 	/* Keeps hole punching out until the page is mapped. */
 	filemap_invalidate_lock_shared(mapping);
-	if (vmpool_vm_populate(vm, vmf->pgoff, &idx)) {
+	if (vmpool_vm_back(vm, vmf->pgoff, &idx)) {
 		ret = VM_FAULT_SIGBUS;
 	} else {
 		page = pfn_to_page(vmpool_page_pfn(vm->pool, idx));
@@ -146,7 +159,7 @@ static long vmpool_vm_allocate(struct vmpool_vm *vm, struct inode *inode,
 			ret = -EINTR;
 			break;
 		}
-		ret = vmpool_vm_populate(vm, index, &idx);
+		ret = vmpool_vm_back(vm, index, &idx);
 		if (ret)
 			break;
 		cond_resched();
@@ -215,6 +228,10 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->bytes_zeroed = vm->stats.bytes_zeroed;
 	st->pages_recycled = vm->stats.pages_recycled;
 	st->pages_released = vm->stats.pages_released;
+	st->pages_swapped = vm->nr_swapped;
+	st->pages_out = vm->stats.pages_out;
+	st->pages_in = vm->stats.pages_in;
+	st->store_errors = vm->stats.store_errors;
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -250,9 +267,22 @@ static long vmpool_vm_ioctl(struct file *file, unsigned int cmd,
 		return vmpool_vm_ioctl_attach(vm, cmd, (void __user *)arg);
 	case VMPOOL_VM_LIST_TASKS:
 		return vmpool_vm_ioctl_list_tasks(vm, (void __user *)arg);
+	case VMPOOL_VM_PAGE_OUT:
+		return vmpool_vm_ioctl_page_out(vm, file, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/**
+ * vmpool_is_vm_file - whether a file is a VM
+ * @file: the file.
+ *
+ * Return: true for a VM file.
+ */
+bool vmpool_is_vm_file(const struct file *file)
+{
+	return file->f_op == &vmpool_vm_fops;
 }
 
 /* A reopen through /proc/self/fd/N: a new file for the same, live, VM. */
@@ -396,6 +426,7 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 	vm->flags = args->flags;
 	vm->dedicated.head = VMPOOL_NONE;
 	refcount_set(&vm->users, 1);
+	mutex_init(&vm->swap_lock);
 	strscpy(vm->name, args->name, sizeof(vm->name));
 
 	/* Dropped by vmpool_vm_destroy(), on the error path below too. */

@@ -44,14 +44,18 @@
  * -------------
  *   inode->i_rwsem             (of a VM's inode; fallocate() holds it,
  *                               faults do not take it)
- *     mapping->invalidate_lock (faults take it shared, hole punching
- *                               exclusive)
- *       vmpool_pool.lock       (mutex: every per-page array, every free
- *                               list, every counter, each VM's page map)
+ *     mapping->invalidate_lock (faults take it shared, hole punching and
+ *                               page-out exclusive)
+ *       vmpool_vm.swap_lock    (a fault reading a page back from the
+ *                               store)
+ *         vmpool_pool.lock     (mutex: every per-page array, every free
+ *                               list, every counter, each VM's page map,
+ *                               the store's slots)
  *
  * vm_insert_page() and unmap_mapping_range() take the page table locks and
  * i_mmap_rwsem; they run outside vmpool_pool.lock, under the invalidate
- * lock.
+ * lock.  So does the store's I/O (the store file's own locks), never under
+ * vmpool_pool.lock.
  *
  * The scheduler feed (attach.c, sched.c) has locks of its own, outside all
  * of the above but vmpool_pool.lock:
@@ -87,6 +91,20 @@
 
 /* End of a free list; also "no page" in a VM's page map. */
 #define VMPOOL_NONE		U32_MAX
+/*
+ * A VM's page map entry with this bit set (and not %VMPOOL_NONE) is a slot
+ * of the store holding the page's data; pool indices stay below it.
+ */
+#define VMPOOL_SWAP_TAG		BIT(31)
+/* Slots a store may have: every tagged slot stays below %VMPOOL_NONE. */
+#define VMPOOL_STORE_MAX_SLOTS	(VMPOOL_SWAP_TAG - 1)
+
+/* Whether page map entry @e is a store slot. */
+static inline bool vmpool_entry_swapped(u32 e)
+{
+	return e != VMPOOL_NONE && (e & VMPOOL_SWAP_TAG);
+}
+
 /* Slots are 16 bits wide; 0 means "none". */
 #define VMPOOL_MAX_SLOT		U16_MAX
 
@@ -142,6 +160,24 @@ struct vmpool_tenant {
 };
 
 /**
+ * struct vmpool_backing - the store paged-out guest pages go to (store.c)
+ * @file: a regular file or block device, with a reference; NULL if none.
+ * @nr_slots: pages it holds.
+ * @used: per slot, set while it holds a page.
+ * @nr_used: slots set in @used.
+ * @next: where the search for a free slot starts.
+ *
+ * Protected by vmpool_pool.lock.
+ */
+struct vmpool_backing {
+	struct file *file;
+	unsigned long nr_slots;
+	unsigned long *used;
+	unsigned long nr_used;
+	unsigned long next;
+};
+
+/**
  * struct vmpool_pool - the memory managed by the module
  * @source: where the memory came from (&enum vmpool_source).
  * @chunks: contiguous ranges, in pool index order; read-only after load.
@@ -173,6 +209,7 @@ struct vmpool_tenant {
  *	are added and removed under @lock too).
  * @tenants: tenants by slot (same rules as @vms).
  * @tenant_list: every tenant, for lookup by id.
+ * @store: the backing store of paged-out pages.
  */
 struct vmpool_pool {
 	u32 source;
@@ -203,6 +240,7 @@ struct vmpool_pool {
 	struct xarray vms;
 	struct xarray tenants;
 	struct list_head tenant_list;
+	struct vmpool_backing store;
 };
 
 /**
@@ -228,6 +266,10 @@ struct vmpool_pool {
  * @activity: when its threads run, and the prediction; NULL until
  *	something is first attached.  Set under vmpool_sched_mutex, cleared
  *	after the VM has left @pool->vms; read under either.
+ * @nr_swapped: guest pages whose data is in the store; protected by
+ *	@pool->lock.
+ * @swap_lock: held while a page is read back from the store (swap.c);
+ *	taken before @pool->lock.
  */
 struct vmpool_vm {
 	struct vmpool_pool *pool;
@@ -246,6 +288,8 @@ struct vmpool_vm {
 	unsigned long nr_transit;
 	struct vmpool_vm_stats stats;
 	struct vmpool_activity *activity;
+	unsigned long nr_swapped;
+	struct mutex swap_lock;	/* serialises reading pages back */
 };
 
 /* Timer callbacks, and armed timers, remembered per VM (wake.c). */
@@ -311,6 +355,8 @@ struct vmpool_activity {
  * @pages_recycled: pages handed out without zeroing.
  * @held_pages: pages held back while referenced elsewhere.
  * @transit_pages: pages on their way into a dedicated pool.
+ * @swapped_pages: guest pages whose data is in the store.
+ * @store_slots: pages the store holds.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
@@ -324,6 +370,8 @@ struct vmpool_pool_stats {
 	u64 pages_recycled;
 	u64 held_pages;
 	u64 transit_pages;
+	u64 swapped_pages;
+	u64 store_slots;
 };
 
 /* pool.c */
@@ -362,12 +410,33 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		unsigned long pages, unsigned long *moved);
+int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx);
+void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx);
+void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index);
+void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);
+void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx);
 int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
 void vmpool_vm_return_all(struct vmpool_vm *vm);
+
+/* store.c */
+long vmpool_ioctl_set_store(struct vmpool_pool *pool,
+			    struct vmpool_store __user *uarg);
+void vmpool_store_release(struct vmpool_pool *pool);
+int vmpool_store_get_slot(struct vmpool_pool *pool, u32 *slot);
+void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot);
+int vmpool_store_io(struct file *store, u32 slot, struct page *page,
+		    bool write);
+
+/* swap.c */
+void vmpool_vm_drop_swapped_locked(struct vmpool_vm *vm, pgoff_t index);
+int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
+long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
+			      struct vmpool_page_out __user *uarg);
 void vmpool_held_work(struct work_struct *work);
 
 /* vm.c */
+bool vmpool_is_vm_file(const struct file *file);
 int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 		     const uuid_t *tenant);
 struct vmpool_vm *vmpool_vm_from_file(struct file *file);

@@ -70,7 +70,7 @@ TEST_F(dev, api_version)
 TEST_F(dev, check_extension)
 {
 	static const unsigned long unknown[] = {
-		0, 8, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
+		0, 9, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
 	};
 	unsigned int i;
 
@@ -89,6 +89,8 @@ TEST_F(dev, check_extension)
 	/* Both test kernels have the scheduler tracepoints. */
 	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 				  VMPOOL_CAP_SCHED));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_STORE));
 	for (i = 0; i < ARRAY_SIZE(unknown); i++)
 		EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 					  unknown[i]));
@@ -250,7 +252,7 @@ TEST_F(dev, info_bad_pointer)
 TEST_F(dev, unknown_ioctl)
 {
 	const unsigned long cmds[] = {
-		_IO(VMPOOL_IOCTL_TYPE, 0x0a),
+		_IO(VMPOOL_IOCTL_TYPE, 0x0b),
 		_IO(VMPOOL_IOCTL_TYPE, 0x3f),
 		/* A VM file's ioctl, on the control device. */
 		VMPOOL_VM_GET_STATS,

@@ -120,6 +120,48 @@ TEST_F_TIMEOUT(kvm, guest_writes_and_reads_every_page, 300)
 }
 
 /*
+ * Pages paged out to the store come back when a guest reads them: KVM's
+ * fault path (get_user_pages() into the VM's fault handler) reads each one
+ * back from the store.
+ */
+TEST_F_TIMEOUT(kvm, guest_reads_pages_back_from_the_store, 300)
+{
+	const __u64 seed = 0x73746f7265646b76ULL;
+	size_t pages = 1024, len = pages * PAGE;
+	struct vmpool_vm_stats st;
+	__u64 reason = 0, n = 0;
+	int vm, store;
+	char *ram;
+
+	store = vmpool_store_file("/tmp/vmpool-kvm-store", pages);
+	ASSERT_LE(0, store);
+	ASSERT_EQ(0, vmpool_set_store(self->dev, store, NULL));
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "out");
+	ASSERT_LE(0, vm);
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed, &reason));
+
+	/* Page 0 (the code) too: the host reads it back first. */
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, len, &n, NULL));
+	EXPECT_EQ(pages, n);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(pages, st.pages_swapped);
+	EXPECT_EQ(0, st.mapped_pages);
+
+	EXPECT_EQ(0, vmpool_kvm_count_mismatch(ram, len, seed));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(0, st.pages_swapped);
+	EXPECT_EQ(pages, st.pages_in);
+	EXPECT_EQ(0, st.store_errors);
+
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, close(vm));
+	EXPECT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	close(store);
+}
+
+/*
  * A fresh VM of another tenant, run by a fresh guest, reads zeros where the
  * first guest wrote: the KVM path honours the scrub as the CPU path does.
  */

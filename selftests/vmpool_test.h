@@ -245,6 +245,52 @@ static inline const char *vmpool_ram_disk(void)
 	return stat("/dev/ram0", &sb) ? NULL : "/dev/ram0";
 }
 
+/* VMPOOL_SET_STORE of @fd (-1: none); the store's slots in *@nr_slots. */
+static inline long vmpool_set_store(int dev, int fd, __u64 *nr_slots)
+{
+	struct vmpool_store args = { .size = sizeof(args), .fd = fd };
+	long ret = vmpool_ioctl(dev, VMPOOL_SET_STORE, (unsigned long)&args);
+
+	if (!ret && nr_slots)
+		*nr_slots = args.nr_slots;
+	return ret;
+}
+
+/* A regular file of @pages pages at @path, open read-write and unlinked. */
+static inline int vmpool_store_file(const char *path, unsigned long pages)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	if (ftruncate(fd, pages * sysconf(_SC_PAGESIZE))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * VMPOOL_VM_PAGE_OUT of [offset, offset + length); pages written out and
+ * left resident in *@out and *@skipped.
+ */
+static inline long vmpool_page_out(int vm, __u32 flags, __u64 offset,
+				   __u64 length, __u64 *out, __u64 *skipped)
+{
+	struct vmpool_page_out args = {
+		.size = sizeof(args), .flags = flags,
+		.offset = offset, .length = length,
+	};
+	long ret = vmpool_ioctl(vm, VMPOOL_VM_PAGE_OUT, (unsigned long)&args);
+
+	if (out)
+		*out = args.pages_out;
+	if (skipped)
+		*skipped = args.pages_skipped;
+	return ret;
+}
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline __u64 vmpool_now_ns(void)
 {

@@ -183,6 +183,23 @@
 #define VMPOOL_LIST_VMS		_IO(VMPOOL_IOCTL_TYPE, 0x09)
 
 /**
+ * VMPOOL_SET_STORE - give the pool a backing store for paged-out memory
+ *
+ * The argument points to a &struct vmpool_store naming a regular file or
+ * a block device, open for reading and writing; the module keeps its own
+ * reference, so closing the descriptor changes nothing.  Each page of the
+ * store is a slot for one page of guest memory.  @fd -1 removes the store.
+ * Needs CAP_SYS_ADMIN.
+ *
+ * Return: 0, with @nr_slots set; -EFAULT; -EINVAL for a bad @size,
+ * non-zero @flags or @reserved, a file that is neither a regular file nor
+ * a block device, a VM file, or one smaller than a page; -EBADF if @fd is
+ * not open for reading and writing; -EBUSY if the current store holds
+ * pages; -EPERM; -ENOMEM.
+ */
+#define VMPOOL_SET_STORE	_IO(VMPOOL_IOCTL_TYPE, 0x0a)
+
+/**
  * VMPOOL_VM_GET_STATS - describe one VM (on a VM file descriptor)
  *
  * The argument points to a &struct vmpool_vm_stats.  Any holder of the VM's
@@ -247,6 +264,30 @@
 #define VMPOOL_VM_LIST_TASKS	_IO(VMPOOL_IOCTL_TYPE, 0x43)
 
 /**
+ * VMPOOL_VM_PAGE_OUT - write guest pages to the store and give them up
+ *	(on a VM fd)
+ *
+ * The argument points to a &struct vmpool_page_out.  Each page of the
+ * range that backs guest memory is written to a free slot of the store
+ * (%VMPOOL_SET_STORE), unmapped from every page table (KVM's included, by
+ * its MMU notifier) and released: to the VM's dedicated pool, or with
+ * %VMPOOL_PAGE_OUT_RELEASE to the global pool, where another tenant gets
+ * it only zeroed.  The next access to the page reads it back from the
+ * store (a major fault).  Pages that something else still references (a
+ * DMA pin, I/O in flight) stay resident.  Holes stay holes.
+ *
+ * Return: 0, with @pages_out and @pages_skipped set; -EFAULT; -EINVAL for
+ * a bad @size, unknown @flags, non-zero @reserved, an unaligned or empty
+ * range or one beyond the VM's memory; -E2BIG; -ENODEV if the pool has no
+ * store; -ENOSPC if the store is full; the errno of a failed write (the
+ * page stays resident, the error is counted in
+ * &struct vmpool_vm_stats.store_errors); -EINTR on a fatal signal.  On an
+ * error the pages before it are out, the others resident; @pages_out says
+ * how many went.
+ */
+#define VMPOOL_VM_PAGE_OUT	_IO(VMPOOL_IOCTL_TYPE, 0x44)
+
+/**
  * enum vmpool_extension - optional features, for %VMPOOL_CHECK_EXTENSION
  * @VMPOOL_CAP_INFO: %VMPOOL_INFO is available.
  * @VMPOOL_CAP_VM: %VMPOOL_VM_CREATE, %VMPOOL_VM_GET_STATS, %VMPOOL_LIST_VMS
@@ -265,6 +306,8 @@
  * @VMPOOL_CAP_SCHED: %VMPOOL_VM_ATTACH, %VMPOOL_VM_DETACH and
  *	%VMPOOL_VM_LIST_TASKS are available, and &struct vmpool_vm_stats
  *	reports activity and predictions.
+ * @VMPOOL_CAP_STORE: %VMPOOL_SET_STORE and %VMPOOL_VM_PAGE_OUT are
+ *	available, and &struct vmpool_vm_stats reports paging.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
@@ -274,6 +317,7 @@ enum vmpool_extension {
 	VMPOOL_CAP_PAGES = 5,
 	VMPOOL_CAP_VM_FLAGS = 6,
 	VMPOOL_CAP_SCHED = 7,
+	VMPOOL_CAP_STORE = 8,
 };
 
 /**
@@ -311,6 +355,9 @@ enum vmpool_source {
  *	an O_DIRECT read in flight, a pipe) still referenced them; they belong
  *	to no pool until the last reference goes.
  * @transit_pages: out: pages being zeroed on their way into a VM's pool.
+ * @swapped_pages: out: guest pages whose data is in the store
+ *	(%VMPOOL_VM_PAGE_OUT); they hold no pool page.
+ * @store_slots: out: pages the store holds; 0 without a store.
  *
  * @free_pages + @dedicated_pages + @mapped_pages + @held_pages +
  * @transit_pages = @total_pages.
@@ -332,12 +379,16 @@ struct vmpool_info {
 	__aligned_u64 pages_recycled;
 	__aligned_u64 held_pages;
 	__aligned_u64 transit_pages;
+	__aligned_u64 swapped_pages;
+	__aligned_u64 store_slots;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
 #define VMPOOL_INFO_SIZE_VER0	48
 /** @VMPOOL_INFO_SIZE_VER1: with @held_pages and @transit_pages. */
 #define VMPOOL_INFO_SIZE_VER1	104
+/** @VMPOOL_INFO_SIZE_VER2: with @swapped_pages and @store_slots. */
+#define VMPOOL_INFO_SIZE_VER2	120
 
 /** @VMPOOL_NAME_LEN: bytes in a VM name, including the terminating NUL. */
 #define VMPOOL_NAME_LEN		32
@@ -515,6 +566,10 @@ struct vmpool_pool_move {
  *	(at most 4 are remembered).
  * @wake_timers: wake-up timers of its threads armed at the time of the
  *	call (at most 8 are remembered).
+ * @pages_swapped: guest pages whose data is in the store.
+ * @pages_out: pages written to the store by %VMPOOL_VM_PAGE_OUT.
+ * @pages_in: pages read back from the store by a fault (major faults).
+ * @store_errors: failed reads and writes of the store.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -559,6 +614,10 @@ struct vmpool_vm_stats {
 	__aligned_u64 timer_rule_hits;
 	__u32 wake_callbacks;
 	__u32 wake_timers;
+	__aligned_u64 pages_swapped;
+	__aligned_u64 pages_out;
+	__aligned_u64 pages_in;
+	__aligned_u64 store_errors;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -578,6 +637,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER2	264
 /** @VMPOOL_VM_STATS_SIZE_VER3: with the figures of each prediction rule. */
 #define VMPOOL_VM_STATS_SIZE_VER3	320
+/** @VMPOOL_VM_STATS_SIZE_VER4: with the paging figures. */
+#define VMPOOL_VM_STATS_SIZE_VER4	352
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
@@ -672,6 +733,8 @@ struct vmpool_task_list {
  * @mapped_pages: out: pages found holding guest memory.
  * @held_pages: out: pages found held back, referenced after their release.
  * @transit_pages: out: pages found on their way into a VM's pool.
+ * @swapped_pages: out: guest pages found in the store, each in a slot of
+ *	its own that the store counts as used.
  */
 struct vmpool_audit {
 	__u32 size;
@@ -684,11 +747,59 @@ struct vmpool_audit {
 	__aligned_u64 mapped_pages;
 	__aligned_u64 held_pages;
 	__aligned_u64 transit_pages;
+	__aligned_u64 swapped_pages;
 };
 
 /** @VMPOOL_AUDIT_SIZE_VER0: size of the first &struct vmpool_audit. */
 #define VMPOOL_AUDIT_SIZE_VER0		48
 /** @VMPOOL_AUDIT_SIZE_VER1: with @held_pages and @transit_pages. */
 #define VMPOOL_AUDIT_SIZE_VER1		64
+/** @VMPOOL_AUDIT_SIZE_VER2: with @swapped_pages. */
+#define VMPOOL_AUDIT_SIZE_VER2		72
+
+/**
+ * struct vmpool_store - argument of %VMPOOL_SET_STORE
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @fd: the store: a regular file or block device open for reading and
+ *	writing; -1 to remove the store.
+ * @reserved: must be 0.
+ * @nr_slots: out: pages the store can hold.
+ */
+struct vmpool_store {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 reserved;
+	__aligned_u64 nr_slots;
+};
+
+/** @VMPOOL_STORE_SIZE_VER0: size of the first &struct vmpool_store. */
+#define VMPOOL_STORE_SIZE_VER0		24
+
+/** @VMPOOL_PAGE_OUT_RELEASE: released pages go to the global pool. */
+#define VMPOOL_PAGE_OUT_RELEASE		0x1
+
+/**
+ * struct vmpool_page_out - argument of %VMPOOL_VM_PAGE_OUT
+ * @size: size of this structure as known by the caller.
+ * @flags: %VMPOOL_PAGE_OUT_RELEASE or 0.
+ * @offset: first byte of the range in guest memory; page aligned.
+ * @length: bytes; page aligned, not 0.
+ * @pages_out: out: pages written to the store and released.
+ * @pages_skipped: out: pages left resident because something else
+ *	referenced them.
+ */
+struct vmpool_page_out {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 offset;
+	__aligned_u64 length;
+	__aligned_u64 pages_out;
+	__aligned_u64 pages_skipped;
+};
+
+/** @VMPOOL_PAGE_OUT_SIZE_VER0: size of the first &struct vmpool_page_out. */
+#define VMPOOL_PAGE_OUT_SIZE_VER0	40
 
 #endif /* _UAPI_LINUX_VMPOOL_H */

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool: paging guest memory out to the store and back.
+ *
+ * Page-out (VMPOOL_VM_PAGE_OUT) holds the VM's invalidate lock exclusive,
+ * as hole punching does: no fault can map a page of the range meanwhile.
+ * It zaps the range from every page table (KVM's stage-2 tables follow
+ * through its MMU notifier), then for each backed page that nothing else
+ * references writes it to a free slot, outside the pool lock, and only
+ * then replaces the page map entry by the slot and releases the page.  A
+ * failed write leaves the page where it was.
+ *
+ * Page-in is a fault on a page whose entry is a slot: under the VM's swap
+ * lock (one read back at a time per VM; faults on resident pages go on) it
+ * takes a page the VM may see, keeps it in transit while the slot is read
+ * into it outside the pool lock, then maps it and frees the slot.  A
+ * failed read leaves the entry alone: the data stays in the store, and
+ * the access gets SIGBUS.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include "vmpool.h"
+
+static struct page *vmpool_pool_page(struct vmpool_pool *pool, u32 idx)
+{
+	return pfn_to_page(vmpool_page_pfn(pool, idx));
+}
+
+/**
+ * vmpool_vm_drop_swapped_locked - forget the stored data of a guest page
+ * @vm: the VM.
+ * @index: a guest page whose entry is a store slot.
+ *
+ * The slot is freed; the guest page becomes a hole.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_vm_drop_swapped_locked(struct vmpool_vm *vm, pgoff_t index)
+{
+	vmpool_store_put_slot(vm->pool, vm->map[index] & ~VMPOOL_SWAP_TAG);
+	vm->map[index] = VMPOOL_NONE;
+	vm->nr_swapped--;
+}
+
+/*
+ * Move page @idx, which @vm owns and which is on no list, into transit
+ * (or out of it): while its data is read, the audit counts it there.
+ */
+static void vmpool_swap_transit(struct vmpool_vm *vm, u32 idx, bool enter)
+{
+	struct vmpool_pool *pool = vm->pool;
+
+	if (enter) {
+		__clear_bit(idx, pool->owned);
+		pool->owner[idx] = 0;
+		pool->nr_transit++;
+		vm->nr_transit++;
+	} else {
+		__set_bit(idx, pool->owned);
+		pool->owner[idx] = vm->slot;
+		pool->nr_transit--;
+		vm->nr_transit--;
+	}
+}
+
+/**
+ * vmpool_swap_in - read a guest page back from the store
+ * @vm: the VM.
+ * @index: the guest page.
+ * @idx: receives the pool index of the page now backing it.
+ *
+ * Context: a fault; the VM's invalidate lock held shared.  Takes the VM's
+ * swap lock and the pool lock; reads the store with neither of the pool's
+ * locks held.
+ * Return: 0; -ENOSPC if no page is left for @vm; the errno of a failed
+ * read.
+ */
+int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+	struct file *store;
+	u32 entry;
+	int ret;
+
+	mutex_lock(&vm->swap_lock);
+	mutex_lock(&pool->lock);
+	entry = vm->map[index];
+	if (!vmpool_entry_swapped(entry)) {
+		/* Another fault read it back meanwhile. */
+		mutex_unlock(&pool->lock);
+		mutex_unlock(&vm->swap_lock);
+		return vmpool_vm_populate(vm, index, idx);
+	}
+	ret = vmpool_vm_take_locked(vm, idx);
+	if (ret)
+		goto unlock;
+	vmpool_swap_transit(vm, *idx, true);
+	store = get_file(pool->store.file);
+	mutex_unlock(&pool->lock);
+
+	ret = vmpool_store_io(store, entry & ~VMPOOL_SWAP_TAG,
+			      vmpool_pool_page(pool, *idx), false);
+	fput(store);
+
+	mutex_lock(&pool->lock);
+	vmpool_swap_transit(vm, *idx, false);
+	if (ret) {
+		/* The page holds nothing but zeros or this VM's data. */
+		vmpool_vm_release_page(vm, *idx);
+		vm->stats.store_errors++;
+		pr_err_ratelimited("VM %u: reading page %lu back from the store: %d\n",
+				   vm->slot, index, ret);
+		goto unlock;
+	}
+	vmpool_vm_drop_swapped_locked(vm, index);
+	vmpool_vm_map_locked(vm, index, *idx);
+	vm->stats.pages_in++;
+unlock:
+	mutex_unlock(&pool->lock);
+	mutex_unlock(&vm->swap_lock);
+	return ret;
+}
+
+/*
+ * Page out guest page @index if it is backed and nothing else references
+ * its page; *@out or *@skipped counts it.  The VM's invalidate lock is
+ * held exclusive and the page is mapped nowhere.
+ */
+static int vmpool_page_out_one(struct vmpool_vm *vm, pgoff_t index,
+			       bool release, u64 *out, u64 *skipped)
+{
+	struct vmpool_pool *pool = vm->pool;
+	struct file *store;
+	u32 idx, slot;
+	int ret;
+
+	mutex_lock(&pool->lock);
+	idx = vm->map[index];
+	if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx)) {
+		ret = 0;
+		goto unlock;
+	}
+	if (vmpool_page_busy(pool, idx)) {
+		(*skipped)++;
+		ret = 0;
+		goto unlock;
+	}
+	ret = vmpool_store_get_slot(pool, &slot);
+	if (ret)
+		goto unlock;
+	store = get_file(pool->store.file);
+	mutex_unlock(&pool->lock);
+
+	/*
+	 * No fault can map the page (the invalidate lock), so nothing can
+	 * write it or take a new reference to it meanwhile.
+	 */
+	ret = vmpool_store_io(store, slot, vmpool_pool_page(pool, idx), true);
+	fput(store);
+
+	mutex_lock(&pool->lock);
+	if (ret) {
+		vmpool_store_put_slot(pool, slot);
+		vm->stats.store_errors++;
+		goto unlock;
+	}
+	vmpool_vm_unmap_locked(vm, index);
+	vm->map[index] = slot | VMPOOL_SWAP_TAG;
+	vm->nr_swapped++;
+	if (release)
+		vmpool_vm_put_page(vm, idx);
+	else
+		vmpool_vm_release_page(vm, idx);
+	vm->stats.pages_out++;
+	(*out)++;
+unlock:
+	mutex_unlock(&pool->lock);
+	return ret;
+}
+
+/**
+ * vmpool_vm_ioctl_page_out - %VMPOOL_VM_PAGE_OUT
+ * @vm: the VM.
+ * @file: the VM file the ioctl came through.
+ * @uarg: the &struct vmpool_page_out.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or a negative errno, as the uapi header says.
+ */
+long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
+			      struct vmpool_page_out __user *uarg)
+{
+	struct address_space *mapping = file->f_mapping;
+	struct vmpool_page_out args;
+	pgoff_t index, start, end;
+	long ret;
+
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_PAGE_OUT_SIZE_VER0,
+					 VMPOOL_PAGE_OUT_RELEASE, uarg);
+	if (ret)
+		return ret;
+	if (args.pages_out || args.pages_skipped || !args.length ||
+	    !PAGE_ALIGNED(args.offset) || !PAGE_ALIGNED(args.length) ||
+	    args.offset >> PAGE_SHIFT >= vm->nr_pages ||
+	    args.length >> PAGE_SHIFT > vm->nr_pages - (args.offset >> PAGE_SHIFT))
+		return -EINVAL;
+	start = args.offset >> PAGE_SHIFT;
+	end = start + (args.length >> PAGE_SHIFT);
+	/* Checked again per page: the store stays while it holds pages. */
+	if (!READ_ONCE(vm->pool->store.file))
+		return -ENODEV;
+
+	filemap_invalidate_lock(mapping);
+	unmap_mapping_range(mapping, args.offset, args.length, 0);
+	for (index = start; index < end; index++) {
+		ret = vmpool_page_out_one(vm, index,
+					  args.flags & VMPOOL_PAGE_OUT_RELEASE,
+					  &args.pages_out, &args.pages_skipped);
+		if (ret)
+			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	filemap_invalidate_unlock(mapping);
+
+	if (copy_to_user(&uarg->pages_out, &args.pages_out,
+			 sizeof(args.pages_out) + sizeof(args.pages_skipped)))
+		return -EFAULT;
+	return ret;
+}
