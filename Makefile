@@ -101,7 +101,7 @@ lint:
 # Build against the test kernel and run every selftest in the guest.
 # (Sub-makes, so that what deps just installed is seen.)
 test:
-	$(MAKE) USE_TEST_KDIR=1 modules selftests
+	$(MAKE) USE_TEST_KDIR=1 modules selftests scripts/vmpoolctl
 	scripts/run-selftests.sh
 
 check: deps

@@ -9,9 +9,10 @@
  * VM that wrote it, and is freed when that entry goes (read back, hole
  * punched, VM closed), so no VM reads a slot it did not write.
  *
- * I/O goes through the store's own read_iter and write_iter, a page at a
- * time from a bio_vec (direct I/O if the operator opened it O_DIRECT), and
- * never under the pool lock.
+ * I/O goes through the store's own read_iter and write_iter, from bio_vecs
+ * of whole pages at consecutive slots (direct I/O if the operator opened
+ * it O_DIRECT), and never under the pool lock.  Slots are taken in runs,
+ * so that consecutive guest pages go out, and come back, in one I/O.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -128,14 +129,20 @@ void vmpool_store_release(struct vmpool_pool *pool)
 }
 
 /**
- * vmpool_store_get_slot - take a free slot of the store
+ * vmpool_store_get_slots - take consecutive free slots of the store
  * @pool: the pool.
- * @slot: receives the slot.
+ * @n: slots wanted, at least 1.
+ * @slot: receives the first slot taken.
+ *
+ * Takes the longest run of at most @n free slots it finds first: @n if
+ * there is such a run, else fewer.
  *
  * Context: the pool lock held.
- * Return: 0; -ENODEV if there is no store; -ENOSPC if it is full.
+ * Return: slots taken, from 1 to @n; -ENODEV if there is no store;
+ * -ENOSPC if it is full.
  */
-int vmpool_store_get_slot(struct vmpool_pool *pool, u32 *slot)
+int vmpool_store_get_slots(struct vmpool_pool *pool, unsigned int n,
+			   u32 *slot)
 {
 	struct vmpool_backing *st = &pool->store;
 	unsigned long s;
@@ -145,20 +152,30 @@ int vmpool_store_get_slot(struct vmpool_pool *pool, u32 *slot)
 		return -ENODEV;
 	if (st->nr_used == st->nr_slots)
 		return -ENOSPC;
+	for (; n > 1; n /= 2) {
+		s = bitmap_find_next_zero_area(st->used, st->nr_slots, st->next,
+					       n, 0);
+		if (s >= st->nr_slots)
+			s = bitmap_find_next_zero_area(st->used, st->nr_slots,
+						       0, n, 0);
+		if (s < st->nr_slots)
+			goto found;
+	}
 	s = find_next_zero_bit(st->used, st->nr_slots, st->next);
 	if (s >= st->nr_slots)
 		s = find_first_zero_bit(st->used, st->nr_slots);
-	__set_bit(s, st->used);
-	st->nr_used++;
-	st->next = s + 1;
+found:
+	bitmap_set(st->used, s, n);
+	st->nr_used += n;
+	st->next = s + n;
 	*slot = s;
-	return 0;
+	return n;
 }
 
 /**
  * vmpool_store_put_slot - free a slot of the store
  * @pool: the pool.
- * @slot: a slot taken with vmpool_store_get_slot().
+ * @slot: a slot taken with vmpool_store_get_slots().
  *
  * Context: the pool lock held.
  */
@@ -174,31 +191,36 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot)
 }
 
 /**
- * vmpool_store_io - read or write one page at a slot of the store
+ * vmpool_store_rw - read or write pages at consecutive slots of the store
  * @store: the store's file, with a reference the caller holds.
- * @slot: the slot.
- * @page: the page.
- * @write: write @page to the slot, else read the slot into it.
+ * @slot: the first slot.
+ * @bv: the pages, a whole page each.
+ * @n: how many.
+ * @write: write the pages to the slots, else read the slots into them.
+ *
+ * One I/O through the store's read_iter or write_iter.  It may transfer
+ * fewer pages than asked (a store running out of space): the caller goes
+ * on with the rest, and the next I/O tells the error, if any.
  *
  * Context: process context, may sleep; no vmpool lock but the VM's
  * invalidate lock or swap lock held.
- * Return: 0, or a negative errno (-EIO for a short transfer).
+ * Return: the pages transferred whole, at least 1; or a negative errno
+ * (-EIO if not even one page went through and no error was given).
  */
-int vmpool_store_io(struct file *store, u32 slot, struct page *page,
-		    bool write)
+int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
+		    unsigned int n, bool write)
 {
-	struct bio_vec bv;
-	struct iov_iter iter;
+	size_t len = (size_t)n << PAGE_SHIFT;
 	loff_t pos = (loff_t)slot << PAGE_SHIFT;
-	ssize_t n;
+	struct iov_iter iter;
+	ssize_t done;
 
-	bvec_set_page(&bv, page, PAGE_SIZE, 0);
-	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, &bv, 1, PAGE_SIZE);
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bv, n, len);
 	if (write)
-		n = vfs_iter_write(store, &iter, &pos, 0);
+		done = vfs_iter_write(store, &iter, &pos, 0);
 	else
-		n = vfs_iter_read(store, &iter, &pos, 0);
-	if (n < 0)
-		return n;
-	return n == PAGE_SIZE ? 0 : -EIO;
+		done = vfs_iter_read(store, &iter, &pos, 0);
+	if (done < 0)
+		return done;
+	return done >= PAGE_SIZE ? done >> PAGE_SHIFT : -EIO;
 }

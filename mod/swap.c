@@ -5,10 +5,11 @@
  * Page-out (VMPOOL_VM_PAGE_OUT) holds the VM's invalidate lock exclusive,
  * as hole punching does: no fault can map a page of the range meanwhile.
  * It zaps the range from every page table (KVM's stage-2 tables follow
- * through its MMU notifier), then for each backed page that nothing else
- * references writes it to a free slot, outside the pool lock, and only
- * then replaces the page map entry by the slot and releases the page.  A
- * failed write leaves the page where it was.
+ * through its MMU notifier), then takes runs of up to %VMPOOL_SWAP_BATCH
+ * consecutive backed pages that nothing else references, writes each run
+ * to consecutive slots with one I/O, outside the pool lock, and only then
+ * replaces the page map entries by the slots and releases the pages.  A
+ * failed write leaves the run where it was.
  *
  * Page-in is a fault on a page whose entry is a slot: under the VM's swap
  * lock (one read back at a time per VM; faults on resident pages go on) it
@@ -19,8 +20,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bvec.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -85,6 +88,7 @@ int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
 	struct file *store;
+	struct bio_vec bv;
 	u32 entry;
 	int ret;
 
@@ -104,11 +108,14 @@ int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	store = get_file(pool->store.file);
 	mutex_unlock(&pool->lock);
 
-	ret = vmpool_store_io(store, entry & ~VMPOOL_SWAP_TAG,
-			      vmpool_pool_page(pool, *idx), false);
+	bvec_set_page(&bv, vmpool_pool_page(pool, *idx), PAGE_SIZE, 0);
+	ret = vmpool_store_rw(store, entry & ~VMPOOL_SWAP_TAG, &bv, 1, false);
 	fput(store);
+	if (ret > 0)
+		ret = 0;
 
 	mutex_lock(&pool->lock);
+	vm->stats.store_reads++;
 	vmpool_swap_transit(vm, *idx, false);
 	if (ret) {
 		/* The page holds nothing but zeros or this VM's data. */
@@ -127,61 +134,111 @@ unlock:
 	return ret;
 }
 
+/* A run of guest pages written to consecutive slots with one I/O. */
+struct vmpool_out_batch {
+	pgoff_t index;			/* the first guest page */
+	unsigned int n;			/* pages */
+	u32 slot;			/* the first slot */
+	u32 idx[VMPOOL_SWAP_BATCH];	/* their pool pages */
+	struct bio_vec bv[VMPOOL_SWAP_BATCH];
+};
+
 /*
- * Page out guest page @index if it is backed and nothing else references
- * its page; *@out or *@skipped counts it.  The VM's invalidate lock is
- * held exclusive and the page is mapped nowhere.
+ * Gather, from guest page *@index on and before @end, the next run of
+ * backed pages that nothing else references, and slots for it; pages
+ * skipped on the way are counted in *@skipped.  *@index ends after the
+ * pages looked at.
+ *
+ * Return: pages in the batch (0: none before @end), or a negative errno
+ * from the store.
  */
-static int vmpool_page_out_one(struct vmpool_vm *vm, pgoff_t index,
-			       bool release, u64 *out, u64 *skipped)
+static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
+			     pgoff_t end, struct vmpool_out_batch *b,
+			     u64 *skipped)
+{
+	struct vmpool_pool *pool = vm->pool;
+	unsigned int n = 0;
+	int ret;
+	u32 idx;
+
+	lockdep_assert_held(&pool->lock);
+	for (; *index < end && n < VMPOOL_SWAP_BATCH; (*index)++) {
+		idx = vm->map[*index];
+		if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx)) {
+			if (n)
+				break;
+			continue;
+		}
+		if (vmpool_page_busy(pool, idx)) {
+			/* Counted when the next batch starts from it. */
+			if (n)
+				break;
+			(*skipped)++;
+			continue;
+		}
+		if (!n)
+			b->index = *index;
+		b->idx[n++] = idx;
+	}
+	if (!n)
+		return 0;
+	/* As many consecutive slots as there are, the rest next time. */
+	ret = vmpool_store_get_slots(pool, n, &b->slot);
+	if (ret < 0)
+		return ret;
+	*index = b->index + ret;
+	b->n = ret;
+	return ret;
+}
+
+/*
+ * Write batch @b to the store, then replace the pages written by their
+ * slots and release them; the others stay, and their slots are freed.
+ * The VM's invalidate lock is held exclusive, so the pages stay unmapped
+ * and unreferenced meanwhile.
+ *
+ * Return: the pages that went out, or the store's errno when not one did.
+ */
+static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
+			    bool release, u64 *out)
 {
 	struct vmpool_pool *pool = vm->pool;
 	struct file *store;
-	u32 idx, slot;
-	int ret;
+	unsigned int i;
+	int done;
 
+	for (i = 0; i < b->n; i++)
+		bvec_set_page(&b->bv[i], vmpool_pool_page(pool, b->idx[i]),
+			      PAGE_SIZE, 0);
 	mutex_lock(&pool->lock);
-	idx = vm->map[index];
-	if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx)) {
-		ret = 0;
-		goto unlock;
-	}
-	if (vmpool_page_busy(pool, idx)) {
-		(*skipped)++;
-		ret = 0;
-		goto unlock;
-	}
-	ret = vmpool_store_get_slot(pool, &slot);
-	if (ret)
-		goto unlock;
 	store = get_file(pool->store.file);
 	mutex_unlock(&pool->lock);
-
-	/*
-	 * No fault can map the page (the invalidate lock), so nothing can
-	 * write it or take a new reference to it meanwhile.
-	 */
-	ret = vmpool_store_io(store, slot, vmpool_pool_page(pool, idx), true);
+	done = vmpool_store_rw(store, b->slot, b->bv, b->n, true);
 	fput(store);
 
 	mutex_lock(&pool->lock);
-	if (ret) {
-		vmpool_store_put_slot(pool, slot);
+	vm->stats.store_writes++;
+	if (done < 0)
 		vm->stats.store_errors++;
-		goto unlock;
+	for (i = 0; i < b->n; i++) {
+		if ((int)i >= done) {
+			vmpool_store_put_slot(pool, b->slot + i);
+			continue;
+		}
+		vmpool_vm_unmap_locked(vm, b->index + i);
+		vm->map[b->index + i] = (b->slot + i) | VMPOOL_SWAP_TAG;
+		vm->nr_swapped++;
+		if (release)
+			vmpool_vm_put_page(vm, b->idx[i]);
+		else
+			vmpool_vm_release_page(vm, b->idx[i]);
 	}
-	vmpool_vm_unmap_locked(vm, index);
-	vm->map[index] = slot | VMPOOL_SWAP_TAG;
-	vm->nr_swapped++;
-	if (release)
-		vmpool_vm_put_page(vm, idx);
-	else
-		vmpool_vm_release_page(vm, idx);
-	vm->stats.pages_out++;
-	(*out)++;
-unlock:
+	if (done > 0) {
+		vm->stats.pages_out += done;
+		*out += done;
+	}
 	mutex_unlock(&pool->lock);
-	return ret;
+	return done;
 }
 
 /**
@@ -197,6 +254,7 @@ long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 			      struct vmpool_page_out __user *uarg)
 {
 	struct address_space *mapping = file->f_mapping;
+	struct vmpool_out_batch *b;
 	struct vmpool_page_out args;
 	pgoff_t index, start, end;
 	long ret;
@@ -213,18 +271,28 @@ long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 		return -EINVAL;
 	start = args.offset >> PAGE_SHIFT;
 	end = start + (args.length >> PAGE_SHIFT);
-	/* Checked again per page: the store stays while it holds pages. */
+	/* Checked again per batch: the store stays while it holds pages. */
 	if (!READ_ONCE(vm->pool->store.file))
 		return -ENODEV;
 
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
 	filemap_invalidate_lock(mapping);
 	unmap_mapping_range(mapping, args.offset, args.length, 0);
-	for (index = start; index < end; index++) {
-		ret = vmpool_page_out_one(vm, index,
-					  args.flags & VMPOOL_PAGE_OUT_RELEASE,
-					  &args.pages_out, &args.pages_skipped);
-		if (ret)
+	for (index = start; index < end; ) {
+		mutex_lock(&vm->pool->lock);
+		ret = vmpool_out_gather(vm, &index, end, b, &args.pages_skipped);
+		mutex_unlock(&vm->pool->lock);
+		if (ret <= 0)
 			break;
+		ret = vmpool_out_write(vm, b, args.flags & VMPOOL_PAGE_OUT_RELEASE,
+				       &args.pages_out);
+		if (ret < 0)
+			break;
+		/* Pages a short write left go in the next batch. */
+		index = b->index + ret;
+		ret = 0;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
@@ -232,6 +300,7 @@ long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 		cond_resched();
 	}
 	filemap_invalidate_unlock(mapping);
+	kfree(b);
 
 	if (copy_to_user(&uarg->pages_out, &args.pages_out,
 			 sizeof(args.pages_out) + sizeof(args.pages_skipped)))

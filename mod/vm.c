@@ -232,6 +232,8 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->pages_out = vm->stats.pages_out;
 	st->pages_in = vm->stats.pages_in;
 	st->store_errors = vm->stats.store_errors;
+	st->store_writes = vm->stats.store_writes;
+	st->store_reads = vm->stats.store_reads;
 	vmpool_sched_fill_stats(vm, st);
 }
 

@@ -74,6 +74,7 @@
 #ifndef _VMPOOL_H
 #define _VMPOOL_H
 
+#include <linux/bvec.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/list.h>
@@ -423,12 +424,16 @@ void vmpool_vm_return_all(struct vmpool_vm *vm);
 long vmpool_ioctl_set_store(struct vmpool_pool *pool,
 			    struct vmpool_store __user *uarg);
 void vmpool_store_release(struct vmpool_pool *pool);
-int vmpool_store_get_slot(struct vmpool_pool *pool, u32 *slot);
+int vmpool_store_get_slots(struct vmpool_pool *pool, unsigned int n,
+			   u32 *slot);
 void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot);
-int vmpool_store_io(struct file *store, u32 slot, struct page *page,
-		    bool write);
+int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
+		    unsigned int n, bool write);
 
 /* swap.c */
+/* Pages written to the store with one I/O, at most. */
+#define VMPOOL_SWAP_BATCH	32
+
 void vmpool_vm_drop_swapped_locked(struct vmpool_vm *vm, pgoff_t index);
 int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
 long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,

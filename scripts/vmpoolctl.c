@@ -6,6 +6,9 @@
  *   vmpoolctl [-d DEVICE] list     list the live VMs
  *   vmpoolctl [-d DEVICE] audit    check the pool's accounting
  *   vmpoolctl [-d DEVICE] version  interface version of the loaded module
+ *   vmpoolctl [-d DEVICE] store PATH|none
+ *                                  give the pool a backing store (a file or
+ *                                  a block device), or remove it
  *   vmpoolctl [-d DEVICE] exec -t TENANT -m MIB [-r PAGES] [-l PAGES]
  *             [-n NAME] [-f FD] -- COMMAND...
  *                                  create a VM and run COMMAND (a VMM) with
@@ -81,6 +84,9 @@ static int cmd_info(int fd)
 	printf("vms             %u (%u tenants)\n", info.nr_vms, info.nr_tenants);
 	printf("bytes_zeroed    %llu\n", (unsigned long long)info.bytes_zeroed);
 	printf("pages_recycled  %llu\n", (unsigned long long)info.pages_recycled);
+	printf("store_slots     %llu (%llu in use)\n",
+	       (unsigned long long)info.store_slots,
+	       (unsigned long long)info.swapped_pages);
 	printf("metadata_bytes  %llu (%.4f%% of the pool)\n",
 	       (unsigned long long)info.metadata_bytes,
 	       100.0 * info.metadata_bytes /
@@ -159,15 +165,20 @@ static int cmd_list(int fd)
 		return 1;
 	}
 	n = list.nr_entries < ARRAY_SIZE(ents) ? list.nr_entries : ARRAY_SIZE(ents);
-	printf("%-5s %-10s %-20s %10s %10s %10s %12s\n", "id", "tenant", "name",
-	       "mem", "mapped", "dedicated", "zeroed");
+	printf("%-5s %-10s %-20s %10s %10s %10s %12s %10s %10s %10s %6s\n",
+	       "id", "tenant", "name", "mem", "mapped", "dedicated", "zeroed",
+	       "swapped", "paged_out", "paged_in", "errors");
 	for (i = 0; i < n; i++)
-		printf("%-5u %-10u %-20s %10llu %10llu %10llu %12llu\n",
+		printf("%-5u %-10u %-20s %10llu %10llu %10llu %12llu %10llu %10llu %10llu %6llu\n",
 		       ents[i].id, ents[i].tenant, ents[i].name,
 		       (unsigned long long)ents[i].mem_pages,
 		       (unsigned long long)ents[i].mapped_pages,
 		       (unsigned long long)ents[i].dedicated_pages,
-		       (unsigned long long)ents[i].bytes_zeroed);
+		       (unsigned long long)ents[i].bytes_zeroed,
+		       (unsigned long long)ents[i].pages_swapped,
+		       (unsigned long long)ents[i].pages_out,
+		       (unsigned long long)ents[i].pages_in,
+		       (unsigned long long)ents[i].store_errors);
 	print_activity(ents, n);
 	return 0;
 }
@@ -189,10 +200,37 @@ static int cmd_audit(int fd)
 	return audit.errors ? 1 : 0;
 }
 
+/* Give the pool the store at @path ("none": remove the store). */
+static int cmd_store(int fd, const char *path)
+{
+	struct vmpool_store args = { .size = sizeof(args), .fd = -1 };
+	int ret = 0;
+
+	if (strcmp(path, "none")) {
+		args.fd = open(path, O_RDWR | O_CLOEXEC);
+		if (args.fd < 0) {
+			fprintf(stderr, "vmpoolctl: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+	}
+	if (ioctl(fd, VMPOOL_SET_STORE, &args)) {
+		fprintf(stderr, "vmpoolctl: VMPOOL_SET_STORE: %s\n", strerror(errno));
+		ret = 1;
+	} else if (args.fd >= 0) {
+		printf("store %s: %llu slots\n", path,
+		       (unsigned long long)args.nr_slots);
+	}
+	/* The module keeps its own reference. */
+	if (args.fd >= 0)
+		close(args.fd);
+	return ret;
+}
+
 static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: vmpoolctl [-d DEVICE] info|list|audit|version\n"
+		"       vmpoolctl [-d DEVICE] store PATH|none\n"
 		"       vmpoolctl [-d DEVICE] exec -t TENANT -m MIB [-r PAGES] [-l PAGES]\n"
 		"                 [-n NAME] [-f FD] -- COMMAND...\n");
 	exit(2);
@@ -273,6 +311,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(argv[optind], "exec"))
 		ret = cmd_exec(fd, argc - optind, argv + optind);
+	else if (!strcmp(argv[optind], "store") && optind == argc - 2)
+		ret = cmd_store(fd, argv[optind + 1]);
 	else if (optind != argc - 1)
 		print_usage();
 	else if (!strcmp(argv[optind], "info"))

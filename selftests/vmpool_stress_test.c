@@ -5,8 +5,10 @@
  * while others fault through its mapping, fork with mappings, reopen VMs
  * through /proc/self/fd while others destroy them, keep VM pages in pipes
  * (vmsplice) while they are punched, move them to and from a RAM disk with
- * O_DIRECT, and attach themselves (and threads that exit while attached)
- * to VMs that others destroy, all at once, for $VMPOOL_STRESS_SECONDS (default 10).
+ * O_DIRECT, attach themselves (and threads that exit while attached) to
+ * VMs that others destroy, and page ranges out to a store (too small for
+ * all of them) that faults read back, all at once, for
+ * $VMPOOL_STRESS_SECONDS (default 10).
  * Built with VMPOOL_STRESS_KVM (vmpool_stress_kvm_test), KVM guests run on
  * the VMs' memory among all that.
  *
@@ -38,6 +40,8 @@
 #define THREADS		6
 #define TENANTS		3
 #define MAX_PAGES	1024
+/* Slots of the store page-out writes to. */
+#define STORE_PAGES	2048
 /* A KVM guest runs on the first pages of a VM; its code is in page 0. */
 #define KVM_PAGES	64
 
@@ -74,7 +78,7 @@ struct worker {
 static struct slot slots[SLOTS];
 static int dev;
 static int stop;
-static unsigned long ops[20];
+static unsigned long ops[32];
 static __u32 tenant_base;
 static __u32 serial;
 
@@ -82,7 +86,7 @@ enum {
 	OP_CREATE, OP_DESTROY, OP_FAULT, OP_PUNCH, OP_POPULATE, OP_GROW,
 	OP_SHRINK, OP_SPLIT, OP_MERGE, OP_CLOSE_FD, OP_FORK, OP_QUERY,
 	OP_REOPEN, OP_VMSPLICE, OP_O_DIRECT, OP_ATTACH, OP_DETACH, OP_THREAD,
-	OP_KVM, OP_NR
+	OP_PAGE_OUT, OP_KVM, OP_NR
 };
 
 #ifdef VMPOOL_STRESS_KVM
@@ -241,6 +245,22 @@ static void op_range(struct slot *s, unsigned int *seed, int mode)
 	first = lo + rnd(seed, s->pages - lo);
 	n = 1 + rnd(seed, s->pages - first);
 	fallocate(s->fd, mode, first * PAGE, n * PAGE);
+}
+
+/*
+ * Page a range out to the store, half of the time releasing the pages to
+ * the global pool; the next access reads them back.
+ */
+static void op_page_out(struct slot *s, unsigned int *seed)
+{
+	size_t first, n;
+
+	if (!s->mem || s->fd < 0)
+		return;
+	first = rnd(seed, s->pages);
+	n = 1 + rnd(seed, s->pages - first);
+	vmpool_page_out(s->fd, rnd(seed, 2) ? VMPOOL_PAGE_OUT_RELEASE : 0,
+			first * PAGE, n * PAGE, NULL, NULL);
 }
 
 /* Read back the page in @w's pipe, if any: it is still its VM's. */
@@ -532,6 +552,9 @@ static void *worker(void *arg)
 		case OP_O_DIRECT:
 			op_o_direct(s, w);
 			break;
+		case OP_PAGE_OUT:
+			op_page_out(s, &w->seed);
+			break;
 		case OP_ATTACH:
 		case OP_DETACH:
 		case OP_THREAD:
@@ -567,7 +590,7 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	struct vmpool_info info;
 	pthread_t th[THREADS];
 	unsigned long total = 0;
-	int i;
+	int i, store;
 
 #ifdef VMPOOL_STRESS_KVM
 	char why[256];
@@ -582,6 +605,10 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	/* The harness's own timeout must not cut the run short. */
 	ASSERT_GT(_metadata->timeout, seconds + 30);
 	tenant_base = vmpool_new_tenant() << 4;
+	/* Smaller than all the VMs together: page-out fills it now and then. */
+	store = vmpool_store_file("/tmp/vmpool-stress-store", STORE_PAGES);
+	ASSERT_LE(0, store);
+	ASSERT_EQ(0, vmpool_set_store(dev, store, NULL));
 	TH_LOG("seed %u, %d s, %d threads%s", seed, seconds, THREADS,
 	       disk ? "" : ", no RAM disk: no O_DIRECT");
 
@@ -620,8 +647,11 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 		total += ops[i];
 	TH_LOG("%lu operations, %lu reopens, %lu vmsplices, %lu O_DIRECT, %lu guests",
 	       total, ops[OP_REOPEN], ops[OP_VMSPLICE], ops[OP_O_DIRECT], kvm_runs);
-	TH_LOG("%lu attaches, %lu detaches, %lu attached threads that exit",
-	       ops[OP_ATTACH], ops[OP_DETACH], ops[OP_THREAD]);
+	TH_LOG("%lu attaches, %lu detaches, %lu attached threads that exit, %lu page-outs",
+	       ops[OP_ATTACH], ops[OP_DETACH], ops[OP_THREAD], ops[OP_PAGE_OUT]);
+	/* Every slot came back with its VM. */
+	EXPECT_EQ(0, vmpool_set_store(dev, -1, NULL));
+	close(store);
 	EXPECT_LT(1000, total);
 	EXPECT_EQ(0, reopen_errors);
 	EXPECT_EQ(0, fork_errors);

@@ -257,6 +257,7 @@ static void out_and_in(struct __test_metadata *_metadata, int dev, int store)
 		ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 		EXPECT_EQ(0, st.pages_swapped);
 		EXPECT_EQ(in, st.pages_in);
+		EXPECT_EQ(in, st.store_reads);
 		EXPECT_EQ(pages, st.mapped_pages);
 		EXPECT_EQ(0, st.store_errors);
 	}
@@ -484,6 +485,67 @@ TEST_F(swap, pinned_page_stays_resident)
 	close(pipefd[1]);
 	munmap(mem, pages * PAGE);
 	close(vm);
+}
+
+/*
+ * Consecutive guest pages go out to consecutive slots, 32 pages per
+ * write, so that they can come back in large reads.
+ */
+TEST_F(swap, consecutive_pages_go_to_consecutive_slots)
+{
+	const __u64 marker = 0x636f6e7365637574ULL;
+	struct vmpool_vm_stats st;
+	size_t pages = 96, p;
+	char *mem, *copy;
+	__u64 n = 0;
+	int vm;
+
+	ASSERT_EQ(0, vmpool_set_store(self->dev, self->store, NULL));
+	vm = vm_map(self->dev, vmpool_new_tenant(), pages, &mem);
+	ASSERT_LE(0, vm);
+	vmpool_fill(mem, pages * PAGE, marker);
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, pages * PAGE, &n, NULL));
+	EXPECT_EQ(pages, n);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(pages / 32, st.store_writes);
+
+	copy = malloc(pages * PAGE);
+	ASSERT_NE(NULL, copy);
+	ASSERT_EQ(pages * PAGE, pread(self->store, copy, pages * PAGE, 0));
+	for (p = 0; p < pages; p++)
+		EXPECT_EQ(PAGE / 8,
+			  vmpool_marker_words(copy + p * PAGE, PAGE,
+					      marker ^ (p * PAGE / 8), PAGE)) {
+			TH_LOG("store page %zu", p);
+		}
+	free(copy);
+	EXPECT_EQ(0, bad_pages(mem, pages, marker));
+	munmap(mem, pages * PAGE);
+	close(vm);
+}
+
+/* The operator's way: vmpoolctl store PATH, and store none. */
+TEST_F(swap, vmpoolctl_sets_and_removes_the_store)
+{
+	const char *ctl = "scripts/vmpoolctl";
+	struct vmpool_info info;
+	int fd;
+
+	if (access(ctl, X_OK))
+		SKIP(return, "%s is not built", ctl);
+	fd = open(TMP_STORE "-ctl", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 64 * PAGE));
+	EXPECT_EQ(0, system("scripts/vmpoolctl store " TMP_STORE "-ctl >/dev/null"));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(64, info.store_slots);
+	EXPECT_EQ(0, system("scripts/vmpoolctl list >/dev/null"));
+	EXPECT_EQ(0, system("scripts/vmpoolctl store none"));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(0, info.store_slots);
+	EXPECT_NE(0, system("scripts/vmpoolctl store /nonexistent 2>/dev/null"));
+	close(fd);
+	unlink(TMP_STORE "-ctl");
 }
 
 TEST_HARNESS_MAIN

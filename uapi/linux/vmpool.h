@@ -280,10 +280,11 @@
  * a bad @size, unknown @flags, non-zero @reserved, an unaligned or empty
  * range or one beyond the VM's memory; -E2BIG; -ENODEV if the pool has no
  * store; -ENOSPC if the store is full; the errno of a failed write (the
- * page stays resident, the error is counted in
- * &struct vmpool_vm_stats.store_errors); -EINTR on a fatal signal.  On an
- * error the pages before it are out, the others resident; @pages_out says
- * how many went.
+ * pages stay resident, the error is counted in
+ * &struct vmpool_vm_stats.store_errors); -ENOMEM; -EINTR on a fatal
+ * signal.  On an error the pages before it are out, the others resident;
+ * @pages_out says how many went.  Consecutive pages go out to consecutive
+ * slots, up to 32 with one write.
  */
 #define VMPOOL_VM_PAGE_OUT	_IO(VMPOOL_IOCTL_TYPE, 0x44)
 
@@ -570,6 +571,9 @@ struct vmpool_pool_move {
  * @pages_out: pages written to the store by %VMPOOL_VM_PAGE_OUT.
  * @pages_in: pages read back from the store by a fault (major faults).
  * @store_errors: failed reads and writes of the store.
+ * @store_writes: write I/Os to the store (a run of consecutive pages is
+ *	one).
+ * @store_reads: read I/Os from the store.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -618,6 +622,8 @@ struct vmpool_vm_stats {
 	__aligned_u64 pages_out;
 	__aligned_u64 pages_in;
 	__aligned_u64 store_errors;
+	__aligned_u64 store_writes;
+	__aligned_u64 store_reads;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -638,7 +644,7 @@ struct vmpool_vm_stats {
 /** @VMPOOL_VM_STATS_SIZE_VER3: with the figures of each prediction rule. */
 #define VMPOOL_VM_STATS_SIZE_VER3	320
 /** @VMPOOL_VM_STATS_SIZE_VER4: with the paging figures. */
-#define VMPOOL_VM_STATS_SIZE_VER4	352
+#define VMPOOL_VM_STATS_SIZE_VER4	368
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
