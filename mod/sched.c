@@ -116,9 +116,11 @@ static void vmpool_activity_start(struct vmpool_activity *act, u64 now)
 static void vmpool_activity_stop(struct vmpool_activity *act, u64 now)
 {
 	raw_spin_lock(&act->lock);
-	if (!act->dead && act->running && --act->running == 0)
+	if (!act->dead && act->running && --act->running == 0) {
 		vmpool_predict_stop(&act->pred, now,
 				    vmpool_wake_next(&act->wake, now));
+		vmpool_idle_notify(act->vm);
+	}
 	raw_spin_unlock(&act->lock);
 }
 
@@ -233,6 +235,7 @@ struct vmpool_activity *vmpool_activity_get(struct vmpool_vm *vm)
 	}
 	raw_spin_lock_init(&act->lock);
 	INIT_LIST_HEAD(&act->attached);
+	act->vm = vm;
 	vmpool_predict_init(&act->pred,
 			    (u64)READ_ONCE(predict_tolerance_us) * NSEC_PER_USEC,
 			    (u64)READ_ONCE(min_idle_us) * NSEC_PER_USEC);

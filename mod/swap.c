@@ -77,14 +77,17 @@ static void vmpool_swap_transit(struct vmpool_vm *vm, u32 idx, bool enter)
  * @vm: the VM.
  * @index: the guest page.
  * @idx: receives the pool index of the page now backing it.
+ * @prefetch: read ahead of a predicted activation, not for a fault: a
+ *	page that is not in the store is left alone.
  *
- * Context: a fault; the VM's invalidate lock held shared.  Takes the VM's
- * swap lock and the pool lock; reads the store with neither of the pool's
- * locks held.
- * Return: 0; -ENOSPC if no page is left for @vm; the errno of a failed
- * read.
+ * Context: a fault or the prefetch; the VM's invalidate lock held shared.
+ * Takes the VM's swap lock and the pool lock; reads the store with
+ * neither of the pool's locks held.
+ * Return: 0; -ENODATA (@prefetch) if the page is not in the store; -ENOSPC
+ * if no page is left for @vm; the errno of a failed read.
  */
-int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx,
+		   bool prefetch)
 {
 	struct vmpool_pool *pool = vm->pool;
 	struct file *store;
@@ -96,10 +99,10 @@ int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	mutex_lock(&pool->lock);
 	entry = vm->map[index];
 	if (!vmpool_entry_swapped(entry)) {
-		/* Another fault read it back meanwhile. */
+		/* Another fault read it back meanwhile, or it was punched. */
 		mutex_unlock(&pool->lock);
 		mutex_unlock(&vm->swap_lock);
-		return vmpool_vm_populate(vm, index, idx);
+		return prefetch ? -ENODATA : vmpool_vm_populate(vm, index, idx);
 	}
 	ret = vmpool_vm_take_locked(vm, idx);
 	if (ret)
@@ -128,6 +131,8 @@ int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	vmpool_vm_drop_swapped_locked(vm, index);
 	vmpool_vm_map_locked(vm, index, *idx);
 	vm->stats.pages_in++;
+	if (!prefetch)
+		vm->stats.major_faults++;
 unlock:
 	mutex_unlock(&pool->lock);
 	mutex_unlock(&vm->swap_lock);
@@ -154,17 +159,20 @@ struct vmpool_out_batch {
  */
 static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 			     pgoff_t end, struct vmpool_out_batch *b,
-			     u64 *skipped)
+			     struct vmpool_out_ctl *ctl)
 {
 	struct vmpool_pool *pool = vm->pool;
+	u64 room = ctl->max - ctl->out;
 	unsigned int n = 0;
 	int ret;
 	u32 idx;
 
 	lockdep_assert_held(&pool->lock);
-	for (; *index < end && n < VMPOOL_SWAP_BATCH; (*index)++) {
+	for (; *index < end && n < VMPOOL_SWAP_BATCH && n < room; (*index)++) {
 		idx = vm->map[*index];
-		if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx)) {
+		if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx) ||
+		    (ctl->filter &&
+		     test_bit(*index, ctl->filter) != ctl->filter_set)) {
 			if (n)
 				break;
 			continue;
@@ -173,7 +181,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 			/* Counted when the next batch starts from it. */
 			if (n)
 				break;
-			(*skipped)++;
+			ctl->skipped++;
 			continue;
 		}
 		if (!n)
@@ -200,7 +208,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
  * Return: the pages that went out, or the store's errno when not one did.
  */
 static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
-			    bool release, u64 *out)
+			    struct vmpool_out_ctl *ctl)
 {
 	struct vmpool_pool *pool = vm->pool;
 	struct file *store;
@@ -228,17 +236,63 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 		vmpool_vm_unmap_locked(vm, b->index + i);
 		vm->map[b->index + i] = (b->slot + i) | VMPOOL_SWAP_TAG;
 		vm->nr_swapped++;
-		if (release)
+		if (ctl->release)
 			vmpool_vm_put_page(vm, b->idx[i]);
 		else
 			vmpool_vm_release_page(vm, b->idx[i]);
+		if (ctl->mark)
+			set_bit(b->index + i, ctl->mark);
 	}
 	if (done > 0) {
 		vm->stats.pages_out += done;
-		*out += done;
+		ctl->out += done;
 	}
 	mutex_unlock(&pool->lock);
 	return done;
+}
+
+/**
+ * vmpool_page_out_range - page guest pages out to the store
+ * @vm: the VM.
+ * @start: first guest page.
+ * @end: guest page after the last.
+ * @ctl: which pages, how many, where they go; what went, added to it.
+ *
+ * Context: process context, may sleep; the VM's invalidate lock held
+ * exclusive, and the range unmapped from every page table.
+ * Return: 0; -ENODEV without a store; -ENOSPC if it is full; the errno of
+ * a failed write; -ENOMEM; -EINTR on a fatal signal.
+ */
+int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,
+			  struct vmpool_out_ctl *ctl)
+{
+	struct vmpool_out_batch *b;
+	pgoff_t index;
+	int ret = 0;
+
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	for (index = start; index < end && ctl->out < ctl->max; ) {
+		mutex_lock(&vm->pool->lock);
+		ret = vmpool_out_gather(vm, &index, end, b, ctl);
+		mutex_unlock(&vm->pool->lock);
+		if (ret <= 0)
+			break;
+		ret = vmpool_out_write(vm, b, ctl);
+		if (ret < 0)
+			break;
+		/* Pages a short write left go in the next batch. */
+		index = b->index + ret;
+		ret = 0;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(b);
+	return ret;
 }
 
 /**
@@ -254,9 +308,8 @@ long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 			      struct vmpool_page_out __user *uarg)
 {
 	struct address_space *mapping = file->f_mapping;
-	struct vmpool_out_batch *b;
+	struct vmpool_out_ctl ctl = { .max = U64_MAX };
 	struct vmpool_page_out args;
-	pgoff_t index, start, end;
 	long ret;
 
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
@@ -269,39 +322,20 @@ long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 	    args.offset >> PAGE_SHIFT >= vm->nr_pages ||
 	    args.length >> PAGE_SHIFT > vm->nr_pages - (args.offset >> PAGE_SHIFT))
 		return -EINVAL;
-	start = args.offset >> PAGE_SHIFT;
-	end = start + (args.length >> PAGE_SHIFT);
 	/* Checked again per batch: the store stays while it holds pages. */
 	if (!READ_ONCE(vm->pool->store.file))
 		return -ENODEV;
+	ctl.release = args.flags & VMPOOL_PAGE_OUT_RELEASE;
 
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
-		return -ENOMEM;
 	filemap_invalidate_lock(mapping);
 	unmap_mapping_range(mapping, args.offset, args.length, 0);
-	for (index = start; index < end; ) {
-		mutex_lock(&vm->pool->lock);
-		ret = vmpool_out_gather(vm, &index, end, b, &args.pages_skipped);
-		mutex_unlock(&vm->pool->lock);
-		if (ret <= 0)
-			break;
-		ret = vmpool_out_write(vm, b, args.flags & VMPOOL_PAGE_OUT_RELEASE,
-				       &args.pages_out);
-		if (ret < 0)
-			break;
-		/* Pages a short write left go in the next batch. */
-		index = b->index + ret;
-		ret = 0;
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
+	ret = vmpool_page_out_range(vm, args.offset >> PAGE_SHIFT,
+				    (args.offset + args.length) >> PAGE_SHIFT,
+				    &ctl);
 	filemap_invalidate_unlock(mapping);
-	kfree(b);
 
+	args.pages_out = ctl.out;
+	args.pages_skipped = ctl.skipped;
 	if (copy_to_user(&uarg->pages_out, &args.pages_out,
 			 sizeof(args.pages_out) + sizeof(args.pages_skipped)))
 		return -EFAULT;

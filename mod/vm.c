@@ -46,6 +46,7 @@ static const struct file_operations vmpool_vm_fops;
 
 static void vmpool_vm_free(struct vmpool_vm *vm)
 {
+	vmpool_idle_free(vm);
 	kvfree(vm->map);
 	kfree(vm);
 }
@@ -58,6 +59,8 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 {
 	struct vmpool_pool *pool = vm->pool;
 
+	/* Idle paging stops before the memory goes. */
+	vmpool_idle_stop(vm);
 	mutex_lock(&pool->lock);
 	vmpool_vm_return_all(vm);
 	xa_erase(&pool->vms, vm->slot);
@@ -78,7 +81,7 @@ static int vmpool_vm_back(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	int ret = vmpool_vm_populate(vm, index, idx);
 
 	if (ret == -ENODATA)
-		ret = vmpool_swap_in(vm, index, idx);
+		ret = vmpool_swap_in(vm, index, idx, false);
 	return ret;
 }
 
@@ -100,6 +103,7 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	if (vmpool_vm_back(vm, vmf->pgoff, &idx)) {
 		ret = VM_FAULT_SIGBUS;
 	} else {
+		vmpool_idle_touched(vm, vmf->pgoff);
 		page = pfn_to_page(vmpool_page_pfn(vm->pool, idx));
 		err = vm_insert_page(vmf->vma, vmf->address, page);
 		/* -EBUSY: another thread mapped it first. */
@@ -234,6 +238,12 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->store_errors = vm->stats.store_errors;
 	st->store_writes = vm->stats.store_writes;
 	st->store_reads = vm->stats.store_reads;
+	st->idle_limit_pages = READ_ONCE(vm->idle.limit);
+	st->idle_pages_out = vm->stats.idle_pages_out;
+	st->prefetched_pages = vm->stats.prefetched_pages;
+	st->prefetch_used = atomic_long_read(&vm->idle.prefetch_used);
+	st->prefetch_wasted = vm->stats.prefetch_wasted;
+	st->major_faults = vm->stats.major_faults;
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -271,6 +281,8 @@ static long vmpool_vm_ioctl(struct file *file, unsigned int cmd,
 		return vmpool_vm_ioctl_list_tasks(vm, (void __user *)arg);
 	case VMPOOL_VM_PAGE_OUT:
 		return vmpool_vm_ioctl_page_out(vm, file, (void __user *)arg);
+	case VMPOOL_VM_SET_IDLE_LIMIT:
+		return vmpool_vm_ioctl_idle_limit(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -424,6 +436,8 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 	memset(vm->map, 0xff, nr_pages * sizeof(*vm->map));
 	vm->pool = pool;
 	vm->nr_pages = nr_pages;
+	if (vmpool_idle_init(vm))
+		goto err_free_map;
 	vm->limit = args->limit_pages ?: nr_pages;
 	vm->flags = args->flags;
 	vm->dedicated.head = VMPOOL_NONE;
@@ -473,6 +487,7 @@ err_unlock:
 	mutex_unlock(&pool->lock);
 	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
 err_free_map:
+	vmpool_idle_free(vm);
 	kvfree(vm->map);
 err_free_vm:
 	kfree(vm);

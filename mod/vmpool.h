@@ -77,6 +77,7 @@
 #include <linux/bvec.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
@@ -245,6 +246,37 @@ struct vmpool_pool {
 };
 
 /**
+ * struct vmpool_idle - paging a sleeping VM out and back in (idle.c)
+ * @limit: pages the VM keeps while idle, or %VMPOOL_IDLE_LIMIT_NONE.
+ * @off: the VM is going: nothing more is queued.
+ * @touched: per guest page: faulted in since the VM last went idle.
+ * @prefetch: per guest page: to read back before the next activation.
+ * @prefetched: per guest page: read back ahead, not touched yet.
+ * @prefetch_used: prefetched pages touched.
+ * @read_ns: what reading one page back took, smoothed.
+ * @irq: queued by the scheduler probe when the VM goes idle.
+ * @out_work: pages the VM out to its limit.
+ * @in_work: reads the working set back.
+ * @timer: starts @in_work ahead of the predicted activation.
+ *
+ * The bitmaps are changed with atomic bit operations under the VM's
+ * invalidate lock (shared), and cleared whole under it (exclusive).
+ */
+struct vmpool_idle {
+	u64 limit;
+	bool off;
+	unsigned long *touched;
+	unsigned long *prefetch;
+	unsigned long *prefetched;
+	atomic_long_t prefetch_used;
+	u64 read_ns;
+	struct irq_work irq;
+	struct work_struct out_work;
+	struct work_struct in_work;
+	struct hrtimer timer;
+};
+
+/**
  * struct vmpool_vm - one VM: a file whose shared mappings are guest memory
  * @pool: the pool it draws from.
  * @inode: the VM's inode; @inode->i_private points back here.
@@ -271,6 +303,7 @@ struct vmpool_pool {
  *	@pool->lock.
  * @swap_lock: held while a page is read back from the store (swap.c);
  *	taken before @pool->lock.
+ * @idle: paging while the VM sleeps.
  */
 struct vmpool_vm {
 	struct vmpool_pool *pool;
@@ -291,6 +324,7 @@ struct vmpool_vm {
 	struct vmpool_activity *activity;
 	unsigned long nr_swapped;
 	struct mutex swap_lock;	/* serialises reading pages back */
+	struct vmpool_idle idle;
 };
 
 /* Timer callbacks, and armed timers, remembered per VM (wake.c). */
@@ -328,6 +362,7 @@ struct vmpool_wake {
  * @dead: the VM is gone; the probe leaves the structure alone.
  * @pred: the history of active and idle periods, and the prediction.
  * @wake: the timers that wake its threads.
+ * @vm: the VM; it outlives the activity.
  * @attached: the VM's attachments; protected by vmpool_attach_lock.
  * @nr_attached: entries on @attached; protected by vmpool_attach_lock.
  * @rcu: the structure is freed after a grace period: the probe may hold it.
@@ -338,6 +373,7 @@ struct vmpool_activity {
 	bool dead;
 	struct vmpool_predictor pred;
 	struct vmpool_wake wake;
+	struct vmpool_vm *vm;
 	struct list_head attached;
 	unsigned int nr_attached;
 	struct rcu_head rcu;
@@ -430,12 +466,45 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot);
 int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
 		    unsigned int n, bool write);
 
+/* idle.c */
+int vmpool_idle_init(struct vmpool_vm *vm);
+void vmpool_idle_free(struct vmpool_vm *vm);
+void vmpool_idle_stop(struct vmpool_vm *vm);
+void vmpool_idle_notify(struct vmpool_vm *vm);
+void vmpool_idle_touched(struct vmpool_vm *vm, pgoff_t index);
+long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
+				struct vmpool_idle_limit __user *uarg);
+
 /* swap.c */
 /* Pages written to the store with one I/O, at most. */
 #define VMPOOL_SWAP_BATCH	32
 
 void vmpool_vm_drop_swapped_locked(struct vmpool_vm *vm, pgoff_t index);
-int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
+int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx,
+		   bool prefetch);
+
+/**
+ * struct vmpool_out_ctl - what vmpool_page_out_range() pages out
+ * @release: released pages go to the global pool, else the VM's own.
+ * @filter: if set, only guest pages whose bit in it is @filter_set.
+ * @filter_set: see @filter.
+ * @mark: if set, the bits of the pages that went out are set in it.
+ * @max: pages to page out at most.
+ * @out: pages paged out, added to.
+ * @skipped: pages left because something else referenced them, added to.
+ */
+struct vmpool_out_ctl {
+	bool release;
+	const unsigned long *filter;
+	bool filter_set;
+	unsigned long *mark;
+	u64 max;
+	u64 out;
+	u64 skipped;
+};
+
+int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,
+			  struct vmpool_out_ctl *ctl);
 long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 			      struct vmpool_page_out __user *uarg);
 void vmpool_held_work(struct work_struct *work);

@@ -6,8 +6,9 @@
  * through /proc/self/fd while others destroy them, keep VM pages in pipes
  * (vmsplice) while they are punched, move them to and from a RAM disk with
  * O_DIRECT, attach themselves (and threads that exit while attached) to
- * VMs that others destroy, and page ranges out to a store (too small for
- * all of them) that faults read back, all at once, for
+ * VMs that others destroy, page ranges out to a store (too small for all
+ * of them) that faults read back, and set idle limits, so that VMs whose
+ * attached threads sleep are paged out and prefetched, all at once, for
  * $VMPOOL_STRESS_SECONDS (default 10).
  * Built with VMPOOL_STRESS_KVM (vmpool_stress_kvm_test), KVM guests run on
  * the VMs' memory among all that.
@@ -86,7 +87,7 @@ enum {
 	OP_CREATE, OP_DESTROY, OP_FAULT, OP_PUNCH, OP_POPULATE, OP_GROW,
 	OP_SHRINK, OP_SPLIT, OP_MERGE, OP_CLOSE_FD, OP_FORK, OP_QUERY,
 	OP_REOPEN, OP_VMSPLICE, OP_O_DIRECT, OP_ATTACH, OP_DETACH, OP_THREAD,
-	OP_PAGE_OUT, OP_KVM, OP_NR
+	OP_PAGE_OUT, OP_IDLE_LIMIT, OP_KVM, OP_NR
 };
 
 #ifdef VMPOOL_STRESS_KVM
@@ -170,11 +171,21 @@ static size_t first_writable(struct slot *s)
 	return __atomic_load_n(&s->guest, __ATOMIC_ACQUIRE) ? 1 : 0;
 }
 
+/* Pages paged out because their VM went idle, and read back ahead. */
+static unsigned long idle_out, prefetched;
+
 static void slot_destroy(struct slot *s)
 {
+	struct vmpool_vm_stats st;
+
 	if (!s->mem)
 		return;
 	munmap(s->mem, s->pages * PAGE);
+	if (s->fd >= 0 && !vmpool_vm_stats(s->fd, &st)) {
+		__atomic_fetch_add(&idle_out, st.idle_pages_out, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&prefetched, st.prefetched_pages,
+				   __ATOMIC_RELAXED);
+	}
 	if (s->fd >= 0)
 		close(s->fd);
 	s->mem = NULL;
@@ -261,6 +272,29 @@ static void op_page_out(struct slot *s, unsigned int *seed)
 	n = 1 + rnd(seed, s->pages - first);
 	vmpool_page_out(s->fd, rnd(seed, 2) ? VMPOOL_PAGE_OUT_RELEASE : 0,
 			first * PAGE, n * PAGE, NULL, NULL);
+}
+
+/*
+ * Give a VM an idle limit (none, 0 or some pages): when the threads
+ * attached to it sleep, it is paged out, and read back before they wake.
+ */
+static void op_idle_limit(struct slot *s, unsigned int *seed)
+{
+	struct vmpool_idle_limit args = { .size = sizeof(args) };
+
+	if (!s->mem || s->fd < 0)
+		return;
+	switch (rnd(seed, 3)) {
+	case 0:
+		args.pages = VMPOOL_IDLE_LIMIT_NONE;
+		break;
+	case 1:
+		args.pages = 0;
+		break;
+	default:
+		args.pages = rnd(seed, s->pages + 1);
+	}
+	ioctl(s->fd, VMPOOL_VM_SET_IDLE_LIMIT, &args);
 }
 
 /* Read back the page in @w's pipe, if any: it is still its VM's. */
@@ -555,6 +589,9 @@ static void *worker(void *arg)
 		case OP_PAGE_OUT:
 			op_page_out(s, &w->seed);
 			break;
+		case OP_IDLE_LIMIT:
+			op_idle_limit(s, &w->seed);
+			break;
 		case OP_ATTACH:
 		case OP_DETACH:
 		case OP_THREAD:
@@ -647,8 +684,13 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 		total += ops[i];
 	TH_LOG("%lu operations, %lu reopens, %lu vmsplices, %lu O_DIRECT, %lu guests",
 	       total, ops[OP_REOPEN], ops[OP_VMSPLICE], ops[OP_O_DIRECT], kvm_runs);
-	TH_LOG("%lu attaches, %lu detaches, %lu attached threads that exit, %lu page-outs",
-	       ops[OP_ATTACH], ops[OP_DETACH], ops[OP_THREAD], ops[OP_PAGE_OUT]);
+	TH_LOG("%lu attaches, %lu detaches, %lu attached threads that exit",
+	       ops[OP_ATTACH], ops[OP_DETACH], ops[OP_THREAD]);
+	TH_LOG("%lu page-outs, %lu idle limits", ops[OP_PAGE_OUT],
+	       ops[OP_IDLE_LIMIT]);
+	/* Counted for the VMs closed through their fd. */
+	TH_LOG("%lu pages out as their VM slept, %lu read back ahead",
+	       idle_out, prefetched);
 	/* Every slot came back with its VM. */
 	EXPECT_EQ(0, vmpool_set_store(dev, -1, NULL));
 	close(store);

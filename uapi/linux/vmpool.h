@@ -289,6 +289,25 @@
 #define VMPOOL_VM_PAGE_OUT	_IO(VMPOOL_IOCTL_TYPE, 0x44)
 
 /**
+ * VMPOOL_VM_SET_IDLE_LIMIT - pages a VM keeps while it sleeps (on a VM fd)
+ *
+ * The argument points to a &struct vmpool_idle_limit.  Each time the
+ * threads attached to the VM (%VMPOOL_VM_ATTACH) stop running, the VM is
+ * paged out to the store (%VMPOOL_SET_STORE) down to @pages: the pages
+ * its last active period did not touch first, then pages it did, which
+ * are read back before its next predicted activation.  Every page is
+ * unmapped when the VM goes idle, so that the first touch of each page in
+ * the next active period is seen (a minor fault for a page read back in
+ * time).  May be changed at any time; it applies from the next idle
+ * period.  %VMPOOL_IDLE_LIMIT_NONE (the default) turns it off.
+ *
+ * Return: 0; -EFAULT; -EINVAL for a bad @size, non-zero @flags or
+ * @reserved, or @pages above the VM's memory and not
+ * %VMPOOL_IDLE_LIMIT_NONE; -E2BIG.
+ */
+#define VMPOOL_VM_SET_IDLE_LIMIT	_IO(VMPOOL_IOCTL_TYPE, 0x45)
+
+/**
  * enum vmpool_extension - optional features, for %VMPOOL_CHECK_EXTENSION
  * @VMPOOL_CAP_INFO: %VMPOOL_INFO is available.
  * @VMPOOL_CAP_VM: %VMPOOL_VM_CREATE, %VMPOOL_VM_GET_STATS, %VMPOOL_LIST_VMS
@@ -307,8 +326,9 @@
  * @VMPOOL_CAP_SCHED: %VMPOOL_VM_ATTACH, %VMPOOL_VM_DETACH and
  *	%VMPOOL_VM_LIST_TASKS are available, and &struct vmpool_vm_stats
  *	reports activity and predictions.
- * @VMPOOL_CAP_STORE: %VMPOOL_SET_STORE and %VMPOOL_VM_PAGE_OUT are
- *	available, and &struct vmpool_vm_stats reports paging.
+ * @VMPOOL_CAP_STORE: %VMPOOL_SET_STORE, %VMPOOL_VM_PAGE_OUT and
+ *	%VMPOOL_VM_SET_IDLE_LIMIT are available, and &struct vmpool_vm_stats
+ *	reports paging.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
@@ -574,6 +594,12 @@ struct vmpool_pool_move {
  * @store_writes: write I/Os to the store (a run of consecutive pages is
  *	one).
  * @store_reads: read I/Os from the store.
+ * @idle_limit_pages: the idle limit (%VMPOOL_VM_SET_IDLE_LIMIT).
+ * @idle_pages_out: pages paged out because the VM went idle.
+ * @prefetched_pages: pages read back before a predicted activation.
+ * @prefetch_used: of those, pages the VM touched before it next went idle.
+ * @prefetch_wasted: of those, pages it did not.
+ * @major_faults: accesses that had to wait for a page to be read back.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -624,6 +650,12 @@ struct vmpool_vm_stats {
 	__aligned_u64 store_errors;
 	__aligned_u64 store_writes;
 	__aligned_u64 store_reads;
+	__aligned_u64 idle_limit_pages;
+	__aligned_u64 idle_pages_out;
+	__aligned_u64 prefetched_pages;
+	__aligned_u64 prefetch_used;
+	__aligned_u64 prefetch_wasted;
+	__aligned_u64 major_faults;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -645,6 +677,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER3	320
 /** @VMPOOL_VM_STATS_SIZE_VER4: with the paging figures. */
 #define VMPOOL_VM_STATS_SIZE_VER4	368
+/** @VMPOOL_VM_STATS_SIZE_VER5: with the idle paging figures. */
+#define VMPOOL_VM_STATS_SIZE_VER5	416
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
@@ -807,5 +841,26 @@ struct vmpool_page_out {
 
 /** @VMPOOL_PAGE_OUT_SIZE_VER0: size of the first &struct vmpool_page_out. */
 #define VMPOOL_PAGE_OUT_SIZE_VER0	40
+
+/** @VMPOOL_IDLE_LIMIT_NONE: no idle limit. */
+#define VMPOOL_IDLE_LIMIT_NONE		(~0ULL)
+
+/**
+ * struct vmpool_idle_limit - argument of %VMPOOL_VM_SET_IDLE_LIMIT
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @pages: pages the VM may keep while it sleeps, or
+ *	%VMPOOL_IDLE_LIMIT_NONE.
+ * @reserved: must be 0.
+ */
+struct vmpool_idle_limit {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 pages;
+	__aligned_u64 reserved;
+};
+
+/** @VMPOOL_IDLE_LIMIT_SIZE_VER0: size of the first &struct vmpool_idle_limit. */
+#define VMPOOL_IDLE_LIMIT_SIZE_VER0	24
 
 #endif /* _UAPI_LINUX_VMPOOL_H */

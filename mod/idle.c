@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool: paging a sleeping VM out, and its working set back in before it
+ * runs again.
+ *
+ * A VM with an idle limit (VMPOOL_VM_SET_IDLE_LIMIT) keeps at most that
+ * many pages while its attached threads sleep.  When the scheduler feed
+ * sees the VM stop running (sched.c), it queues an irq_work (the probe
+ * runs with the runqueue lock held and may not queue work itself), which
+ * queues the page-out work.
+ *
+ * Access information comes from faults (fault-based sampling): every page
+ * of the VM is unmapped from every page table when it goes idle (KVM's
+ * stage-2 tables too, through its MMU notifier), so each page it touches
+ * in its next active period faults once, and the fault marks it touched.
+ * The touched pages are its working set.  Page-out takes the pages the
+ * last active period did not touch first, then, if the VM is still above
+ * its limit, pages of the working set, which it marks for prefetch.
+ *
+ * Prefetch: an hrtimer armed for the predicted start of the next active
+ * period, less the time reading the marked pages back takes (measured)
+ * and a margin, queues the prefetch work, which reads them back into the
+ * VM's page map.  The VM's first touch of such a page is then a minor
+ * fault, not a read.  If the prediction is wrong nothing breaks: a page
+ * still out is read back by its fault.
+ *
+ * Teardown: vmpool_idle_stop() stops everything before the VM's memory is
+ * returned.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "vmpool.h"
+
+/* Time added to the measured read time when the prefetch is timed. */
+#define VMPOOL_PREFETCH_MARGIN_NS	(2 * NSEC_PER_MSEC)
+/* The read time per page assumed before one is measured. */
+#define VMPOOL_READ_NS_DEFAULT		(50 * NSEC_PER_USEC)
+
+static void vmpool_idle_irq(struct irq_work *irq)
+{
+	struct vmpool_idle *idle = container_of(irq, struct vmpool_idle, irq);
+
+	if (!READ_ONCE(idle->off))
+		queue_work(system_unbound_wq, &idle->out_work);
+}
+
+static enum hrtimer_restart vmpool_idle_timer(struct hrtimer *timer)
+{
+	struct vmpool_idle *idle = container_of(timer, struct vmpool_idle,
+					       timer);
+
+	if (!READ_ONCE(idle->off))
+		queue_work(system_unbound_wq, &idle->in_work);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Arm the prefetch for the predicted start of the next active period:
+ * early enough to read @pages pages back before it.  Without a prediction
+ * nothing is prefetched; faults read the pages back.
+ */
+static void vmpool_idle_arm(struct vmpool_vm *vm, unsigned long pages)
+{
+	struct vmpool_activity *act = vmpool_vm_activity(vm);
+	struct vmpool_idle *idle = &vm->idle;
+	u64 start = 0, lead, now;
+	unsigned long flags;
+
+	if (!act || !pages)
+		return;
+	raw_spin_lock_irqsave(&act->lock, flags);
+	if (act->pred.pending && !act->running)
+		start = act->pred.next_start;
+	raw_spin_unlock_irqrestore(&act->lock, flags);
+	if (!start)
+		return;
+	lead = pages * READ_ONCE(idle->read_ns) + VMPOOL_PREFETCH_MARGIN_NS;
+	now = ktime_get_mono_fast_ns();
+	start = start > now + lead ? start - lead : now;
+	hrtimer_start(&idle->timer, ns_to_ktime(start), HRTIMER_MODE_ABS);
+}
+
+/* The VM went idle: take it down to its idle limit. */
+static void vmpool_idle_out_work(struct work_struct *work)
+{
+	struct vmpool_idle *idle = container_of(work, struct vmpool_idle,
+					       out_work);
+	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
+	struct address_space *mapping = vm->inode->i_mapping;
+	struct vmpool_activity *act = vmpool_vm_activity(vm);
+	u64 limit = READ_ONCE(idle->limit), excess, out;
+	struct vmpool_out_ctl cold = {
+		.filter = idle->touched, .filter_set = false,
+	};
+	struct vmpool_out_ctl hot = {
+		.filter = idle->touched, .filter_set = true,
+		.mark = idle->prefetch,
+	};
+	unsigned long wasted;
+
+	if (READ_ONCE(idle->off) || limit == VMPOOL_IDLE_LIMIT_NONE)
+		return;
+	/* Running again already: the period goes on. */
+	if (act && READ_ONCE(act->running))
+		return;
+
+	filemap_invalidate_lock(mapping);
+	/* Sampling: each page the VM touches from now on faults once. */
+	unmap_mapping_range(mapping, 0, 0, 0);
+	wasted = bitmap_weight(idle->prefetched, vm->nr_pages);
+	bitmap_zero(idle->prefetched, vm->nr_pages);
+
+	mutex_lock(&vm->pool->lock);
+	vm->stats.prefetch_wasted += wasted;
+	excess = vm->nr_mapped > limit ? vm->nr_mapped - limit : 0;
+	mutex_unlock(&vm->pool->lock);
+
+	/* Cold pages first, then the working set, which comes back early. */
+	cold.max = excess;
+	if (excess)
+		vmpool_page_out_range(vm, 0, vm->nr_pages, &cold);
+	hot.max = excess - cold.out;
+	if (hot.max)
+		vmpool_page_out_range(vm, 0, vm->nr_pages, &hot);
+	out = cold.out + hot.out;
+	bitmap_zero(idle->touched, vm->nr_pages);
+	filemap_invalidate_unlock(mapping);
+
+	mutex_lock(&vm->pool->lock);
+	vm->stats.idle_pages_out += out;
+	mutex_unlock(&vm->pool->lock);
+
+	if (!READ_ONCE(idle->off))
+		vmpool_idle_arm(vm, bitmap_weight(idle->prefetch, vm->nr_pages));
+}
+
+/* The VM is about to run: read its working set back. */
+static void vmpool_idle_in_work(struct work_struct *work)
+{
+	struct vmpool_idle *idle = container_of(work, struct vmpool_idle,
+					       in_work);
+	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
+	struct address_space *mapping = vm->inode->i_mapping;
+	unsigned long index, n = 0;
+	u64 start = ktime_get_ns();
+	u32 idx;
+
+	filemap_invalidate_lock_shared(mapping);
+	for_each_set_bit(index, idle->prefetch, vm->nr_pages) {
+		if (READ_ONCE(idle->off))
+			break;
+		clear_bit(index, idle->prefetch);
+		if (vmpool_swap_in(vm, index, &idx, true))
+			continue;
+		set_bit(index, idle->prefetched);
+		n++;
+	}
+	filemap_invalidate_unlock_shared(mapping);
+
+	if (n) {
+		/* What one page took, smoothed over the last prefetches. */
+		u64 per_page = (ktime_get_ns() - start) / n;
+
+		WRITE_ONCE(idle->read_ns, (3 * idle->read_ns + per_page) / 4);
+		mutex_lock(&vm->pool->lock);
+		vm->stats.prefetched_pages += n;
+		mutex_unlock(&vm->pool->lock);
+	}
+}
+
+/**
+ * vmpool_idle_notify - the scheduler feed saw the VM stop running
+ * @vm: the VM.
+ *
+ * Context: the sched_switch probe: the runqueue lock held, interrupts off,
+ * RCU read side; the VM's activity is alive.
+ */
+void vmpool_idle_notify(struct vmpool_vm *vm)
+{
+	struct vmpool_idle *idle = &vm->idle;
+
+	if (READ_ONCE(idle->limit) != VMPOOL_IDLE_LIMIT_NONE &&
+	    !READ_ONCE(idle->off))
+		irq_work_queue(&idle->irq);
+}
+
+/**
+ * vmpool_idle_touched - a fault mapped guest page @index of @vm
+ * @vm: the VM.
+ * @index: the guest page.
+ *
+ * Context: a fault, the VM's invalidate lock held shared.
+ */
+void vmpool_idle_touched(struct vmpool_vm *vm, pgoff_t index)
+{
+	struct vmpool_idle *idle = &vm->idle;
+
+	if (!test_bit(index, idle->touched))
+		set_bit(index, idle->touched);
+	if (test_bit(index, idle->prefetched) &&
+	    test_and_clear_bit(index, idle->prefetched))
+		atomic_long_inc(&idle->prefetch_used);
+}
+
+/**
+ * vmpool_idle_init - set up a new VM's idle paging (no limit)
+ * @vm: the VM.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int vmpool_idle_init(struct vmpool_vm *vm)
+{
+	struct vmpool_idle *idle = &vm->idle;
+
+	idle->limit = VMPOOL_IDLE_LIMIT_NONE;
+	idle->read_ns = VMPOOL_READ_NS_DEFAULT;
+	idle->touched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	idle->prefetch = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	idle->prefetched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!idle->touched || !idle->prefetch || !idle->prefetched) {
+		vmpool_idle_free(vm);
+		return -ENOMEM;
+	}
+	init_irq_work(&idle->irq, vmpool_idle_irq);
+	INIT_WORK(&idle->out_work, vmpool_idle_out_work);
+	INIT_WORK(&idle->in_work, vmpool_idle_in_work);
+	hrtimer_init(&idle->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	idle->timer.function = vmpool_idle_timer;
+	return 0;
+}
+
+/**
+ * vmpool_idle_stop - stop paging a VM that is going
+ * @vm: the VM; no file of it is open.
+ *
+ * After this no idle work of @vm runs or will run.
+ *
+ * Context: process context, may sleep.
+ */
+void vmpool_idle_stop(struct vmpool_vm *vm)
+{
+	struct vmpool_idle *idle = &vm->idle;
+
+	WRITE_ONCE(idle->off, true);
+	if (!vmpool_vm_activity(vm))
+		return;
+	/* A probe that saw it on has queued its irq_work by now. */
+	synchronize_rcu();
+	irq_work_sync(&idle->irq);
+	cancel_work_sync(&idle->out_work);
+	hrtimer_cancel(&idle->timer);
+	cancel_work_sync(&idle->in_work);
+}
+
+/**
+ * vmpool_idle_free - free what vmpool_idle_init() allocated
+ * @vm: the VM.
+ */
+void vmpool_idle_free(struct vmpool_vm *vm)
+{
+	bitmap_free(vm->idle.touched);
+	bitmap_free(vm->idle.prefetch);
+	bitmap_free(vm->idle.prefetched);
+}
+
+/**
+ * vmpool_vm_ioctl_idle_limit - %VMPOOL_VM_SET_IDLE_LIMIT
+ * @vm: the VM.
+ * @uarg: the &struct vmpool_idle_limit.
+ *
+ * Context: process context.
+ * Return: 0 or a negative errno, as the uapi header says.
+ */
+long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
+				struct vmpool_idle_limit __user *uarg)
+{
+	struct vmpool_idle_limit args;
+	int ret;
+
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_IDLE_LIMIT_SIZE_VER0, 0, uarg);
+	if (ret)
+		return ret;
+	if (args.reserved)
+		return -EINVAL;
+	if (args.pages != VMPOOL_IDLE_LIMIT_NONE && args.pages > vm->nr_pages)
+		return -EINVAL;
+	WRITE_ONCE(vm->idle.limit, args.pages);
+	return 0;
+}

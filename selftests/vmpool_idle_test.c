@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Paging a sleeping VM out and its working set back in: the idle limit
+ * (every bad input), a periodic VM thread whose whole memory goes out
+ * while it sleeps and comes back before it wakes, and one whose cold pages
+ * go out first while its working set stays.  The VM thread is attached
+ * (the scheduler feed tells when it sleeps and predicts when it wakes);
+ * the store is a file.
+ *
+ * Environment: as vmpool_vm_test.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "vmpool_test.h"
+#include "kselftest_harness.h"
+
+#define PAGE		4096UL
+#define MS		1000000ULL
+#define STORE_PAGES	2048
+
+FIXTURE(idle) {
+	int dev, store, vm;
+};
+
+FIXTURE_SETUP(idle)
+{
+	self->vm = -1;
+	self->store = -1;
+	ASSERT_EQ(0, vmpool_load("pool_mb=64"));
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	if (vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION, VMPOOL_CAP_SCHED) != 1)
+		SKIP(return, "no scheduler tracepoints");
+	self->store = vmpool_store_file("/tmp/vmpool-idle-store", STORE_PAGES);
+	ASSERT_LE(0, self->store);
+	ASSERT_EQ(0, vmpool_set_store(self->dev, self->store, NULL));
+}
+
+FIXTURE_TEARDOWN(idle)
+{
+	struct vmpool_audit audit;
+
+	if (self->vm >= 0)
+		close(self->vm);
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
+	EXPECT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	if (self->store >= 0)
+		close(self->store);
+	close(self->dev);
+}
+
+static long set_idle_limit(int vm, __u64 pages)
+{
+	struct vmpool_idle_limit args = { .size = sizeof(args), .pages = pages };
+
+	return vmpool_ioctl(vm, VMPOOL_VM_SET_IDLE_LIMIT, (unsigned long)&args);
+}
+
+TEST_F(idle, set_idle_limit_bad_input)
+{
+	struct vmpool_idle_limit args = { .size = sizeof(args) };
+	struct vmpool_vm_stats st;
+
+	self->vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), 64 * PAGE,
+				    0, 0, "limit");
+	ASSERT_LE(0, self->vm);
+	ASSERT_EQ(0, vmpool_vm_stats(self->vm, &st));
+	EXPECT_EQ(VMPOOL_IDLE_LIMIT_NONE, st.idle_limit_pages);
+	args.flags = 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->vm, VMPOOL_VM_SET_IDLE_LIMIT,
+					(unsigned long)&args));
+	args.flags = 0;
+	args.reserved = 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->vm, VMPOOL_VM_SET_IDLE_LIMIT,
+					(unsigned long)&args));
+	args.reserved = 0;
+	args.size = VMPOOL_IDLE_LIMIT_SIZE_VER0 - 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->vm, VMPOOL_VM_SET_IDLE_LIMIT,
+					(unsigned long)&args));
+	EXPECT_EQ(-EINVAL, set_idle_limit(self->vm, 65));
+	EXPECT_EQ(-ENOTTY, vmpool_ioctl(self->dev, VMPOOL_VM_SET_IDLE_LIMIT,
+					(unsigned long)&args));
+	EXPECT_EQ(0, set_idle_limit(self->vm, 64));
+	EXPECT_EQ(0, set_idle_limit(self->vm, 0));
+	ASSERT_EQ(0, vmpool_vm_stats(self->vm, &st));
+	EXPECT_EQ(0, st.idle_limit_pages);
+	EXPECT_EQ(0, set_idle_limit(self->vm, VMPOOL_IDLE_LIMIT_NONE));
+	ASSERT_EQ(0, vmpool_vm_stats(self->vm, &st));
+	EXPECT_EQ(VMPOOL_IDLE_LIMIT_NONE, st.idle_limit_pages);
+}
+
+/*
+ * A VM thread: each period it touches @hot pages (a word of each; all of
+ * them the first time), then sleeps 80 ms.  After @warm periods it takes
+ * a snapshot of the VM's statistics.
+ */
+struct vm_thread {
+	int vm;
+	char *mem;
+	size_t pages, hot;
+	int periods, warm;
+	pid_t tid;
+	int go[2];
+	bool done;
+	struct vmpool_vm_stats warm_st;
+};
+
+static void *vm_thread_main(void *arg)
+{
+	struct vm_thread *t = arg;
+	struct timespec ts = { .tv_nsec = 80 * MS };
+	size_t p, n;
+	char c;
+	int i;
+
+	__atomic_store_n(&t->tid, gettid(), __ATOMIC_RELEASE);
+	if (read(t->go[0], &c, 1) != 1)
+		return NULL;
+	for (i = 0; i < t->periods; i++) {
+		n = i ? t->hot : t->pages;
+		for (p = 0; p < n; p++)
+			t->mem[p * PAGE + (i % 64)] += 1;
+		if (i == t->warm && vmpool_vm_stats(t->vm, &t->warm_st))
+			return NULL;
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+	}
+	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Run @t attached to its VM; the fewest pages the VM had mapped while it
+ * ran in *@min_mapped, its statistics at the end in @st.
+ */
+static int run_vm_thread(struct vm_thread *t, __u64 *min_mapped,
+			 struct vmpool_vm_stats *st)
+{
+	pthread_t th;
+	int ret;
+
+	if (pipe(t->go) || pthread_create(&th, NULL, vm_thread_main, t))
+		return -1;
+	while (!__atomic_load_n(&t->tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	ret = vmpool_attach(t->vm, VMPOOL_VM_ATTACH, 0, 0, &t->tid, 1);
+	(void)!write(t->go[1], "x", 1);
+	*min_mapped = t->pages;
+	while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
+		if (!vmpool_vm_stats(t->vm, st) && st->mapped_pages < *min_mapped)
+			*min_mapped = st->mapped_pages;
+		usleep(5000);
+	}
+	pthread_join(th, NULL);
+	close(t->go[0]);
+	close(t->go[1]);
+	return ret ?: vmpool_vm_stats(t->vm, st);
+}
+
+/*
+ * Pages of @t whose bytes do not say what the thread did: byte k of a page
+ * is incremented in period k if the page was touched then.
+ */
+static size_t bad_pages(const struct vm_thread *t)
+{
+	size_t p, bad = 0;
+	int k;
+
+	for (p = 0; p < t->pages; p++)
+		for (k = 0; k < t->periods; k++)
+			if (t->mem[p * PAGE + k] != (!k || p < t->hot)) {
+				bad++;
+				break;
+			}
+	return bad;
+}
+
+static void log_paging(struct __test_metadata *_metadata,
+		       const struct vmpool_vm_stats *a,
+		       const struct vmpool_vm_stats *b)
+{
+	TH_LOG("after warm-up: %llu pages out idle, %llu prefetched, %llu used, %llu wasted",
+	       b->idle_pages_out - a->idle_pages_out,
+	       b->prefetched_pages - a->prefetched_pages,
+	       b->prefetch_used - a->prefetch_used,
+	       b->prefetch_wasted - a->prefetch_wasted);
+	TH_LOG("%llu major faults, %llu predictions, %llu hits",
+	       b->major_faults - a->major_faults,
+	       b->predictions - a->predictions,
+	       b->prediction_hits - a->prediction_hits);
+}
+
+/*
+ * Map @vm for @t, give it idle limit @limit and run @t; see
+ * run_vm_thread().
+ */
+static void run_with_limit(struct __test_metadata *_metadata, int vm,
+			   struct vm_thread *t, __u64 limit, __u64 *min_mapped,
+			   struct vmpool_vm_stats *st)
+{
+	ASSERT_LE(0, vm);
+	t->vm = vm;
+	t->mem = mmap(NULL, t->pages * PAGE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, t->mem);
+	ASSERT_EQ(0, set_idle_limit(vm, limit));
+	ASSERT_EQ(0, run_vm_thread(t, min_mapped, st));
+	log_paging(_metadata, &t->warm_st, st);
+}
+
+/*
+ * Idle limit 0, working set the whole VM (256 pages): while the thread
+ * sleeps its memory is all out; before it wakes it all comes back, so
+ * that after a few periods its activations take no major fault and the
+ * prefetched pages are used.
+ */
+TEST_F_TIMEOUT(idle, sleeping_vm_goes_out_and_its_working_set_comes_back, 120)
+{
+	struct vm_thread t = { .pages = 256, .hot = 256, .periods = 30,
+			       .warm = 10 };
+	struct vmpool_vm_stats st;
+	__u64 min_mapped, touched;
+
+	self->vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				    t.pages * PAGE, 0, 0, "sleeper");
+	run_with_limit(_metadata, self->vm, &t, 0, &min_mapped, &st);
+
+	/* Its memory really left while it slept. */
+	EXPECT_EQ(0, min_mapped);
+	touched = (t.periods - t.warm - 1) * t.hot;
+	EXPECT_LE(touched * 9 / 10, st.idle_pages_out - t.warm_st.idle_pages_out);
+	/* Back before it woke: hardly a major fault, and little waste. */
+	EXPECT_LE(touched * 9 / 10, st.prefetched_pages - t.warm_st.prefetched_pages);
+	EXPECT_LE((st.prefetched_pages - t.warm_st.prefetched_pages) * 9 / 10,
+		  st.prefetch_used - t.warm_st.prefetch_used);
+	EXPECT_LE(st.major_faults - t.warm_st.major_faults, touched / 20);
+	/* Every byte survived. */
+	EXPECT_EQ(0, st.store_errors);
+	EXPECT_EQ(0, bad_pages(&t));
+	munmap(t.mem, t.pages * PAGE);
+}
+
+/*
+ * 512 pages written once, then only the first 128 touched each period,
+ * with an idle limit of 128: the cold pages go out, the working set stays,
+ * and no activation waits for a read.
+ */
+TEST_F_TIMEOUT(idle, cold_pages_go_first, 120)
+{
+	struct vm_thread t = { .pages = 512, .hot = 128, .periods = 20,
+			       .warm = 5 };
+	struct vmpool_vm_stats st;
+	__u64 min_mapped;
+
+	self->vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				    t.pages * PAGE, 0, 0, "cold");
+	run_with_limit(_metadata, self->vm, &t, t.hot, &min_mapped, &st);
+
+	EXPECT_GE(t.hot, min_mapped);
+	EXPECT_EQ(t.pages - t.hot, st.pages_swapped);
+	EXPECT_EQ(0, st.major_faults - t.warm_st.major_faults);
+	EXPECT_EQ(0, st.idle_pages_out - t.warm_st.idle_pages_out);
+	/* The cold pages still hold what the first period wrote. */
+	EXPECT_EQ(0, bad_pages(&t));
+	munmap(t.mem, t.pages * PAGE);
+}
+
+TEST_HARNESS_MAIN
