@@ -218,7 +218,7 @@ void vmpool_idle_touched(struct vmpool_vm *vm, pgoff_t index)
  * vmpool_idle_init - set up a new VM's idle paging (no limit)
  * @vm: the VM.
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0, or -ENOMEM: vmpool_idle_free() frees what was allocated.
  */
 int vmpool_idle_init(struct vmpool_vm *vm)
 {
@@ -229,10 +229,9 @@ int vmpool_idle_init(struct vmpool_vm *vm)
 	idle->touched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->prefetch = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->prefetched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!idle->touched || !idle->prefetch || !idle->prefetched) {
-		vmpool_idle_free(vm);
+	/* On failure the caller frees what was allocated. */
+	if (!idle->touched || !idle->prefetch || !idle->prefetched)
 		return -ENOMEM;
-	}
 	init_irq_work(&idle->irq, vmpool_idle_irq);
 	INIT_WORK(&idle->out_work, vmpool_idle_out_work);
 	INIT_WORK(&idle->in_work, vmpool_idle_in_work);
@@ -273,6 +272,9 @@ void vmpool_idle_free(struct vmpool_vm *vm)
 	bitmap_free(vm->idle.touched);
 	bitmap_free(vm->idle.prefetch);
 	bitmap_free(vm->idle.prefetched);
+	vm->idle.touched = NULL;
+	vm->idle.prefetch = NULL;
+	vm->idle.prefetched = NULL;
 }
 
 /**
