@@ -198,7 +198,6 @@ static void run_guest(struct __test_metadata *_metadata, int vm, __u8 *ram,
 		      struct vcpu *v, __u32 sleep_ns, struct vmpool_vm_stats *st)
 {
 	pthread_t th;
-	int i;
 
 	ASSERT_EQ(0, vcpu_create(v, ram, 0x766d706f, sleep_ns));
 	ASSERT_EQ(0, pipe(v->go));
@@ -214,24 +213,8 @@ static void run_guest(struct __test_metadata *_metadata, int vm, __u8 *ram,
 		TH_LOG("KVM_RUN: %d, exit %s", v->ret,
 		       vmpool_kvm_exit_name(v->run->exit_reason));
 	}
-	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, vmpool_vm_stats(vm, st));
-		if (!st->running)
-			break;
-		usleep(1000);
-	}
-
-	TH_LOG("%llu activations, %llu predicted, %llu hits (%llu of %llu confident)",
-	       st->activations, st->predictions, st->prediction_hits,
-	       st->confident_hits, st->confident_predictions);
-	TH_LOG("rule hits: idle %llu/%llu, cycle %llu/%llu, timer %llu/%llu; %u wake callbacks",
-	       st->idle_rule_hits, st->idle_rule_predictions,
-	       st->cycle_rule_hits, st->cycle_rule_predictions,
-	       st->timer_rule_hits, st->timer_rule_predictions,
-	       st->wake_callbacks);
-	TH_LOG("mean error %llu us, mean lead %llu ms",
-	       st->predictions ? st->prediction_error_ns / st->predictions / 1000 : 0,
-	       st->predictions ? st->prediction_lead_ns / st->predictions / MS : 0);
+	ASSERT_EQ(0, vmpool_vm_stats_stopped(vm, st));
+	VMPOOL_LOG_PREDICTION(st);
 	EXPECT_LE(PERIODS - 2, st->activations);
 	EXPECT_LE(PERIODS - 6, st->predictions);
 	EXPECT_LE(1, st->wake_callbacks);

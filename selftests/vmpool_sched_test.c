@@ -492,35 +492,7 @@ static int run_periodic(int vm, struct periodic *p, struct vmpool_vm_stats *st)
 	pthread_join(th, NULL);
 	close(p->go[0]);
 	close(p->go[1]);
-	if (ret)
-		return ret;
-	/* pthread_join() returns before the thread's last switch. */
-	for (i = 0; i < 100; i++) {
-		ret = vmpool_vm_stats(vm, st);
-		if (ret || !st->running)
-			break;
-		usleep(1000);
-	}
-	return ret;
-}
-
-static void log_rules(struct __test_metadata *_metadata,
-		      const struct vmpool_vm_stats *st)
-{
-	TH_LOG("%llu activations, %llu predicted, %llu hits (%llu of %llu confident)",
-	       st->activations, st->predictions, st->prediction_hits,
-	       st->confident_hits, st->confident_predictions);
-	TH_LOG("last prediction: basis %u, confidence %u",
-	       st->prediction_basis, st->confidence);
-	TH_LOG("rule hits: idle %llu/%llu, cycle %llu/%llu, timer %llu/%llu; %u wake callbacks",
-	       st->idle_rule_hits, st->idle_rule_predictions,
-	       st->cycle_rule_hits, st->cycle_rule_predictions,
-	       st->timer_rule_hits, st->timer_rule_predictions,
-	       st->wake_callbacks);
-	TH_LOG("mean error %llu us, mean lead %llu ms, tolerance %llu us",
-	       st->predictions ? st->prediction_error_ns / st->predictions / 1000 : 0,
-	       st->predictions ? st->prediction_lead_ns / st->predictions / MS : 0,
-	       st->prediction_tolerance_ns / 1000);
+	return ret ?: vmpool_vm_stats_stopped(vm, st);
 }
 
 /*
@@ -534,7 +506,7 @@ TEST_F_TIMEOUT(sched, periodic_thread_is_predicted, 120)
 	struct vmpool_vm_stats st;
 
 	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
-	log_rules(_metadata, &st);
+	VMPOOL_LOG_PREDICTION(&st);
 	EXPECT_EQ(2 * MS, st.prediction_tolerance_ns);
 	EXPECT_LE(p.periods - 2, st.activations);
 	EXPECT_LE(p.periods - 6, st.predictions);
@@ -563,7 +535,7 @@ TEST_F_TIMEOUT(sched, random_sleeper_is_predicted_by_its_timer, 120)
 	struct vmpool_vm_stats st;
 
 	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
-	log_rules(_metadata, &st);
+	VMPOOL_LOG_PREDICTION(&st);
 	EXPECT_LE(1, st.wake_callbacks);
 	EXPECT_LE(p.periods - 4, st.timer_rule_predictions);
 	EXPECT_LE(st.timer_rule_predictions * 9 / 10, st.timer_rule_hits);
@@ -583,7 +555,7 @@ TEST_F_TIMEOUT(sched, randomly_woken_thread_gets_low_confidence, 120)
 	struct vmpool_vm_stats st;
 
 	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
-	log_rules(_metadata, &st);
+	VMPOOL_LOG_PREDICTION(&st);
 	EXPECT_EQ(0, st.timer_rule_predictions);
 	EXPECT_LE(p.periods - 6, st.predictions);
 	EXPECT_LE(st.confident_predictions, st.predictions / 5);
@@ -602,7 +574,7 @@ TEST_F_TIMEOUT(sched, event_before_the_timeout_keeps_history, 120)
 	struct vmpool_vm_stats st;
 
 	ASSERT_EQ(0, run_periodic(self->vm, &p, &st));
-	log_rules(_metadata, &st);
+	VMPOOL_LOG_PREDICTION(&st);
 	EXPECT_LE(1, st.wake_callbacks);
 	EXPECT_LE(p.periods - 6, st.timer_rule_predictions);
 	/* Only the timed sleeps of the start. */

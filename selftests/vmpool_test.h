@@ -291,6 +291,50 @@ static inline long vmpool_page_out(int vm, __u32 flags, __u64 offset,
 	return ret;
 }
 
+/*
+ * A VM's statistics once no attached thread runs any more (pthread_join()
+ * returns before a thread's last switch); waits up to 100 ms.
+ */
+static inline int vmpool_vm_stats_stopped(int vm, struct vmpool_vm_stats *st)
+{
+	int ret = 0, i;
+
+	for (i = 0; i < 100; i++) {
+		ret = vmpool_vm_stats(vm, st);
+		if (ret || !st->running)
+			break;
+		usleep(1000);
+	}
+	return ret;
+}
+
+/*
+ * Log a VM's prediction figures (a test's TH_LOG(); include
+ * kselftest_harness.h before using it).
+ */
+#define VMPOOL_LOG_PREDICTION(st)					\
+	do {								\
+		const struct vmpool_vm_stats *_st = (st);		\
+		__u64 _n = _st->predictions ?: 1;			\
+									\
+		TH_LOG("%llu activations, %llu predicted, %llu hits (%llu of %llu confident)", \
+		       _st->activations, _st->predictions,		\
+		       _st->prediction_hits, _st->confident_hits,	\
+		       _st->confident_predictions);			\
+		TH_LOG("last prediction: basis %u, confidence %u",	\
+		       _st->prediction_basis, _st->confidence);		\
+		TH_LOG("rule hits: idle %llu/%llu, cycle %llu/%llu, "	\
+		       "timer %llu/%llu; %u wake callbacks",		\
+		       _st->idle_rule_hits, _st->idle_rule_predictions,	\
+		       _st->cycle_rule_hits, _st->cycle_rule_predictions, \
+		       _st->timer_rule_hits, _st->timer_rule_predictions, \
+		       _st->wake_callbacks);				\
+		TH_LOG("mean error %llu us, mean lead %llu ms, tolerance %llu us", \
+		       _st->prediction_error_ns / _n / 1000,		\
+		       _st->prediction_lead_ns / _n / 1000000,		\
+		       _st->prediction_tolerance_ns / 1000);		\
+	} while (0)
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline __u64 vmpool_now_ns(void)
 {
