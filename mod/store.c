@@ -152,19 +152,16 @@ int vmpool_store_get_slots(struct vmpool_pool *pool, unsigned int n,
 		return -ENODEV;
 	if (st->nr_used == st->nr_slots)
 		return -ENOSPC;
-	for (; n > 1; n /= 2) {
+	/* A free slot exists, so a run of 1 at least is found. */
+	for (;; n /= 2) {
 		s = bitmap_find_next_zero_area(st->used, st->nr_slots, st->next,
 					       n, 0);
 		if (s >= st->nr_slots)
 			s = bitmap_find_next_zero_area(st->used, st->nr_slots,
 						       0, n, 0);
 		if (s < st->nr_slots)
-			goto found;
+			break;
 	}
-	s = find_next_zero_bit(st->used, st->nr_slots, st->next);
-	if (s >= st->nr_slots)
-		s = find_first_zero_bit(st->used, st->nr_slots);
-found:
 	bitmap_set(st->used, s, n);
 	st->nr_used += n;
 	st->next = s + n;

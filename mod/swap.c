@@ -141,6 +141,7 @@ unlock:
 
 /* A run of guest pages written to consecutive slots with one I/O. */
 struct vmpool_out_batch {
+	struct file *store;		/* with a reference, for the write */
 	pgoff_t index;			/* the first guest page */
 	unsigned int n;			/* pages */
 	u32 slot;			/* the first slot */
@@ -150,9 +151,9 @@ struct vmpool_out_batch {
 
 /*
  * Gather, from guest page *@index on and before @end, the next run of
- * backed pages that nothing else references, and slots for it; pages
- * skipped on the way are counted in *@skipped.  *@index ends after the
- * pages looked at.
+ * backed pages that nothing else references and that @ctl wants, slots
+ * for it and a reference to the store; pages skipped on the way are
+ * counted in @ctl.  *@index ends after the pages looked at.
  *
  * Return: pages in the batch (0: none before @end), or a negative errno
  * from the store.
@@ -196,6 +197,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 		return ret;
 	*index = b->index + ret;
 	b->n = ret;
+	b->store = get_file(pool->store.file);
 	return ret;
 }
 
@@ -211,18 +213,14 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 			    struct vmpool_out_ctl *ctl)
 {
 	struct vmpool_pool *pool = vm->pool;
-	struct file *store;
 	unsigned int i;
 	int done;
 
 	for (i = 0; i < b->n; i++)
 		bvec_set_page(&b->bv[i], vmpool_pool_page(pool, b->idx[i]),
 			      PAGE_SIZE, 0);
-	mutex_lock(&pool->lock);
-	store = get_file(pool->store.file);
-	mutex_unlock(&pool->lock);
-	done = vmpool_store_rw(store, b->slot, b->bv, b->n, true);
-	fput(store);
+	done = vmpool_store_rw(b->store, b->slot, b->bv, b->n, true);
+	fput(b->store);
 
 	mutex_lock(&pool->lock);
 	vm->stats.store_writes++;
