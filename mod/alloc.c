@@ -22,12 +22,6 @@
 /* How often held pages are checked for their last outside reference. */
 #define VMPOOL_HELD_DELAY	(HZ / 10)
 
-/* Pages a VM holds: mapped, in its dedicated pool and on their way there. */
-static unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
-{
-	return vm->nr_mapped + vm->dedicated.count + vm->nr_transit;
-}
-
 /* Whether @vm accepts, unzeroed, a page whose last data is @mark's. */
 static bool vmpool_vm_accepts(struct vmpool_vm *vm, u16 mark)
 {
@@ -294,22 +288,41 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
 {
 	struct vmpool_pool *pool = vm->pool;
-	unsigned long i;
 	int ret = 0;
 
 	mutex_lock(&pool->lock);
-	if (pages > vm->dedicated.count) {
+	if (pages > vm->dedicated.count)
 		ret = -ENOSPC;
-		goto out;
-	}
+	else
+		vmpool_vm_give_free_locked(vm, pages);
+	mutex_unlock(&pool->lock);
+	return ret;
+}
+
+/**
+ * vmpool_vm_give_free_locked - return free pages of a VM's dedicated pool
+ *	to the global pool
+ * @vm: the VM.
+ * @pages: how many at most.
+ *
+ * The pages keep @vm's tenant as their mark.
+ *
+ * Context: @vm's pool lock held.
+ * Return: the pages returned.
+ */
+unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
+					 unsigned long pages)
+{
+	unsigned long i;
+
+	lockdep_assert_held(&vm->pool->lock);
+	pages = min(pages, vm->dedicated.count);
 	for (i = 0; i < pages; i++) {
-		vmpool_global_put(pool, vm->tenant, vmpool_dedicated_pop(vm));
+		vmpool_global_put(vm->pool, vm->tenant, vmpool_dedicated_pop(vm));
 		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
 			cond_resched();
 	}
-out:
-	mutex_unlock(&pool->lock);
-	return ret;
+	return pages;
 }
 
 /**

@@ -83,6 +83,10 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	info.transit_pages = st.transit_pages;
 	info.swapped_pages = st.swapped_pages;
 	info.store_slots = st.store_slots;
+	info.shortages = st.shortage.shortages;
+	info.shortage_failures = st.shortage.failures;
+	info.pages_reclaimed = st.shortage.reclaimed;
+	info.pages_reclaimed_running = st.shortage.reclaimed_running;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
 }

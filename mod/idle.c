@@ -13,9 +13,11 @@
  * of the VM is unmapped from every page table when it goes idle (KVM's
  * stage-2 tables too, through its MMU notifier), so each page it touches
  * in its next active period faults once, and the fault marks it touched.
- * The touched pages are its working set.  Page-out takes the pages the
- * last active period did not touch first, then, if the VM is still above
- * its limit, pages of the working set, which it marks for prefetch.
+ * The touched pages are its working set (kept as the hot pages until it
+ * next goes idle).  Page-out takes the pages the last active period did
+ * not touch first, then, if the VM is still above its limit, pages of the
+ * working set, which it marks for prefetch.  Other VMs that find the pool
+ * empty may take more of its pages, in the same order (reclaim.c).
  *
  * Prefetch: an hrtimer armed for the predicted start of the next active
  * period, less the time reading the marked pages back takes (measured)
@@ -102,10 +104,10 @@ static void vmpool_idle_out_work(struct work_struct *work)
 	struct vmpool_activity *act = vmpool_vm_activity(vm);
 	u64 limit = READ_ONCE(idle->limit), excess, out;
 	struct vmpool_out_ctl cold = {
-		.filter = idle->touched, .filter_set = false,
+		.filter = idle->hot, .filter_set = false,
 	};
 	struct vmpool_out_ctl hot = {
-		.filter = idle->touched, .filter_set = true,
+		.filter = idle->hot, .filter_set = true,
 		.mark = idle->prefetch,
 	};
 	unsigned long wasted;
@@ -119,6 +121,8 @@ static void vmpool_idle_out_work(struct work_struct *work)
 	filemap_invalidate_lock(mapping);
 	/* Sampling: each page the VM touches from now on faults once. */
 	unmap_mapping_range(mapping, 0, 0, 0);
+	bitmap_copy(idle->hot, idle->touched, vm->nr_pages);
+	bitmap_zero(idle->touched, vm->nr_pages);
 	wasted = bitmap_weight(idle->prefetched, vm->nr_pages);
 	bitmap_zero(idle->prefetched, vm->nr_pages);
 
@@ -135,7 +139,6 @@ static void vmpool_idle_out_work(struct work_struct *work)
 	if (hot.max)
 		vmpool_page_out_range(vm, 0, vm->nr_pages, &hot);
 	out = cold.out + hot.out;
-	bitmap_zero(idle->touched, vm->nr_pages);
 	filemap_invalidate_unlock(mapping);
 
 	mutex_lock(&vm->pool->lock);
@@ -144,6 +147,42 @@ static void vmpool_idle_out_work(struct work_struct *work)
 
 	if (!READ_ONCE(idle->off))
 		vmpool_idle_arm(vm, bitmap_weight(idle->prefetch, vm->nr_pages));
+}
+
+/**
+ * vmpool_idle_rearm - time the prefetch again
+ * @vm: a sleeping VM that just gave pages of its working set to another
+ *	VM (reclaim.c), which marked them for prefetch; not going.
+ *
+ * Context: process context.
+ */
+void vmpool_idle_rearm(struct vmpool_vm *vm)
+{
+	if (!READ_ONCE(vm->idle.off))
+		vmpool_idle_arm(vm, bitmap_weight(vm->idle.prefetch,
+						  vm->nr_pages));
+}
+
+/*
+ * Read guest page @index of @vm back ahead of its activation; when the
+ * pool has no page, take pages from VMs that wake later (dropping the
+ * invalidate lock meanwhile).
+ */
+static int vmpool_idle_prefetch(struct vmpool_vm *vm, pgoff_t index)
+{
+	struct address_space *mapping = vm->inode->i_mapping;
+	unsigned long want;
+	u32 idx;
+	int ret;
+
+	ret = vmpool_swap_in(vm, index, &idx, true);
+	if (ret != -ENOSPC)
+		return ret;
+	want = bitmap_weight(vm->idle.prefetch, vm->nr_pages);
+	filemap_invalidate_unlock_shared(mapping);
+	ret = vmpool_reclaim(vm, want, true);
+	filemap_invalidate_lock_shared(mapping);
+	return ret ? vmpool_swap_in(vm, index, &idx, true) : -ENOSPC;
 }
 
 /* The VM is about to run: read its working set back. */
@@ -155,14 +194,18 @@ static void vmpool_idle_in_work(struct work_struct *work)
 	struct address_space *mapping = vm->inode->i_mapping;
 	unsigned long index, n = 0;
 	u64 start = ktime_get_ns();
-	u32 idx;
+	int ret;
 
 	filemap_invalidate_lock_shared(mapping);
 	for_each_set_bit(index, idle->prefetch, vm->nr_pages) {
 		if (READ_ONCE(idle->off))
 			break;
+		ret = vmpool_idle_prefetch(vm, index);
+		/* No page for it: the rest come back by their faults. */
+		if (ret == -ENOSPC)
+			break;
 		clear_bit(index, idle->prefetch);
-		if (vmpool_swap_in(vm, index, &idx, true))
+		if (ret)
 			continue;
 		set_bit(index, idle->prefetched);
 		n++;
@@ -229,8 +272,10 @@ int vmpool_idle_init(struct vmpool_vm *vm)
 	idle->touched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->prefetch = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->prefetched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	idle->hot = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	/* On failure the caller frees what was allocated. */
-	if (!idle->touched || !idle->prefetch || !idle->prefetched)
+	if (!idle->touched || !idle->prefetch || !idle->prefetched ||
+	    !idle->hot)
 		return -ENOMEM;
 	init_irq_work(&idle->irq, vmpool_idle_irq);
 	INIT_WORK(&idle->out_work, vmpool_idle_out_work);
@@ -272,9 +317,11 @@ void vmpool_idle_free(struct vmpool_vm *vm)
 	bitmap_free(vm->idle.touched);
 	bitmap_free(vm->idle.prefetch);
 	bitmap_free(vm->idle.prefetched);
+	bitmap_free(vm->idle.hot);
 	vm->idle.touched = NULL;
 	vm->idle.prefetch = NULL;
 	vm->idle.prefetched = NULL;
+	vm->idle.hot = NULL;
 }
 
 /**
@@ -299,6 +346,9 @@ long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
 		return -EINVAL;
 	if (args.pages != VMPOOL_IDLE_LIMIT_NONE && args.pages > vm->nr_pages)
 		return -EINVAL;
+	/* Under the lock other VMs look for pages to take under. */
+	mutex_lock(&vm->pool->lock);
 	WRITE_ONCE(vm->idle.limit, args.pages);
+	mutex_unlock(&vm->pool->lock);
 	return 0;
 }

@@ -185,6 +185,7 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->transit_pages = pool->nr_transit;
 	st->swapped_pages = pool->store.nr_used;
 	st->store_slots = pool->store.nr_slots;
+	st->shortage = pool->shortage;
 	st->nr_vms = 0;
 	xa_for_each(&pool->vms, i, entry)
 		st->nr_vms++;

@@ -59,7 +59,8 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 {
 	struct vmpool_pool *pool = vm->pool;
 
-	/* Idle paging stops before the memory goes. */
+	/* Other VMs stop taking its pages, then its idle paging stops. */
+	vmpool_reclaim_stop(vm);
 	vmpool_idle_stop(vm);
 	mutex_lock(&pool->lock);
 	vmpool_vm_return_all(vm);
@@ -74,15 +75,28 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 
 /*
  * Back guest page @index of @vm, reading it back from the store if its
- * data is there; *@idx is the page.
+ * data is there; *@idx is the page.  When the pool has no page for it,
+ * other VMs give pages up (reclaim.c) while the invalidate lock, held
+ * shared on entry and on return, is dropped.
  */
 static int vmpool_vm_back(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
-	int ret = vmpool_vm_populate(vm, index, idx);
+	struct address_space *mapping = vm->inode->i_mapping;
+	bool more;
+	int ret;
 
-	if (ret == -ENODATA)
-		ret = vmpool_swap_in(vm, index, idx, false);
-	return ret;
+	for (;;) {
+		ret = vmpool_vm_populate(vm, index, idx);
+		if (ret == -ENODATA)
+			ret = vmpool_swap_in(vm, index, idx, false);
+		if (ret != -ENOSPC || fatal_signal_pending(current))
+			return ret;
+		filemap_invalidate_unlock_shared(mapping);
+		more = vmpool_reclaim(vm, 1, false);
+		filemap_invalidate_lock_shared(mapping);
+		if (!more)
+			return ret;
+	}
 }
 
 static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
@@ -244,6 +258,10 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->prefetch_used = atomic_long_read(&vm->idle.prefetch_used);
 	st->prefetch_wasted = vm->stats.prefetch_wasted;
 	st->major_faults = vm->stats.major_faults;
+	st->shortages = vm->stats.shortages;
+	st->shortage_failures = vm->stats.shortage_failures;
+	st->pages_given = vm->stats.pages_given;
+	st->pages_given_running = vm->stats.pages_given_running;
 	vmpool_sched_fill_stats(vm, st);
 }
 

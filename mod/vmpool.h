@@ -57,6 +57,13 @@
  * lock.  So does the store's I/O (the store file's own locks), never under
  * vmpool_pool.lock.
  *
+ * A VM that finds the pool empty takes another VM's invalidate lock
+ * exclusive to page it out (reclaim.c) while it holds none of its own
+ * (it drops its own first; its inode->i_rwsem in fallocate() and its
+ * mm's mmap_lock in a fault stay, and nothing under an invalidate lock
+ * takes those).  No one waits for a VM's invalidate lock while holding
+ * another's.
+ *
  * The scheduler feed (attach.c, sched.c) has locks of its own, outside all
  * of the above but vmpool_pool.lock:
  *
@@ -180,6 +187,20 @@ struct vmpool_backing {
 };
 
 /**
+ * struct vmpool_shortage - how often VMs found the pool empty (reclaim.c)
+ * @shortages: times a VM needed a page and found none free.
+ * @failures: of those, times no other VM could give one.
+ * @reclaimed: pages VMs gave up for others.
+ * @reclaimed_running: of those, pages given up by running VMs.
+ */
+struct vmpool_shortage {
+	u64 shortages;
+	u64 failures;
+	u64 reclaimed;
+	u64 reclaimed_running;
+};
+
+/**
  * struct vmpool_pool - the memory managed by the module
  * @source: where the memory came from (&enum vmpool_source).
  * @chunks: contiguous ranges, in pool index order; read-only after load.
@@ -212,6 +233,7 @@ struct vmpool_backing {
  * @tenants: tenants by slot (same rules as @vms).
  * @tenant_list: every tenant, for lookup by id.
  * @store: the backing store of paged-out pages.
+ * @shortage: VMs that found the pool empty, and what others gave them.
  */
 struct vmpool_pool {
 	u32 source;
@@ -243,6 +265,7 @@ struct vmpool_pool {
 	struct xarray tenants;
 	struct list_head tenant_list;
 	struct vmpool_backing store;
+	struct vmpool_shortage shortage;
 };
 
 /**
@@ -252,6 +275,8 @@ struct vmpool_pool {
  * @touched: per guest page: faulted in since the VM last went idle.
  * @prefetch: per guest page: to read back before the next activation.
  * @prefetched: per guest page: read back ahead, not touched yet.
+ * @hot: per guest page: touched in the last active period (its working
+ *	set), as @touched was when the VM last went idle.
  * @prefetch_used: prefetched pages touched.
  * @read_ns: what reading one page back took, smoothed.
  * @irq: queued by the scheduler probe when the VM goes idle.
@@ -268,6 +293,7 @@ struct vmpool_idle {
 	unsigned long *touched;
 	unsigned long *prefetch;
 	unsigned long *prefetched;
+	unsigned long *hot;
 	atomic_long_t prefetch_used;
 	u64 read_ns;
 	struct irq_work irq;
@@ -304,6 +330,11 @@ struct vmpool_idle {
  * @swap_lock: held while a page is read back from the store (swap.c);
  *	taken before @pool->lock.
  * @idle: paging while the VM sleeps.
+ * @dying: the VM is going: no other VM takes pages from it any more;
+ *	protected by @pool->lock.
+ * @reclaimers: other VMs taking pages from it (reclaim.c); its memory
+ *	goes only once they are done.  Raised under @pool->lock while
+ *	@dying is clear.
  */
 struct vmpool_vm {
 	struct vmpool_pool *pool;
@@ -325,7 +356,15 @@ struct vmpool_vm {
 	unsigned long nr_swapped;
 	struct mutex swap_lock;	/* serialises reading pages back */
 	struct vmpool_idle idle;
+	bool dying;
+	atomic_t reclaimers;
 };
+
+/* Pages @vm holds: mapped, in its dedicated pool and on their way there. */
+static inline unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
+{
+	return vm->nr_mapped + vm->dedicated.count + vm->nr_transit;
+}
 
 /* Timer callbacks, and armed timers, remembered per VM (wake.c). */
 #define VMPOOL_WAKE_FNS		4
@@ -394,6 +433,7 @@ struct vmpool_activity {
  * @transit_pages: pages on their way into a dedicated pool.
  * @swapped_pages: guest pages whose data is in the store.
  * @store_slots: pages the store holds.
+ * @shortage: VMs that found the pool empty.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
@@ -409,6 +449,7 @@ struct vmpool_pool_stats {
 	u64 transit_pages;
 	u64 swapped_pages;
 	u64 store_slots;
+	struct vmpool_shortage shortage;
 };
 
 /* pool.c */
@@ -452,6 +493,8 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx);
 void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);
 void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx);
+unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
+					 unsigned long pages);
 int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
 void vmpool_vm_return_all(struct vmpool_vm *vm);
@@ -472,6 +515,7 @@ void vmpool_idle_free(struct vmpool_vm *vm);
 void vmpool_idle_stop(struct vmpool_vm *vm);
 void vmpool_idle_notify(struct vmpool_vm *vm);
 void vmpool_idle_touched(struct vmpool_vm *vm, pgoff_t index);
+void vmpool_idle_rearm(struct vmpool_vm *vm);
 long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
 				struct vmpool_idle_limit __user *uarg);
 
@@ -508,6 +552,10 @@ int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,
 long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 			      struct vmpool_page_out __user *uarg);
 void vmpool_held_work(struct work_struct *work);
+
+/* reclaim.c */
+bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch);
+void vmpool_reclaim_stop(struct vmpool_vm *vm);
 
 /* vm.c */
 bool vmpool_is_vm_file(const struct file *file);

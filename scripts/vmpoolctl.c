@@ -87,6 +87,11 @@ static int cmd_info(int fd)
 	printf("store_slots     %llu (%llu in use)\n",
 	       (unsigned long long)info.store_slots,
 	       (unsigned long long)info.swapped_pages);
+	printf("shortages       %llu (%llu failed); %llu pages given up, %llu by running VMs\n",
+	       (unsigned long long)info.shortages,
+	       (unsigned long long)info.shortage_failures,
+	       (unsigned long long)info.pages_reclaimed,
+	       (unsigned long long)info.pages_reclaimed_running);
 	printf("metadata_bytes  %llu (%.4f%% of the pool)\n",
 	       (unsigned long long)info.metadata_bytes,
 	       100.0 * info.metadata_bytes /
@@ -94,10 +99,10 @@ static int cmd_info(int fd)
 	return 0;
 }
 
-/* Hits of one prediction rule, in percent of the activations it scored. */
-static unsigned long long rule_rate(__u64 hits, __u64 predictions)
+/* @part in percent of @whole: a rule's hits of its predictions, say. */
+static unsigned long long percent(__u64 part, __u64 whole)
 {
-	return predictions ? hits * 100 / predictions : 0;
+	return whole ? part * 100 / whole : 0;
 }
 
 /* Activity and prediction quality of the VMs that have attached threads. */
@@ -126,7 +131,7 @@ static void print_activity(const struct vmpool_vm_stats *ents, unsigned int n)
 		       (unsigned long long)(e->active_ns + e->idle_ns ?
 			e->active_ns * 100 / (e->active_ns + e->idle_ns) : 0),
 		       (unsigned long long)e->predictions,
-		       rule_rate(e->prediction_hits, e->predictions),
+		       percent(e->prediction_hits, e->predictions),
 		       (unsigned long long)(e->predictions ?
 			e->prediction_error_ns / e->predictions / 1000 : 0));
 		if (e->next_start_ns) {
@@ -143,9 +148,36 @@ static void print_activity(const struct vmpool_vm_stats *ents, unsigned int n)
 		printf("%5s %4llu%%/%3llu%%/%3llu%%\n",
 		       e->prediction_basis <= VMPOOL_BASIS_TIMER ?
 		       basis[e->prediction_basis] : "?",
-		       rule_rate(e->idle_rule_hits, e->idle_rule_predictions),
-		       rule_rate(e->cycle_rule_hits, e->cycle_rule_predictions),
-		       rule_rate(e->timer_rule_hits, e->timer_rule_predictions));
+		       percent(e->idle_rule_hits, e->idle_rule_predictions),
+		       percent(e->cycle_rule_hits, e->cycle_rule_predictions),
+		       percent(e->timer_rule_hits, e->timer_rule_predictions));
+	}
+}
+
+/* Idle paging of the VMs that have an idle limit. */
+static void print_paging(const struct vmpool_vm_stats *ents, unsigned int n)
+{
+	const struct vmpool_vm_stats *e;
+	unsigned int i, header = 0;
+
+	for (i = 0; i < n; i++) {
+		e = &ents[i];
+		if (e->idle_limit_pages == VMPOOL_IDLE_LIMIT_NONE)
+			continue;
+		if (!header++)
+			printf("\n%-5s %10s %10s %10s %9s %9s %10s %10s %10s\n",
+			       "id", "idle_limit", "idle_out", "prefetched",
+			       "used", "wasted", "major", "shortages",
+			       "given");
+		printf("%-5u %10llu %10llu %10llu %8llu%% %8llu%% %10llu %10llu %10llu\n",
+		       e->id, (unsigned long long)e->idle_limit_pages,
+		       (unsigned long long)e->idle_pages_out,
+		       (unsigned long long)e->prefetched_pages,
+		       percent(e->prefetch_used, e->prefetched_pages),
+		       percent(e->prefetch_wasted, e->prefetched_pages),
+		       (unsigned long long)e->major_faults,
+		       (unsigned long long)e->shortages,
+		       (unsigned long long)e->pages_given);
 	}
 }
 
@@ -180,6 +212,7 @@ static int cmd_list(int fd)
 		       (unsigned long long)ents[i].pages_in,
 		       (unsigned long long)ents[i].store_errors);
 	print_activity(ents, n);
+	print_paging(ents, n);
 	return 0;
 }
 

@@ -274,4 +274,102 @@ TEST_F_TIMEOUT(idle, cold_pages_go_first, 120)
 	munmap(t.mem, t.pages * PAGE);
 }
 
+/*
+ * Three VM threads of three tenants, each touching all of its 512 pages
+ * every period, idle limit 128, on a pool with 1280 free pages: their
+ * memory (1536 pages) does not fit, so they take turns.  None gets
+ * SIGBUS, every byte survives, each VM's memory really goes out while it
+ * sleeps, pages move between them through the store, and each finds its
+ * working set back when it wakes (the bounds of the single sleeper).
+ */
+#define TURN_VMS	3
+
+TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
+{
+	struct vm_thread t[TURN_VMS];
+	struct vmpool_vm_stats st[TURN_VMS];
+	__u64 min_mapped[TURN_VMS];
+	__u64 touched, prefetched;
+	struct vmpool_info info;
+	pthread_t th[TURN_VMS];
+	int filler, i, busy;
+
+	/* A VM that may not be paged holds all but 1280 pages. */
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	ASSERT_LT(1280, info.free_pages);
+	filler = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				  (info.free_pages - 1280) * PAGE,
+				  info.free_pages - 1280, 0, "filler");
+	ASSERT_LE(0, filler);
+	for (i = 0; i < TURN_VMS; i++) {
+		t[i] = (struct vm_thread){ .pages = 512, .hot = 512,
+					   .periods = 30, .warm = 10 };
+		t[i].vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+					   t[i].pages * PAGE, 0, 0, "turn");
+		ASSERT_LE(0, t[i].vm);
+		t[i].mem = mmap(NULL, t[i].pages * PAGE, PROT_READ | PROT_WRITE,
+				MAP_SHARED, t[i].vm, 0);
+		ASSERT_NE(MAP_FAILED, t[i].mem);
+		ASSERT_EQ(0, set_idle_limit(t[i].vm, 128));
+		ASSERT_EQ(0, pipe(t[i].go));
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, vm_thread_main,
+					    &t[i]));
+		while (!__atomic_load_n(&t[i].tid, __ATOMIC_ACQUIRE))
+			usleep(1000);
+		ASSERT_EQ(0, vmpool_attach(t[i].vm, VMPOOL_VM_ATTACH, 0, 0,
+					   &t[i].tid, 1));
+		min_mapped[i] = t[i].pages;
+	}
+	/* A third of a period apart. */
+	for (i = 0; i < TURN_VMS; i++) {
+		ASSERT_EQ(1, write(t[i].go[1], "x", 1));
+		usleep(30000);
+	}
+	do {
+		busy = 0;
+		for (i = 0; i < TURN_VMS; i++) {
+			if (__atomic_load_n(&t[i].done, __ATOMIC_ACQUIRE))
+				continue;
+			busy++;
+			if (!vmpool_vm_stats(t[i].vm, &st[i]) &&
+			    st[i].mapped_pages < min_mapped[i])
+				min_mapped[i] = st[i].mapped_pages;
+		}
+		usleep(5000);
+	} while (busy);
+	for (i = 0; i < TURN_VMS; i++) {
+		pthread_join(th[i], NULL);
+		close(t[i].go[0]);
+		close(t[i].go[1]);
+		ASSERT_EQ(0, vmpool_vm_stats_stopped(t[i].vm, &st[i]));
+		log_paging(_metadata, &t[i].warm_st, &st[i]);
+		TH_LOG("VM %d: fewest mapped %llu, shortages %llu (%llu failed), gave %llu/%llu",
+		       i, min_mapped[i], st[i].shortages,
+		       st[i].shortage_failures, st[i].pages_given,
+		       st[i].pages_given_running);
+	}
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	TH_LOG("pool: %llu shortages, %llu failed, %llu pages reclaimed (%llu from running VMs)",
+	       info.shortages, info.shortage_failures, info.pages_reclaimed,
+	       info.pages_reclaimed_running);
+
+	for (i = 0; i < TURN_VMS; i++) {
+		EXPECT_GE(128, min_mapped[i]);
+		touched = (t[i].periods - t[i].warm - 1) * t[i].hot;
+		prefetched = st[i].prefetched_pages - t[i].warm_st.prefetched_pages;
+		EXPECT_LE(prefetched * 85 / 100,
+			  st[i].prefetch_used - t[i].warm_st.prefetch_used);
+		EXPECT_LE(st[i].major_faults - t[i].warm_st.major_faults,
+			  touched / 10);
+		EXPECT_EQ(0, st[i].store_errors);
+		EXPECT_EQ(0, bad_pages(&t[i]));
+		munmap(t[i].mem, t[i].pages * PAGE);
+		close(t[i].vm);
+	}
+	/* The pool was short, and the VMs gave each other pages. */
+	EXPECT_LT(0, info.shortages);
+	EXPECT_LT(0, info.pages_reclaimed);
+	close(filler);
+}
+
 TEST_HARNESS_MAIN

@@ -24,6 +24,8 @@
 #define _GNU_SOURCE
 #include <linux/falloc.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -43,6 +45,8 @@
 #define MAX_PAGES	1024
 /* Slots of the store page-out writes to. */
 #define STORE_PAGES	2048
+/* Pages of the pool the VMs share; they may want twice as many. */
+#define FREE_PAGES	1024
 /* A KVM guest runs on the first pages of a VM; its code is in page 0. */
 #define KVM_PAGES	64
 
@@ -99,6 +103,13 @@ enum {
 static unsigned long reopen_errors;
 /* Forked children that saw another tenant's data, or did not exit cleanly. */
 static unsigned long fork_errors;
+/*
+ * Accesses that got SIGBUS: a VM with an idle limit may lose its pages to
+ * another VM when the pool is short, and find none to take back.
+ */
+static unsigned long sigbus_count;
+/* Where a touch goes on SIGBUS; NULL outside one. */
+static __thread sigjmp_buf *touch_jmp;
 /* Guests that stopped for anything but HLT, and guests that halted. */
 static unsigned long kvm_errors, kvm_runs;
 
@@ -225,13 +236,25 @@ static void op_create(struct slot *s, unsigned int *seed)
 	pthread_rwlock_unlock(&s->lock);
 }
 
+/* SIGBUS: out of a touch, counted; anywhere else, a failure. */
+static void sigbus_handler(int sig)
+{
+	if (!touch_jmp)
+		_exit(3);
+	siglongjmp(*touch_jmp, 1);
+}
+
 /*
- * Touch pages: check what each holds, then write the VM's tag.  A
- * SIGBUS-free touch needs memory: populate first.
+ * Touch pages: check what each holds, then write the VM's tag.  A touch
+ * needs memory: populate first.  Pages of a VM with an idle limit may
+ * still go to other VMs meanwhile, and when the pool has none to give
+ * back the touch gets SIGBUS: counted, and checked against the pool's
+ * count of such shortages at the end.
  */
 static void op_fault(struct slot *s, unsigned int *seed)
 {
 	size_t i, first, n, lo = first_writable(s);
+	sigjmp_buf jmp;
 
 	if (!s->mem || s->pages <= lo)
 		return;
@@ -240,11 +263,18 @@ static void op_fault(struct slot *s, unsigned int *seed)
 	if (s->fd < 0 ||
 	    fallocate(s->fd, FALLOC_FL_KEEP_SIZE, first * PAGE, n * PAGE))
 		return;
+	if (sigsetjmp(jmp, 1)) {
+		touch_jmp = NULL;
+		__atomic_fetch_add(&sigbus_count, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	touch_jmp = &jmp;
 	for (i = first; i < first + n; i++) {
 		check_word(__atomic_load_n(page_word(s, i), __ATOMIC_RELAXED),
 			   s->tag, s->share, "host read");
 		__atomic_store_n(page_word(s, i), s->tag, __ATOMIC_RELAXED);
 	}
+	touch_jmp = NULL;
 }
 
 static void op_range(struct slot *s, unsigned int *seed, int mode)
@@ -409,6 +439,7 @@ static void op_attach(struct slot *s, struct worker *w, unsigned int op)
  */
 static void op_kvm(struct slot *s)
 {
+	sigjmp_buf jmp;
 	__u64 reason;
 	size_t i, n;
 	__u32 tag;
@@ -428,6 +459,13 @@ static void op_kvm(struct slot *s)
 	if (!s->mem || s->tag != tag)
 		goto out;
 	n = s->pages < KVM_PAGES ? s->pages : KVM_PAGES;
+	/* The host writes the code and reads the pages: see op_fault(). */
+	if (sigsetjmp(jmp, 1)) {
+		touch_jmp = NULL;
+		__atomic_fetch_add(&sigbus_count, 1, __ATOMIC_RELAXED);
+		goto done;
+	}
+	touch_jmp = &jmp;
 	ret = vmpool_kvm_run(s->mem, n * PAGE, VMPOOL_KVM_FILL, tag, NULL,
 			     &reason);
 	if (ret == -EIO) {
@@ -438,6 +476,8 @@ static void op_kvm(struct slot *s)
 			check_word(__atomic_load_n(page_word(s, i), __ATOMIC_RELAXED),
 				   tag, s->share, "after a guest ran");
 	}
+	touch_jmp = NULL;
+done:
 	__atomic_store_n(&s->guest, 0, __ATOMIC_RELEASE);
 out:
 	pthread_rwlock_unlock(&s->lock);
@@ -565,8 +605,16 @@ static void *worker(void *arg)
 						       __ATOMIC_RELAXED);
 				_exit(!word_ok(word, s->tag, s->share));
 			}
-			if (pid > 0 && (waitpid(pid, &status, 0) != pid ||
-					!WIFEXITED(status) || WEXITSTATUS(status)))
+			if (pid <= 0)
+				break;
+			/* 3: SIGBUS, as for a touch. */
+			if (waitpid(pid, &status, 0) != pid)
+				__atomic_fetch_add(&fork_errors, 1,
+						   __ATOMIC_RELAXED);
+			else if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+				__atomic_fetch_add(&sigbus_count, 1,
+						   __ATOMIC_RELAXED);
+			else if (!WIFEXITED(status) || WEXITSTATUS(status))
 				__atomic_fetch_add(&fork_errors, 1,
 						   __ATOMIC_RELAXED);
 			break;
@@ -627,7 +675,8 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	struct vmpool_info info;
 	pthread_t th[THREADS];
 	unsigned long total = 0;
-	int i, store;
+	struct sigaction sigbus = { .sa_handler = sigbus_handler };
+	int i, store, filler;
 
 #ifdef VMPOOL_STRESS_KVM
 	char why[256];
@@ -646,6 +695,18 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	store = vmpool_store_file("/tmp/vmpool-stress-store", STORE_PAGES);
 	ASSERT_LE(0, store);
 	ASSERT_EQ(0, vmpool_set_store(dev, store, NULL));
+	/*
+	 * A VM that is never paged holds all of the pool but FREE_PAGES, so
+	 * that the VMs together need more than the pool now and then: those
+	 * with an idle limit give pages to the others.
+	 */
+	ASSERT_EQ(0, vmpool_info(dev, &info));
+	ASSERT_LT(FREE_PAGES, info.free_pages);
+	filler = vmpool_vm_create(dev, tenant_base + TENANTS,
+				  (info.free_pages - FREE_PAGES) * PAGE,
+				  info.free_pages - FREE_PAGES, 0, "filler");
+	ASSERT_LE(0, filler);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sigbus, NULL));
 	TH_LOG("seed %u, %d s, %d threads%s", seed, seconds, THREADS,
 	       disk ? "" : ", no RAM disk: no O_DIRECT");
 
@@ -680,6 +741,7 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	}
 	for (i = 0; i < SLOTS; i++)
 		slot_destroy(&slots[i]);
+	close(filler);
 	for (i = 0; i < OP_NR; i++)
 		total += ops[i];
 	TH_LOG("%lu operations, %lu reopens, %lu vmsplices, %lu O_DIRECT, %lu guests",
@@ -691,6 +753,13 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	/* Counted for the VMs closed through their fd. */
 	TH_LOG("%lu pages out as their VM slept, %lu read back ahead",
 	       idle_out, prefetched);
+	ASSERT_EQ(0, vmpool_info(dev, &info));
+	TH_LOG("%llu shortages (%llu failed, %lu SIGBUS), %llu pages given up for other VMs",
+	       info.shortages, info.shortage_failures, sigbus_count,
+	       info.pages_reclaimed);
+	/* Only a shortage no VM could help gives SIGBUS. */
+	if (sigbus_count)
+		EXPECT_LT(0, info.shortage_failures);
 	/* Every slot came back with its VM. */
 	EXPECT_EQ(0, vmpool_set_store(dev, -1, NULL));
 	close(store);

@@ -301,6 +301,16 @@
  * time).  May be changed at any time; it applies from the next idle
  * period.  %VMPOOL_IDLE_LIMIT_NONE (the default) turns it off.
  *
+ * A VM with an idle limit also gives pages up to other VMs: when a VM
+ * needs a page and neither its dedicated pool nor the global pool has one,
+ * the free pages of its dedicated pool and then its pages themselves go
+ * out (down to none), those of sleeping VMs first, the VM predicted to
+ * wake last first.  A VM that runs gives pages up only to a fault, and
+ * only when no sleeping VM can: the working sets of the running VMs did
+ * not fit in the pool together (&struct vmpool_info.shortages).  A
+ * prefetch takes pages only from VMs predicted to wake after its own.  A
+ * VM without an idle limit never gives pages up.
+ *
  * Return: 0; -EFAULT; -EINVAL for a bad @size, non-zero @flags or
  * @reserved, or @pages above the VM's memory and not
  * %VMPOOL_IDLE_LIMIT_NONE; -E2BIG.
@@ -379,6 +389,17 @@ enum vmpool_source {
  * @swapped_pages: out: guest pages whose data is in the store
  *	(%VMPOOL_VM_PAGE_OUT); they hold no pool page.
  * @store_slots: out: pages the store holds; 0 without a store.
+ * @shortages: out: times a VM needed a page (a fault, a prefetch, a
+ *	populating fallocate()) and found neither its dedicated pool nor the
+ *	global pool had one, so that pages of other VMs were paged out for it.
+ * @shortage_failures: out: of those, times no other VM could give a page:
+ *	the access got SIGBUS, the fallocate() -ENOSPC, or the prefetch
+ *	stopped.
+ * @pages_reclaimed: out: pages VMs gave up for others in a shortage: free
+ *	pages of their dedicated pools and pages paged out.
+ * @pages_reclaimed_running: out: of those, pages taken from a VM that was
+ *	running: the pool could not hold the working sets of the VMs running
+ *	at the time.
  *
  * @free_pages + @dedicated_pages + @mapped_pages + @held_pages +
  * @transit_pages = @total_pages.
@@ -402,6 +423,10 @@ struct vmpool_info {
 	__aligned_u64 transit_pages;
 	__aligned_u64 swapped_pages;
 	__aligned_u64 store_slots;
+	__aligned_u64 shortages;
+	__aligned_u64 shortage_failures;
+	__aligned_u64 pages_reclaimed;
+	__aligned_u64 pages_reclaimed_running;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
@@ -410,6 +435,8 @@ struct vmpool_info {
 #define VMPOOL_INFO_SIZE_VER1	104
 /** @VMPOOL_INFO_SIZE_VER2: with @swapped_pages and @store_slots. */
 #define VMPOOL_INFO_SIZE_VER2	120
+/** @VMPOOL_INFO_SIZE_VER3: with the shortage figures. */
+#define VMPOOL_INFO_SIZE_VER3	152
 
 /** @VMPOOL_NAME_LEN: bytes in a VM name, including the terminating NUL. */
 #define VMPOOL_NAME_LEN		32
@@ -600,6 +627,12 @@ struct vmpool_pool_move {
  * @prefetch_used: of those, pages the VM touched before it next went idle.
  * @prefetch_wasted: of those, pages it did not.
  * @major_faults: accesses that had to wait for a page to be read back.
+ * @shortages: times the VM needed a page and the pool had none, so that
+ *	other VMs gave pages up for it (&struct vmpool_info).
+ * @shortage_failures: of those, times no VM could give one.
+ * @pages_given: pages the VM gave up for other VMs in a shortage: free
+ *	pages of its dedicated pool and pages paged out.
+ * @pages_given_running: of those, pages it gave up while it was running.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -656,6 +689,10 @@ struct vmpool_vm_stats {
 	__aligned_u64 prefetch_used;
 	__aligned_u64 prefetch_wasted;
 	__aligned_u64 major_faults;
+	__aligned_u64 shortages;
+	__aligned_u64 shortage_failures;
+	__aligned_u64 pages_given;
+	__aligned_u64 pages_given_running;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -679,6 +716,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER4	368
 /** @VMPOOL_VM_STATS_SIZE_VER5: with the idle paging figures. */
 #define VMPOOL_VM_STATS_SIZE_VER5	416
+/** @VMPOOL_VM_STATS_SIZE_VER6: with the shortage figures. */
+#define VMPOOL_VM_STATS_SIZE_VER6	448
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
