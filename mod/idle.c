@@ -164,25 +164,25 @@ void vmpool_idle_rearm(struct vmpool_vm *vm)
 }
 
 /*
- * Read guest page @index of @vm back ahead of its activation; when the
- * pool has no page, take pages from VMs that wake later (dropping the
- * invalidate lock meanwhile).
+ * Read the run of guest pages of @vm from @index back ahead of its
+ * activation (vmpool_swap_in_batch()); when the pool has no page, take
+ * pages from VMs that wake later, dropping the invalidate lock meanwhile.
  */
-static int vmpool_idle_prefetch(struct vmpool_vm *vm, pgoff_t index)
+static int vmpool_idle_prefetch(struct vmpool_vm *vm, pgoff_t index,
+				struct vmpool_in_batch *b)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
-	unsigned long want;
-	u32 idx;
+	unsigned long *want = vm->idle.prefetch;
+	bool more;
 	int ret;
 
-	ret = vmpool_swap_in(vm, index, &idx, true);
+	ret = vmpool_swap_in_batch(vm, index, want, b);
 	if (ret != -ENOSPC)
 		return ret;
-	want = bitmap_weight(vm->idle.prefetch, vm->nr_pages);
 	filemap_invalidate_unlock_shared(mapping);
-	ret = vmpool_reclaim(vm, want, true);
+	more = vmpool_reclaim(vm, bitmap_weight(want, vm->nr_pages), true);
 	filemap_invalidate_lock_shared(mapping);
-	return ret ? vmpool_swap_in(vm, index, &idx, true) : -ENOSPC;
+	return more ? vmpool_swap_in_batch(vm, index, want, b) : -ENOSPC;
 }
 
 /* The VM is about to run: read its working set back. */
@@ -192,25 +192,38 @@ static void vmpool_idle_in_work(struct work_struct *work)
 					       in_work);
 	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
 	struct address_space *mapping = vm->inode->i_mapping;
-	unsigned long index, n = 0;
+	unsigned long index, n = 0, i;
 	u64 start = ktime_get_ns();
+	struct vmpool_in_batch *b;
 	int ret;
 
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return;
 	filemap_invalidate_lock_shared(mapping);
-	for_each_set_bit(index, idle->prefetch, vm->nr_pages) {
-		if (READ_ONCE(idle->off))
-			break;
-		ret = vmpool_idle_prefetch(vm, index);
+	index = find_first_bit(idle->prefetch, vm->nr_pages);
+	while (index < vm->nr_pages && !READ_ONCE(idle->off)) {
+		ret = vmpool_idle_prefetch(vm, index, b);
 		/* No page for it: the rest come back by their faults. */
 		if (ret == -ENOSPC)
 			break;
-		clear_bit(index, idle->prefetch);
-		if (ret)
+		/* Not in the store (faulted in, punched), or unreadable. */
+		if (ret < 0) {
+			clear_bit(index, idle->prefetch);
+			index = find_next_bit(idle->prefetch, vm->nr_pages,
+					      index + 1);
 			continue;
-		set_bit(index, idle->prefetched);
-		n++;
+		}
+		for (i = index; i < index + ret; i++) {
+			clear_bit(i, idle->prefetch);
+			set_bit(i, idle->prefetched);
+		}
+		n += ret;
+		index = find_next_bit(idle->prefetch, vm->nr_pages,
+				      index + ret);
 	}
 	filemap_invalidate_unlock_shared(mapping);
+	kfree(b);
 
 	if (n) {
 		/* What one page took, smoothed over the last prefetches. */

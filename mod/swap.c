@@ -11,12 +11,14 @@
  * replaces the page map entries by the slots and releases the pages.  A
  * failed write leaves the run where it was.
  *
- * Page-in is a fault on a page whose entry is a slot: under the VM's swap
- * lock (one read back at a time per VM; faults on resident pages go on) it
- * takes a page the VM may see, keeps it in transit while the slot is read
- * into it outside the pool lock, then maps it and frees the slot.  A
- * failed read leaves the entry alone: the data stays in the store, and
- * the access gets SIGBUS.
+ * Page-in is a fault on a page whose entry is a slot, or the prefetch:
+ * under the VM's swap lock (one read back at a time per VM; faults on
+ * resident pages go on) it takes a page the VM may see for each guest page
+ * of a run at consecutive slots (one page for a fault, up to
+ * %VMPOOL_SWAP_BATCH for the prefetch), keeps them in transit while the
+ * slots are read into them with one I/O outside the pool lock, then maps
+ * them and frees the slots.  A failed read leaves the entries alone: the
+ * data stays in the store, and the access gets SIGBUS.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -72,27 +74,24 @@ static void vmpool_swap_transit(struct vmpool_vm *vm, u32 idx, bool enter)
 	}
 }
 
-/**
- * vmpool_swap_in - read a guest page back from the store
- * @vm: the VM.
- * @index: the guest page.
- * @idx: receives the pool index of the page now backing it.
- * @prefetch: read ahead of a predicted activation, not for a fault: a
- *	page that is not in the store is left alone.
+/*
+ * Read guest pages back from the store, from @index on: the run of at
+ * most @max consecutive guest pages at consecutive slots (and set in
+ * @want, if given), with one I/O into pages taken for them (their pool
+ * indices in @idx, their bio_vecs in @bv).
  *
- * Context: a fault or the prefetch; the VM's invalidate lock held shared.
- * Takes the VM's swap lock and the pool lock; reads the store with
- * neither of the pool's locks held.
- * Return: 0; -ENODATA (@prefetch) if the page is not in the store; -ENOSPC
- * if no page is left for @vm; the errno of a failed read.
+ * Return: pages read back, at least 1; -ENODATA if guest page @index is
+ * not in the store; -ENOSPC if no page is left for @vm; the errno of a
+ * failed read.
  */
-int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx,
-		   bool prefetch)
+static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
+			      unsigned int max, const unsigned long *want,
+			      u32 *idx, struct bio_vec *bv, bool prefetch)
 {
 	struct vmpool_pool *pool = vm->pool;
 	struct file *store;
-	struct bio_vec bv;
-	u32 entry;
+	unsigned int n = 0, i;
+	u32 entry, slot;
 	int ret;
 
 	mutex_lock(&vm->swap_lock);
@@ -100,43 +99,101 @@ int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx,
 	entry = vm->map[index];
 	if (!vmpool_entry_swapped(entry)) {
 		/* Another fault read it back meanwhile, or it was punched. */
-		mutex_unlock(&pool->lock);
-		mutex_unlock(&vm->swap_lock);
-		return prefetch ? -ENODATA : vmpool_vm_populate(vm, index, idx);
-	}
-	ret = vmpool_vm_take_locked(vm, idx);
-	if (ret)
+		ret = -ENODATA;
 		goto unlock;
-	vmpool_swap_transit(vm, *idx, true);
+	}
+	slot = entry & ~VMPOOL_SWAP_TAG;
+	do {
+		if (n && (vm->map[index + n] != ((slot + n) | VMPOOL_SWAP_TAG) ||
+			  (want && !test_bit(index + n, want))))
+			break;
+		ret = vmpool_vm_take_locked(vm, &idx[n]);
+		if (ret)
+			break;
+		vmpool_swap_transit(vm, idx[n], true);
+		bvec_set_page(&bv[n], vmpool_pool_page(pool, idx[n]), PAGE_SIZE,
+			      0);
+	} while (++n < max && index + n < vm->nr_pages);
+	if (!n)
+		goto unlock;
 	store = get_file(pool->store.file);
 	mutex_unlock(&pool->lock);
 
-	bvec_set_page(&bv, vmpool_pool_page(pool, *idx), PAGE_SIZE, 0);
-	ret = vmpool_store_rw(store, entry & ~VMPOOL_SWAP_TAG, &bv, 1, false);
+	ret = vmpool_store_rw(store, slot, bv, n, false);
 	fput(store);
-	if (ret > 0)
-		ret = 0;
 
 	mutex_lock(&pool->lock);
 	vm->stats.store_reads++;
-	vmpool_swap_transit(vm, *idx, false);
-	if (ret) {
-		/* The page holds nothing but zeros or this VM's data. */
-		vmpool_vm_release_page(vm, *idx);
+	for (i = 0; i < n; i++) {
+		vmpool_swap_transit(vm, idx[i], false);
+		if (ret < 0 || i >= ret) {
+			/* It holds nothing but zeros or this VM's data. */
+			vmpool_vm_release_page(vm, idx[i]);
+			continue;
+		}
+		vmpool_vm_drop_swapped_locked(vm, index + i);
+		vmpool_vm_map_locked(vm, index + i, idx[i]);
+	}
+	if (ret < 0) {
 		vm->stats.store_errors++;
 		pr_err_ratelimited("VM %u: reading page %lu back from the store: %d\n",
 				   vm->slot, index, ret);
 		goto unlock;
 	}
-	vmpool_vm_drop_swapped_locked(vm, index);
-	vmpool_vm_map_locked(vm, index, *idx);
-	vm->stats.pages_in++;
+	vm->stats.pages_in += ret;
 	if (!prefetch)
 		vm->stats.major_faults++;
 unlock:
 	mutex_unlock(&pool->lock);
 	mutex_unlock(&vm->swap_lock);
 	return ret;
+}
+
+/**
+ * vmpool_swap_in - read a guest page back from the store for a fault
+ * @vm: the VM.
+ * @index: the guest page.
+ * @idx: receives the pool index of the page now backing it.
+ *
+ * Context: a fault; the VM's invalidate lock held shared.  Takes the
+ * VM's swap lock and the pool lock; reads the store with neither of the
+ * pool's locks held.
+ * Return: 0; -ENOSPC if no page is left for @vm; the errno of a failed
+ * read (the data stays in the store).
+ */
+int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+{
+	struct bio_vec bv;
+	int ret;
+
+	ret = vmpool_swap_in_run(vm, index, 1, NULL, idx, &bv, false);
+	/* Read back by another fault, or punched: back it as usual. */
+	if (ret == -ENODATA)
+		return vmpool_vm_populate(vm, index, idx);
+	return ret < 0 ? ret : 0;
+}
+
+/**
+ * vmpool_swap_in_batch - read guest pages back ahead of an activation
+ * @vm: the VM.
+ * @index: the first guest page.
+ * @want: the pages to read; the run read from @index stops at the first
+ *	page not set in it.
+ * @b: room for the I/O.
+ *
+ * Reads the run of guest pages from @index at consecutive slots, up to
+ * %VMPOOL_SWAP_BATCH, with one I/O.
+ *
+ * Context: process context; the VM's invalidate lock held shared.
+ * Return: pages read back, at least 1; -ENODATA if guest page @index is
+ * not in the store; -ENOSPC if no page is left for @vm; the errno of a
+ * failed read.
+ */
+int vmpool_swap_in_batch(struct vmpool_vm *vm, pgoff_t index,
+			 const unsigned long *want, struct vmpool_in_batch *b)
+{
+	return vmpool_swap_in_run(vm, index, VMPOOL_SWAP_BATCH, want, b->idx,
+				  b->bv, true);
 }
 
 /* A run of guest pages written to consecutive slots with one I/O. */

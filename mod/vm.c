@@ -88,7 +88,7 @@ static int vmpool_vm_back(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	for (;;) {
 		ret = vmpool_vm_populate(vm, index, idx);
 		if (ret == -ENODATA)
-			ret = vmpool_swap_in(vm, index, idx, false);
+			ret = vmpool_swap_in(vm, index, idx);
 		if (ret != -ENOSPC || fatal_signal_pending(current))
 			return ret;
 		filemap_invalidate_unlock_shared(mapping);

@@ -524,8 +524,20 @@ long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
 #define VMPOOL_SWAP_BATCH	32
 
 void vmpool_vm_drop_swapped_locked(struct vmpool_vm *vm, pgoff_t index);
-int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx,
-		   bool prefetch);
+int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
+
+/**
+ * struct vmpool_in_batch - room for reading a run of pages back
+ * @idx: the pool pages read into.
+ * @bv: their bio_vecs.
+ */
+struct vmpool_in_batch {
+	u32 idx[VMPOOL_SWAP_BATCH];
+	struct bio_vec bv[VMPOOL_SWAP_BATCH];
+};
+
+int vmpool_swap_in_batch(struct vmpool_vm *vm, pgoff_t index,
+			 const unsigned long *want, struct vmpool_in_batch *b);
 
 /**
  * struct vmpool_out_ctl - what vmpool_page_out_range() pages out

@@ -191,6 +191,9 @@ static void log_paging(struct __test_metadata *_metadata,
 	       b->major_faults - a->major_faults,
 	       b->predictions - a->predictions,
 	       b->prediction_hits - a->prediction_hits);
+	TH_LOG("%llu writes, %llu reads of the store",
+	       b->store_writes - a->store_writes,
+	       b->store_reads - a->store_reads);
 }
 
 /*
@@ -243,6 +246,9 @@ TEST_F_TIMEOUT(idle, sleeping_vm_goes_out_and_its_working_set_comes_back, 120)
 	EXPECT_LE((st.prefetched_pages - t.warm_st.prefetched_pages) * 85 / 100,
 		  st.prefetch_used - t.warm_st.prefetch_used);
 	EXPECT_LE(st.major_faults - t.warm_st.major_faults, touched / 10);
+	/* In runs: 8 pages or more per read, on average. */
+	EXPECT_LE((st.store_reads - t.warm_st.store_reads) * 8,
+		  st.prefetched_pages - t.warm_st.prefetched_pages);
 	/* Every byte survived. */
 	EXPECT_EQ(0, st.store_errors);
 	EXPECT_EQ(0, bad_pages(&t));
