@@ -154,15 +154,28 @@ static void vmpool_dedicated_push(struct vmpool_vm *vm, u32 idx)
 	vm->tenant->nr_dedicated++;
 }
 
-static u32 vmpool_dedicated_pop(struct vmpool_vm *vm)
+/*
+ * Take a page from @vm's dedicated pool; *@stale (if given) says whether
+ * it holds data that lives on in the store.
+ */
+static u32 vmpool_dedicated_pop_stale(struct vmpool_vm *vm, bool *stale)
 {
 	u32 idx = vmpool_list_pop(vm->pool, &vm->dedicated);
+	bool was_stale = false;
 
 	if (idx != VMPOOL_NONE) {
 		vm->pool->nr_dedicated--;
 		vm->tenant->nr_dedicated--;
+		was_stale = __test_and_clear_bit(idx, vm->pool->stale);
 	}
+	if (stale)
+		*stale = was_stale;
 	return idx;
+}
+
+static u32 vmpool_dedicated_pop(struct vmpool_vm *vm)
+{
+	return vmpool_dedicated_pop_stale(vm, NULL);
 }
 
 /* Put page @idx, which must be zeroed for @vm, in transit on @list. */
@@ -427,22 +440,33 @@ void vmpool_held_work(struct work_struct *work)
  * @vm: the VM.
  * @idx: receives the pool index of the page, owned by @vm and ready for
  *	it to see (zeroed unless it holds only what @vm may see).
+ * @fill: the store is read into the page: a page of the dedicated pool
+ *	that holds data living on in the store needs no zeroing (if the read
+ *	fails, vmpool_vm_release_stale_page() puts it back as such).
  *
  * The VM's dedicated pool first, then the global pool.
  *
  * Context: @vm's pool lock held.
  * Return: 0, or -ENOSPC if @vm is at its limit or the global pool is empty.
  */
-int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx)
+int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill)
 {
 	struct vmpool_pool *pool = vm->pool;
+	bool stale;
 	u16 mark;
 
 	lockdep_assert_held(&pool->lock);
-	*idx = vmpool_dedicated_pop(vm);
+	*idx = vmpool_dedicated_pop_stale(vm, &stale);
 	if (*idx != VMPOOL_NONE) {
-		/* Only the VM's own data or zeros: a clean page needs nothing. */
-		if (test_bit(*idx, pool->dirty)) {
+		/*
+		 * The store's data overwrites it.  Data of another of its
+		 * guest pages, still in use: a hole it backs reads as zero.
+		 * Otherwise only data the VM released or zeros: a clean page
+		 * needs nothing.
+		 */
+		if (!fill && stale) {
+			vmpool_page_scrub(vm, *idx);
+		} else if (!fill && test_bit(*idx, pool->dirty)) {
 			if (vm->flags & VMPOOL_VM_ZERO_RELEASED)
 				vmpool_page_scrub(vm, *idx);
 			else
@@ -510,7 +534,7 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	}
 	if (*idx != VMPOOL_NONE)
 		goto out;
-	ret = vmpool_vm_take_locked(vm, idx);
+	ret = vmpool_vm_take_locked(vm, idx, false);
 	if (!ret)
 		vmpool_vm_map_locked(vm, index, *idx);
 out:
@@ -636,6 +660,22 @@ void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx)
  */
 void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx)
 {
+	vmpool_dedicated_push(vm, idx);
+}
+
+/**
+ * vmpool_vm_release_stale_page - a page whose data lives on in the store
+ *	leaving guest memory for @vm's dedicated pool
+ * @vm: the VM.
+ * @idx: a page @vm owns, on no list, that nothing else references.
+ *
+ * It is zeroed before it backs a hole of @vm.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_vm_release_stale_page(struct vmpool_vm *vm, u32 idx)
+{
+	__set_bit(idx, vm->pool->stale);
 	vmpool_dedicated_push(vm, idx);
 }
 

@@ -178,6 +178,12 @@ static unsigned long audit_transit(struct vmpool_auditor *a)
 		n++;
 	}
 	audit_expect(a, "transit", n, pool->nr_transit);
+	/* Only a dedicated pool holds stale pages. */
+	for_each_set_bit(i, pool->stale, pool->nr_pages)
+		if (!test_bit(i, pool->owned) || test_bit(i, pool->mapped))
+			audit_fail(a, "page %lu: stale but owned %d mapped %d",
+				   i, test_bit(i, pool->owned),
+				   test_bit(i, pool->mapped));
 	return n;
 }
 

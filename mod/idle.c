@@ -5,9 +5,11 @@
  *
  * A VM with an idle limit (VMPOOL_VM_SET_IDLE_LIMIT) keeps at most that
  * many pages while its attached threads sleep.  When the scheduler feed
- * sees the VM stop running (sched.c), it queues an irq_work (the probe
- * runs with the runqueue lock held and may not queue work itself), which
- * queues the page-out work.
+ * sees the VM stop running because its last running thread went to sleep
+ * (sched.c; a preempted thread still wants to run, and one waiting in a
+ * fault of the VM for its page is not idle either), it queues an
+ * irq_work (the probe runs with the runqueue lock held and may not queue
+ * work itself), which queues the page-out work.
  *
  * Access information comes from faults (fault-based sampling): every page
  * of the VM is unmapped from every page table when it goes idle (KVM's
@@ -114,8 +116,12 @@ static void vmpool_idle_out_work(struct work_struct *work)
 
 	if (READ_ONCE(idle->off) || limit == VMPOOL_IDLE_LIMIT_NONE)
 		return;
-	/* Running again already: the period goes on. */
-	if (act && READ_ONCE(act->running))
+	/*
+	 * Running again already, or waiting for its own page to be read
+	 * back: the period goes on.
+	 */
+	if ((act && READ_ONCE(act->running)) ||
+	    atomic_read(&idle->faulting))
 		return;
 
 	filemap_invalidate_lock(mapping);
@@ -167,22 +173,30 @@ void vmpool_idle_rearm(struct vmpool_vm *vm)
  * Read the run of guest pages of @vm from @index back ahead of its
  * activation (vmpool_swap_in_batch()); when the pool has no page, take
  * pages from VMs that wake later, dropping the invalidate lock meanwhile.
+ * The time the reads took is added to *@read_ns.
  */
 static int vmpool_idle_prefetch(struct vmpool_vm *vm, pgoff_t index,
-				struct vmpool_in_batch *b)
+				struct vmpool_in_batch *b, u64 *read_ns)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
 	unsigned long *want = vm->idle.prefetch;
+	u64 start = ktime_get_ns();
 	bool more;
 	int ret;
 
 	ret = vmpool_swap_in_batch(vm, index, want, b);
+	*read_ns += ktime_get_ns() - start;
 	if (ret != -ENOSPC)
 		return ret;
 	filemap_invalidate_unlock_shared(mapping);
 	more = vmpool_reclaim(vm, bitmap_weight(want, vm->nr_pages), true);
 	filemap_invalidate_lock_shared(mapping);
-	return more ? vmpool_swap_in_batch(vm, index, want, b) : -ENOSPC;
+	if (!more)
+		return -ENOSPC;
+	start = ktime_get_ns();
+	ret = vmpool_swap_in_batch(vm, index, want, b);
+	*read_ns += ktime_get_ns() - start;
+	return ret;
 }
 
 /* The VM is about to run: read its working set back. */
@@ -193,8 +207,8 @@ static void vmpool_idle_in_work(struct work_struct *work)
 	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
 	struct address_space *mapping = vm->inode->i_mapping;
 	unsigned long index, n = 0, i;
-	u64 start = ktime_get_ns();
 	struct vmpool_in_batch *b;
+	u64 read_ns = 0;
 	int ret;
 
 	b = kmalloc(sizeof(*b), GFP_KERNEL);
@@ -203,7 +217,7 @@ static void vmpool_idle_in_work(struct work_struct *work)
 	filemap_invalidate_lock_shared(mapping);
 	index = find_first_bit(idle->prefetch, vm->nr_pages);
 	while (index < vm->nr_pages && !READ_ONCE(idle->off)) {
-		ret = vmpool_idle_prefetch(vm, index, b);
+		ret = vmpool_idle_prefetch(vm, index, b, &read_ns);
 		/* No page for it: the rest come back by their faults. */
 		if (ret == -ENOSPC)
 			break;
@@ -227,7 +241,7 @@ static void vmpool_idle_in_work(struct work_struct *work)
 
 	if (n) {
 		/* What one page took, smoothed over the last prefetches. */
-		u64 per_page = (ktime_get_ns() - start) / n;
+		u64 per_page = read_ns / n;
 
 		WRITE_ONCE(idle->read_ns, (3 * idle->read_ns + per_page) / 4);
 		mutex_lock(&vm->pool->lock);

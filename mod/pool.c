@@ -38,8 +38,9 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 	pool->owned = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	pool->dirty = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	pool->mapped = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
+	pool->stale = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	if (!pool->owner || !pool->next || !pool->owned || !pool->dirty ||
-	    !pool->mapped)
+	    !pool->mapped || !pool->stale)
 		return -ENOMEM;
 
 	/* What the memory held before is unknown. */
@@ -156,6 +157,7 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	bitmap_free(pool->owned);
 	bitmap_free(pool->dirty);
 	bitmap_free(pool->mapped);
+	bitmap_free(pool->stale);
 	xa_destroy(&pool->vms);
 	xa_destroy(&pool->tenants);
 	mutex_destroy(&pool->lock);
@@ -198,7 +200,7 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 			     pool->chunks_cap * sizeof(*pool->chunks) +
 			     pool->nr_pages * (sizeof(*pool->owner) +
 					       sizeof(*pool->next)) +
-			     3 * BITS_TO_LONGS(pool->nr_pages) * sizeof(long);
+			     4 * BITS_TO_LONGS(pool->nr_pages) * sizeof(long);
 }
 
 static struct vmpool_chunk *vmpool_chunk_of(struct vmpool_pool *pool, u32 idx)

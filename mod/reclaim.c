@@ -44,10 +44,13 @@
 #define VMPOOL_RECLAIM_MIN	(4 * VMPOOL_SWAP_BATCH)
 /* VMs asked in turn before a shortage is given up. */
 #define VMPOOL_RECLAIM_TRIES	4
+/* Guest pages unmapped at a time while looking for pages to page out. */
+#define VMPOOL_RECLAIM_CHUNK	1024
 
 /*
- * When @vm is predicted to wake: 0 if it runs, U64_MAX if nothing is
- * predicted (it may sleep for ever, as far as anyone knows).
+ * When @vm is predicted to wake: 0 if it runs, or if no thread of it is
+ * attached (nothing tells when it runs); U64_MAX if nothing is predicted
+ * (it may sleep for ever, as far as anyone knows).
  *
  * Context: the pool lock held (the activity stays).
  */
@@ -58,7 +61,7 @@ static u64 vmpool_reclaim_wake(struct vmpool_vm *vm)
 	u64 wake = U64_MAX;
 
 	if (!act)
-		return wake;
+		return 0;
 	raw_spin_lock_irqsave(&act->lock, flags);
 	if (act->running)
 		wake = 0;
@@ -128,57 +131,88 @@ static struct vmpool_vm *vmpool_reclaim_pick(struct vmpool_vm *vm, u64 after,
 }
 
 /*
+ * Page out of @v the pages @ctl wants, a chunk at a time: only the chunks
+ * looked at are unmapped (a running VM keeps the rest).
+ *
+ * Context: @v's invalidate lock held exclusive.
+ */
+static void vmpool_reclaim_pass(struct vmpool_vm *v, struct vmpool_out_ctl *ctl)
+{
+	struct address_space *mapping = v->inode->i_mapping;
+	pgoff_t start, end;
+
+	for (start = 0; start < v->nr_pages && ctl->out < ctl->max;
+	     start = end) {
+		end = min_t(pgoff_t, v->nr_pages, start + VMPOOL_RECLAIM_CHUNK);
+		unmap_mapping_range(mapping, (loff_t)start << PAGE_SHIFT,
+				    (loff_t)(end - start) << PAGE_SHIFT, 0);
+		if (vmpool_page_out_range(v, start, end, ctl))
+			break;
+	}
+}
+
+/*
  * Page @want pages of @v out to the store, for another VM: those its
- * last active period (@running: this one) did not touch first.
+ * last active period (@running: this one) did not touch first.  Pages it
+ * had read back ahead and not touched yet are added to *@wasted.
  *
  * Return: pages that went out.
  */
 static unsigned long vmpool_reclaim_page_out(struct vmpool_vm *v,
-					     unsigned long want, bool running)
+					     unsigned long want, bool running,
+					     u64 *wasted)
 {
 	struct address_space *mapping = v->inode->i_mapping;
 	const unsigned long *hot = running ? v->idle.touched : v->idle.hot;
 	struct vmpool_out_ctl cold = {
 		.release = true, .filter = hot, .filter_set = false,
-		.max = want,
+		.max = want, .nowait = true, .unmark = v->idle.prefetched,
 	};
 	struct vmpool_out_ctl used = {
 		.release = true, .filter = hot, .filter_set = true,
 		/* A sleeping VM gets its working set back before it wakes. */
 		.mark = running ? NULL : v->idle.prefetch,
+		.nowait = true, .unmark = v->idle.prefetched,
 	};
 
 	filemap_invalidate_lock(mapping);
-	unmap_mapping_range(mapping, 0, 0, 0);
-	vmpool_page_out_range(v, 0, v->nr_pages, &cold);
+	vmpool_reclaim_pass(v, &cold);
 	used.max = want - cold.out;
 	if (used.max)
-		vmpool_page_out_range(v, 0, v->nr_pages, &used);
+		vmpool_reclaim_pass(v, &used);
 	filemap_invalidate_unlock(mapping);
 	if (used.out && !running)
 		vmpool_idle_rearm(v);
+	*wasted = cold.unmarked + used.unmarked;
 	return cold.out + used.out;
 }
 
 /*
  * Take up to @want pages from @v, pinned by the caller, into the global
- * pool: free pages of its dedicated pool, then pages paged out.
+ * pool for @vm: free pages of its dedicated pool, then pages paged out.
  *
  * Context: the pool lock held; dropped and taken again for the page-out.
  * Return: pages given.
  */
 static unsigned long vmpool_reclaim_from(struct vmpool_vm *v,
+					 struct vmpool_vm *vm,
 					 unsigned long want, bool running)
 {
 	struct vmpool_pool *pool = v->pool;
 	unsigned long got;
+	u64 wasted = 0;
 
 	got = vmpool_vm_give_free_locked(v, want);
 	if (got < want && pool->store.file) {
 		mutex_unlock(&pool->lock);
-		got += vmpool_reclaim_page_out(v, want - got, running);
+		got += vmpool_reclaim_page_out(v, want - got, running, &wasted);
 		mutex_lock(&pool->lock);
 	}
+	/* Read back ahead, and given away untouched. */
+	v->stats.prefetch_wasted += wasted;
+	/* Its own pages, not given to another VM. */
+	if (v == vm)
+		return got;
 	v->stats.pages_given += got;
 	pool->shortage.reclaimed += got;
 	if (running) {
@@ -218,6 +252,7 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 		mutex_unlock(&pool->lock);
 		return false;
 	}
+	want = min(want, vm->limit - vmpool_vm_holding(vm));
 	/* Pages came back meanwhile. */
 	if (pool->nr_free || vm->dedicated.count) {
 		mutex_unlock(&pool->lock);
@@ -233,11 +268,14 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 			break;
 		tried[nr_tried++] = v;
 		atomic_inc(&v->reclaimers);
-		got = vmpool_reclaim_from(v, want, running);
+		got = vmpool_reclaim_from(v, vm, want, running);
 		/* Its teardown may wait for this (full barrier before the wake). */
 		if (atomic_dec_and_test(&v->reclaimers))
 			wake_up_var(&v->reclaimers);
 	}
+	/* Pages that another VM's shortage freed count too. */
+	if (!got && (pool->nr_free || vm->dedicated.count))
+		got = 1;
 	if (!got) {
 		pool->shortage.failures++;
 		vm->stats.shortage_failures++;

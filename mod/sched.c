@@ -113,13 +113,20 @@ static void vmpool_activity_start(struct vmpool_activity *act, u64 now)
 	raw_spin_unlock(&act->lock);
 }
 
-static void vmpool_activity_stop(struct vmpool_activity *act, u64 now)
+/*
+ * A thread of @act left its CPU; @blocked if it went to sleep, rather than
+ * being preempted: only a VM whose last running thread sleeps is paged
+ * out, not one that waits for a CPU.
+ */
+static void vmpool_activity_stop(struct vmpool_activity *act, u64 now,
+				 bool blocked)
 {
 	raw_spin_lock(&act->lock);
 	if (!act->dead && act->running && --act->running == 0) {
 		vmpool_predict_stop(&act->pred, now,
 				    vmpool_wake_next(&act->wake, now));
-		vmpool_idle_notify(act->vm);
+		if (blocked)
+			vmpool_idle_notify(act->vm);
 	}
 	raw_spin_unlock(&act->lock);
 }
@@ -143,7 +150,8 @@ static void vmpool_probe_switch(void *data, bool preempt,
 		return;
 	now = ktime_get_mono_fast_ns();
 	if (old)
-		vmpool_activity_stop(old, now);
+		vmpool_activity_stop(old, now,
+				     !preempt && prev_state != TASK_RUNNING);
 	if (act)
 		vmpool_activity_start(act, now);
 }

@@ -187,6 +187,30 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot)
 	st->nr_used--;
 }
 
+/*
+ * Write to the store without waiting for a freeze of its file system, as
+ * for a write with IOCB_NOWAIT: the caller may be a fault that holds
+ * write access to that file system itself (a write(2) from guest memory),
+ * which the freeze waits for.
+ */
+static ssize_t vmpool_store_write_nowait(struct file *store,
+					 struct iov_iter *iter, loff_t pos)
+{
+	struct inode *inode = file_inode(store);
+	bool reg = S_ISREG(inode->i_mode);
+	struct kiocb kiocb;
+	ssize_t done;
+
+	if (reg && !sb_start_write_trylock(inode->i_sb))
+		return -EAGAIN;
+	init_sync_kiocb(&kiocb, store);
+	kiocb.ki_pos = pos;
+	done = store->f_op->write_iter(&kiocb, iter);
+	if (reg)
+		sb_end_write(inode->i_sb);
+	return done;
+}
+
 /**
  * vmpool_store_rw - read or write pages at consecutive slots of the store
  * @store: the store's file, with a reference the caller holds.
@@ -194,6 +218,8 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot)
  * @bv: the pages, a whole page each.
  * @n: how many.
  * @write: write the pages to the slots, else read the slots into them.
+ * @nowait: for a write: -EAGAIN rather than wait for a freeze of the
+ *	store's file system.
  *
  * One I/O through the store's read_iter or write_iter.  It may transfer
  * fewer pages than asked (a store running out of space): the caller goes
@@ -202,10 +228,11 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot)
  * Context: process context, may sleep; no vmpool lock but the VM's
  * invalidate lock or swap lock held.
  * Return: the pages transferred whole, at least 1; or a negative errno
- * (-EIO if not even one page went through and no error was given).
+ * (-EIO if not even one page went through and no error was given; never
+ * -ENOSPC for a read, which callers take for a lack of pages).
  */
 int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
-		    unsigned int n, bool write)
+		    unsigned int n, bool write, bool nowait)
 {
 	size_t len = (size_t)n << PAGE_SHIFT;
 	loff_t pos = (loff_t)slot << PAGE_SHIFT;
@@ -213,10 +240,14 @@ int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
 	ssize_t done;
 
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bv, n, len);
-	if (write)
+	if (write && nowait)
+		done = vmpool_store_write_nowait(store, &iter, pos);
+	else if (write)
 		done = vfs_iter_write(store, &iter, &pos, 0);
 	else
 		done = vfs_iter_read(store, &iter, &pos, 0);
+	if (done == -ENOSPC && !write)
+		return -EIO;
 	if (done < 0)
 		return done;
 	return done >= PAGE_SIZE ? done >> PAGE_SHIFT : -EIO;

@@ -107,7 +107,7 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 		if (n && (vm->map[index + n] != ((slot + n) | VMPOOL_SWAP_TAG) ||
 			  (want && !test_bit(index + n, want))))
 			break;
-		ret = vmpool_vm_take_locked(vm, &idx[n]);
+		ret = vmpool_vm_take_locked(vm, &idx[n], true);
 		if (ret)
 			break;
 		vmpool_swap_transit(vm, idx[n], true);
@@ -119,7 +119,7 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 	store = get_file(pool->store.file);
 	mutex_unlock(&pool->lock);
 
-	ret = vmpool_store_rw(store, slot, bv, n, false);
+	ret = vmpool_store_rw(store, slot, bv, n, false, false);
 	fput(store);
 
 	mutex_lock(&pool->lock);
@@ -127,8 +127,8 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 	for (i = 0; i < n; i++) {
 		vmpool_swap_transit(vm, idx[i], false);
 		if (ret < 0 || i >= ret) {
-			/* It holds nothing but zeros or this VM's data. */
-			vmpool_vm_release_page(vm, idx[i]);
+			/* Zeros or this VM's data, maybe of another page. */
+			vmpool_vm_release_stale_page(vm, idx[i]);
 			continue;
 		}
 		vmpool_vm_drop_swapped_locked(vm, index + i);
@@ -276,12 +276,14 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 	for (i = 0; i < b->n; i++)
 		bvec_set_page(&b->bv[i], vmpool_pool_page(pool, b->idx[i]),
 			      PAGE_SIZE, 0);
-	done = vmpool_store_rw(b->store, b->slot, b->bv, b->n, true);
+	done = vmpool_store_rw(b->store, b->slot, b->bv, b->n, true,
+			       ctl->nowait);
 	fput(b->store);
 
 	mutex_lock(&pool->lock);
 	vm->stats.store_writes++;
-	if (done < 0)
+	/* -EAGAIN: a freeze of the store's file system; no error. */
+	if (done < 0 && done != -EAGAIN)
 		vm->stats.store_errors++;
 	for (i = 0; i < b->n; i++) {
 		if ((int)i >= done) {
@@ -294,9 +296,11 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 		if (ctl->release)
 			vmpool_vm_put_page(vm, b->idx[i]);
 		else
-			vmpool_vm_release_page(vm, b->idx[i]);
+			vmpool_vm_release_stale_page(vm, b->idx[i]);
 		if (ctl->mark)
 			set_bit(b->index + i, ctl->mark);
+		if (ctl->unmark && test_and_clear_bit(b->index + i, ctl->unmark))
+			ctl->unmarked++;
 	}
 	if (done > 0) {
 		vm->stats.pages_out += done;

@@ -112,6 +112,7 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	if (vmf->pgoff >= vm->nr_pages)
 		return VM_FAULT_SIGBUS;
 
+	atomic_inc(&vm->idle.faulting);
 	/* Keeps hole punching out until the page is mapped. */
 	filemap_invalidate_lock_shared(mapping);
 	if (vmpool_vm_back(vm, vmf->pgoff, &idx)) {
@@ -127,6 +128,7 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 			ret = vmf_error(err);
 	}
 	filemap_invalidate_unlock_shared(mapping);
+	atomic_dec(&vm->idle.faulting);
 	return ret;
 }
 
@@ -180,6 +182,8 @@ static long vmpool_vm_allocate(struct vmpool_vm *vm, struct inode *inode,
 		ret = vmpool_vm_back(vm, index, &idx);
 		if (ret)
 			break;
+		/* In use from now on, as a faulted page is. */
+		vmpool_idle_touched(vm, index);
 		cond_resched();
 	}
 	filemap_invalidate_unlock_shared(inode->i_mapping);

@@ -5,7 +5,7 @@
  * Data layout
  * -----------
  * The managed memory is an array of pages, numbered by pool index (see
- * pool.c).  Per page the pool keeps, in flat arrays (6.4 bytes a page):
+ * pool.c).  Per page the pool keeps, in flat arrays (6.5 bytes a page):
  *
  *   owned      bitmap: the page belongs to a VM (dedicated or mapped);
  *   owner[i]   if owned, the slot of that VM; otherwise the slot of the
@@ -14,6 +14,11 @@
  *              a dirty page needs scrubbing before it crosses to another
  *              tenant;
  *   mapped     bitmap: the page backs guest memory of its owner;
+ *   stale      bitmap: the page is in its VM's dedicated pool and holds
+ *              data of a guest page that now lives in the store (page-out
+ *              freed it): it is zeroed before it backs a hole, as any new
+ *              memory of the VM reads as zero, but not before the store
+ *              is read into it;
  *   next[i]    link of the free list the page is on.
  *
  * A page that is not mapped is on exactly one singly linked list: the
@@ -218,6 +223,8 @@ struct vmpool_shortage {
  * @owned: per page, set while a VM owns the page.
  * @dirty: per page, set while the page may hold data.
  * @mapped: per page, set while the page backs guest memory.
+ * @stale: per page, set while the page is in a dedicated pool holding data
+ *	that lives on in the store.
  * @unmarked: global pages holding no tenant's data.
  * @marked: tenants whose global list is not empty, oldest first.
  * @held: pages released while referenced elsewhere, marked with their
@@ -252,6 +259,7 @@ struct vmpool_pool {
 	unsigned long *owned;
 	unsigned long *dirty;
 	unsigned long *mapped;
+	unsigned long *stale;
 	struct vmpool_list unmarked;
 	struct list_head marked;
 	struct vmpool_list held;
@@ -278,6 +286,8 @@ struct vmpool_pool {
  * @hot: per guest page: touched in the last active period (its working
  *	set), as @touched was when the VM last went idle.
  * @prefetch_used: prefetched pages touched.
+ * @faulting: faults of the VM in progress: a thread that waits for its
+ *	page to be read back is not idle.
  * @read_ns: what reading one page back took, smoothed.
  * @irq: queued by the scheduler probe when the VM goes idle.
  * @out_work: pages the VM out to its limit.
@@ -295,6 +305,7 @@ struct vmpool_idle {
 	unsigned long *prefetched;
 	unsigned long *hot;
 	atomic_long_t prefetch_used;
+	atomic_t faulting;
 	u64 read_ns;
 	struct irq_work irq;
 	struct work_struct out_work;
@@ -488,11 +499,12 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		unsigned long pages, unsigned long *moved);
-int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx);
+int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill);
 void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx);
 void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);
 void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx);
+void vmpool_vm_release_stale_page(struct vmpool_vm *vm, u32 idx);
 unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
 					 unsigned long pages);
 int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
@@ -507,7 +519,7 @@ int vmpool_store_get_slots(struct vmpool_pool *pool, unsigned int n,
 			   u32 *slot);
 void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot);
 int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
-		    unsigned int n, bool write);
+		    unsigned int n, bool write, bool nowait);
 
 /* idle.c */
 int vmpool_idle_init(struct vmpool_vm *vm);
@@ -548,6 +560,10 @@ int vmpool_swap_in_batch(struct vmpool_vm *vm, pgoff_t index,
  * @max: pages to page out at most.
  * @out: pages paged out, added to.
  * @skipped: pages left because something else referenced them, added to.
+ * @nowait: do not wait for a file system freeze to write the store: the
+ *	caller may hold write access to that file system (a fault).
+ * @unmark: if set, the bits of the pages that went out are cleared in it.
+ * @unmarked: bits cleared in @unmark, added to.
  */
 struct vmpool_out_ctl {
 	bool release;
@@ -557,6 +573,9 @@ struct vmpool_out_ctl {
 	u64 max;
 	u64 out;
 	u64 skipped;
+	bool nowait;
+	unsigned long *unmark;
+	u64 unmarked;
 };
 
 int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,

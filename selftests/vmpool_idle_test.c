@@ -172,6 +172,9 @@ static size_t bad_pages(const struct vm_thread *t)
 	for (p = 0; p < t->pages; p++)
 		for (k = 0; k < t->periods; k++)
 			if (t->mem[p * PAGE + k] != (!k || p < t->hot)) {
+				if (!bad)
+					fprintf(stderr, "# first bad page %zu: byte %d is %d\n",
+						p, k, t->mem[p * PAGE + k]);
 				bad++;
 				break;
 			}

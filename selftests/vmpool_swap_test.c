@@ -391,6 +391,29 @@ TEST_F(swap, punched_page_out_reads_zero)
 }
 
 /*
+ * The pages page-out frees stay in the VM's dedicated pool, holding data
+ * that lives on in the store: a hole of the VM they back reads as zero
+ * (new memory of a VM reads as zero), and the paged-out data comes back.
+ */
+TEST_F(swap, holes_read_zero_after_page_out)
+{
+	size_t pages = 16, half = 8;
+	char *mem;
+	int vm;
+
+	ASSERT_EQ(0, vmpool_set_store(self->dev, self->store, NULL));
+	vm = vm_map(self->dev, vmpool_new_tenant(), pages, &mem);
+	ASSERT_LE(0, vm);
+	memset(mem, 0x5a, half * PAGE);
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, half * PAGE, NULL, NULL));
+	EXPECT_TRUE(all_zero(mem + half * PAGE, (pages - half) * PAGE));
+	EXPECT_EQ(0x5a, mem[0]);
+	EXPECT_EQ(0x5a, mem[half * PAGE - 1]);
+	munmap(mem, pages * PAGE);
+	close(vm);
+}
+
+/*
  * With @store taking 4 pages and failing after (full, or out of space
  * underneath), paging 16 pages out: 4 go out, the others stay resident,
  * no byte is lost, and @store_errors write errors are counted.

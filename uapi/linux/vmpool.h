@@ -292,8 +292,10 @@
  * VMPOOL_VM_SET_IDLE_LIMIT - pages a VM keeps while it sleeps (on a VM fd)
  *
  * The argument points to a &struct vmpool_idle_limit.  Each time the
- * threads attached to the VM (%VMPOOL_VM_ATTACH) stop running, the VM is
- * paged out to the store (%VMPOOL_SET_STORE) down to @pages: the pages
+ * threads attached to the VM (%VMPOOL_VM_ATTACH) stop running because the
+ * last of them went to sleep (not preempted, and not waiting for a page
+ * of the VM to be read back), the VM is paged out to the store
+ * (%VMPOOL_SET_STORE) down to @pages: the pages
  * its last active period did not touch first, then pages it did, which
  * are read back before its next predicted activation.  Every page is
  * unmapped when the VM goes idle, so that the first touch of each page in
