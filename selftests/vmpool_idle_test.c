@@ -95,14 +95,15 @@ TEST_F(idle, set_idle_limit_bad_input)
 
 /*
  * A VM thread: each period it touches @hot pages (a word of each; all of
- * them the first time), then sleeps 80 ms.  After @warm periods it takes
- * a snapshot of the VM's statistics.
+ * them the first time), then sleeps @sleep_ms (80 ms if 0).  After @warm
+ * periods it takes a snapshot of the VM's statistics.
  */
 struct vm_thread {
 	int vm;
 	char *mem;
 	size_t pages, hot;
 	int periods, warm;
+	long sleep_ms;
 	pid_t tid;
 	int go[2];
 	bool done;
@@ -112,7 +113,7 @@ struct vm_thread {
 static void *vm_thread_main(void *arg)
 {
 	struct vm_thread *t = arg;
-	struct timespec ts = { .tv_nsec = 80 * MS };
+	struct timespec ts = { .tv_nsec = (t->sleep_ms ?: 80) * MS };
 	size_t p, n;
 	char c;
 	int i;
@@ -286,7 +287,9 @@ TEST_F_TIMEOUT(idle, cold_pages_go_first, 120)
 /*
  * Three VM threads of three tenants, each touching all of its 512 pages
  * every period, idle limit 128, on a pool with 1280 free pages: their
- * memory (1536 pages) does not fit, so they take turns.  None gets
+ * memory (1536 pages) does not fit, so they take turns, each asleep 240
+ * ms a period (three times 80 ms: one active period at a time, even on
+ * the slow debug kernel), a third of that apart.  None gets
  * SIGBUS, every byte survives, each VM's memory really goes out while it
  * sleeps, pages move between them through the store, and each finds its
  * working set back when it wakes (the bounds of the single sleeper).
@@ -312,7 +315,8 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 	ASSERT_LE(0, filler);
 	for (i = 0; i < TURN_VMS; i++) {
 		t[i] = (struct vm_thread){ .pages = 512, .hot = 512,
-					   .periods = 30, .warm = 10 };
+					   .periods = 30, .warm = 10,
+					   .sleep_ms = 240 };
 		t[i].vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
 					   t[i].pages * PAGE, 0, 0, "turn");
 		ASSERT_LE(0, t[i].vm);
@@ -329,10 +333,10 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 					   &t[i].tid, 1));
 		min_mapped[i] = t[i].pages;
 	}
-	/* A third of a period apart. */
+	/* A third of a sleep apart. */
 	for (i = 0; i < TURN_VMS; i++) {
 		ASSERT_EQ(1, write(t[i].go[1], "x", 1));
-		usleep(30000);
+		usleep(t[i].sleep_ms * 1000 / TURN_VMS);
 	}
 	do {
 		busy = 0;
