@@ -79,15 +79,12 @@ static void vmpool_idle_arm(struct vmpool_vm *vm, unsigned long pages)
 {
 	struct vmpool_activity *act = vmpool_vm_activity(vm);
 	struct vmpool_idle *idle = &vm->idle;
-	u64 start = 0, lead, now;
-	unsigned long flags;
+	u64 start, lead, now;
+	bool running;
 
 	if (!act || !pages)
 		return;
-	raw_spin_lock_irqsave(&act->lock, flags);
-	if (act->pred.pending && !act->running)
-		start = act->pred.next_start;
-	raw_spin_unlock_irqrestore(&act->lock, flags);
+	start = vmpool_activity_next_start(act, &running);
 	if (!start)
 		return;
 	lead = pages * READ_ONCE(idle->read_ns) + VMPOOL_PREFETCH_MARGIN_NS;
@@ -169,34 +166,38 @@ void vmpool_idle_rearm(struct vmpool_vm *vm)
 						  vm->nr_pages));
 }
 
+/* vmpool_swap_in_batch() of the marked pages, its time added to *@read_ns. */
+static int vmpool_idle_read_run(struct vmpool_vm *vm, pgoff_t index,
+				struct vmpool_in_batch *b, u64 *read_ns)
+{
+	u64 start = ktime_get_ns();
+	int ret = vmpool_swap_in_batch(vm, index, vm->idle.prefetch, b);
+
+	*read_ns += ktime_get_ns() - start;
+	return ret;
+}
+
 /*
  * Read the run of guest pages of @vm from @index back ahead of its
- * activation (vmpool_swap_in_batch()); when the pool has no page, take
- * pages from VMs that wake later, dropping the invalidate lock meanwhile.
- * The time the reads took is added to *@read_ns.
+ * activation; when the pool has no page, take pages from VMs that wake
+ * later, dropping the invalidate lock meanwhile.  The time the reads took
+ * is added to *@read_ns.
  */
 static int vmpool_idle_prefetch(struct vmpool_vm *vm, pgoff_t index,
 				struct vmpool_in_batch *b, u64 *read_ns)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
-	unsigned long *want = vm->idle.prefetch;
-	u64 start = ktime_get_ns();
 	bool more;
 	int ret;
 
-	ret = vmpool_swap_in_batch(vm, index, want, b);
-	*read_ns += ktime_get_ns() - start;
+	ret = vmpool_idle_read_run(vm, index, b, read_ns);
 	if (ret != -ENOSPC)
 		return ret;
 	filemap_invalidate_unlock_shared(mapping);
-	more = vmpool_reclaim(vm, bitmap_weight(want, vm->nr_pages), true);
+	more = vmpool_reclaim(vm, bitmap_weight(vm->idle.prefetch,
+						vm->nr_pages), true);
 	filemap_invalidate_lock_shared(mapping);
-	if (!more)
-		return -ENOSPC;
-	start = ktime_get_ns();
-	ret = vmpool_swap_in_batch(vm, index, want, b);
-	*read_ns += ktime_get_ns() - start;
-	return ret;
+	return more ? vmpool_idle_read_run(vm, index, b, read_ns) : -ENOSPC;
 }
 
 /* The VM is about to run: read its working set back. */

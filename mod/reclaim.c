@@ -57,18 +57,21 @@
 static u64 vmpool_reclaim_wake(struct vmpool_vm *vm)
 {
 	struct vmpool_activity *act = vmpool_vm_activity(vm);
-	unsigned long flags;
-	u64 wake = U64_MAX;
+	bool running;
+	u64 start;
 
 	if (!act)
 		return 0;
-	raw_spin_lock_irqsave(&act->lock, flags);
-	if (act->running)
-		wake = 0;
-	else if (act->pred.pending)
-		wake = act->pred.next_start;
-	raw_spin_unlock_irqrestore(&act->lock, flags);
-	return wake;
+	start = vmpool_activity_next_start(act, &running);
+	if (running)
+		return 0;
+	return start ?: U64_MAX;
+}
+
+/* Whether a page is free for @vm: its dedicated pool or the global one. */
+static bool vmpool_reclaim_served(struct vmpool_vm *vm)
+{
+	return vm->pool->nr_free || vm->dedicated.count;
 }
 
 /* Whether @v may give pages to a VM other than itself at all. */
@@ -254,7 +257,7 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 	}
 	want = min(want, vm->limit - vmpool_vm_holding(vm));
 	/* Pages came back meanwhile. */
-	if (pool->nr_free || vm->dedicated.count) {
+	if (vmpool_reclaim_served(vm)) {
 		mutex_unlock(&pool->lock);
 		return true;
 	}
@@ -274,7 +277,7 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 			wake_up_var(&v->reclaimers);
 	}
 	/* Pages that another VM's shortage freed count too. */
-	if (!got && (pool->nr_free || vm->dedicated.count))
+	if (!got && vmpool_reclaim_served(vm))
 		got = 1;
 	if (!got) {
 		pool->shortage.failures++;

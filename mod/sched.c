@@ -309,6 +309,28 @@ void vmpool_sched_vm_destroy(struct vmpool_vm *vm)
 }
 
 /**
+ * vmpool_activity_next_start - when a VM is predicted to run again
+ * @act: the VM's activity.
+ * @running: set if a thread of the VM runs now.
+ *
+ * Context: any; takes the activity's lock.
+ * Return: the predicted start of its next active period (CLOCK_MONOTONIC
+ * nanoseconds), or 0 if it runs or nothing is predicted.
+ */
+u64 vmpool_activity_next_start(struct vmpool_activity *act, bool *running)
+{
+	unsigned long flags;
+	u64 start = 0;
+
+	raw_spin_lock_irqsave(&act->lock, flags);
+	*running = act->running;
+	if (act->pred.pending && !act->running)
+		start = act->pred.next_start;
+	raw_spin_unlock_irqrestore(&act->lock, flags);
+	return start;
+}
+
+/**
  * vmpool_sched_fill_stats - the activity and prediction figures of a VM
  * @vm: the VM.
  * @st: its statistics, filled in by the caller but for these.

@@ -608,6 +608,7 @@ void vmpool_sched_exit(void);
 bool vmpool_sched_available(void);
 struct vmpool_activity *vmpool_activity_get(struct vmpool_vm *vm);
 struct vmpool_activity *vmpool_vm_activity(struct vmpool_vm *vm);
+u64 vmpool_activity_next_start(struct vmpool_activity *act, bool *running);
 void vmpool_sched_vm_destroy(struct vmpool_vm *vm);
 void vmpool_sched_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
 

@@ -104,6 +104,7 @@ struct vm_thread {
 	size_t pages, hot;
 	int periods, warm;
 	long sleep_ms;
+	pthread_t th;
 	pid_t tid;
 	int go[2];
 	bool done;
@@ -134,31 +135,49 @@ static void *vm_thread_main(void *arg)
 }
 
 /*
- * Run @t attached to its VM; the fewest pages the VM had mapped while it
- * ran in *@min_mapped, its statistics at the end in @st.
+ * Run the @n threads @t, each attached to its VM, started @stagger_ms
+ * apart; the fewest pages each VM had mapped while they ran in
+ * @min_mapped, each VM's statistics at the end in @st.
  */
-static int run_vm_thread(struct vm_thread *t, __u64 *min_mapped,
-			 struct vmpool_vm_stats *st)
+static int run_vm_threads(struct vm_thread *t, int n, long stagger_ms,
+			  __u64 *min_mapped, struct vmpool_vm_stats *st)
 {
-	pthread_t th;
-	int ret;
+	int ret = 0, i, busy;
 
-	if (pipe(t->go) || pthread_create(&th, NULL, vm_thread_main, t))
-		return -1;
-	while (!__atomic_load_n(&t->tid, __ATOMIC_ACQUIRE))
-		usleep(1000);
-	ret = vmpool_attach(t->vm, VMPOOL_VM_ATTACH, 0, 0, &t->tid, 1);
-	(void)!write(t->go[1], "x", 1);
-	*min_mapped = t->pages;
-	while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE)) {
-		if (!vmpool_vm_stats(t->vm, st) && st->mapped_pages < *min_mapped)
-			*min_mapped = st->mapped_pages;
-		usleep(5000);
+	for (i = 0; i < n; i++) {
+		if (pipe(t[i].go) ||
+		    pthread_create(&t[i].th, NULL, vm_thread_main, &t[i]))
+			return -1;
+		while (!__atomic_load_n(&t[i].tid, __ATOMIC_ACQUIRE))
+			usleep(1000);
+		ret = ret ?: vmpool_attach(t[i].vm, VMPOOL_VM_ATTACH, 0, 0,
+					   &t[i].tid, 1);
+		min_mapped[i] = t[i].pages;
 	}
-	pthread_join(th, NULL);
-	close(t->go[0]);
-	close(t->go[1]);
-	return ret ?: vmpool_vm_stats(t->vm, st);
+	for (i = 0; i < n; i++) {
+		(void)!write(t[i].go[1], "x", 1);
+		if (i < n - 1)
+			usleep(stagger_ms * 1000);
+	}
+	do {
+		busy = 0;
+		for (i = 0; i < n; i++) {
+			if (__atomic_load_n(&t[i].done, __ATOMIC_ACQUIRE))
+				continue;
+			busy++;
+			if (!vmpool_vm_stats(t[i].vm, &st[i]) &&
+			    st[i].mapped_pages < min_mapped[i])
+				min_mapped[i] = st[i].mapped_pages;
+		}
+		usleep(5000);
+	} while (busy);
+	for (i = 0; i < n; i++) {
+		pthread_join(t[i].th, NULL);
+		close(t[i].go[0]);
+		close(t[i].go[1]);
+		ret = ret ?: vmpool_vm_stats_stopped(t[i].vm, &st[i]);
+	}
+	return ret;
 }
 
 /*
@@ -202,7 +221,7 @@ static void log_paging(struct __test_metadata *_metadata,
 
 /*
  * Map @vm for @t, give it idle limit @limit and run @t; see
- * run_vm_thread().
+ * run_vm_threads().
  */
 static void run_with_limit(struct __test_metadata *_metadata, int vm,
 			   struct vm_thread *t, __u64 limit, __u64 *min_mapped,
@@ -214,7 +233,7 @@ static void run_with_limit(struct __test_metadata *_metadata, int vm,
 		      MAP_SHARED, vm, 0);
 	ASSERT_NE(MAP_FAILED, t->mem);
 	ASSERT_EQ(0, set_idle_limit(vm, limit));
-	ASSERT_EQ(0, run_vm_thread(t, min_mapped, st));
+	ASSERT_EQ(0, run_vm_threads(t, 1, 0, min_mapped, st));
 	log_paging(_metadata, &t->warm_st, st);
 }
 
@@ -303,8 +322,7 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 	__u64 min_mapped[TURN_VMS];
 	__u64 touched, prefetched;
 	struct vmpool_info info;
-	pthread_t th[TURN_VMS];
-	int filler, i, busy;
+	int filler, i;
 
 	/* A VM that may not be paged holds all but 1280 pages. */
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
@@ -324,37 +342,11 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 				MAP_SHARED, t[i].vm, 0);
 		ASSERT_NE(MAP_FAILED, t[i].mem);
 		ASSERT_EQ(0, set_idle_limit(t[i].vm, 128));
-		ASSERT_EQ(0, pipe(t[i].go));
-		ASSERT_EQ(0, pthread_create(&th[i], NULL, vm_thread_main,
-					    &t[i]));
-		while (!__atomic_load_n(&t[i].tid, __ATOMIC_ACQUIRE))
-			usleep(1000);
-		ASSERT_EQ(0, vmpool_attach(t[i].vm, VMPOOL_VM_ATTACH, 0, 0,
-					   &t[i].tid, 1));
-		min_mapped[i] = t[i].pages;
 	}
 	/* A third of a sleep apart. */
+	ASSERT_EQ(0, run_vm_threads(t, TURN_VMS, t[0].sleep_ms / TURN_VMS,
+				    min_mapped, st));
 	for (i = 0; i < TURN_VMS; i++) {
-		ASSERT_EQ(1, write(t[i].go[1], "x", 1));
-		usleep(t[i].sleep_ms * 1000 / TURN_VMS);
-	}
-	do {
-		busy = 0;
-		for (i = 0; i < TURN_VMS; i++) {
-			if (__atomic_load_n(&t[i].done, __ATOMIC_ACQUIRE))
-				continue;
-			busy++;
-			if (!vmpool_vm_stats(t[i].vm, &st[i]) &&
-			    st[i].mapped_pages < min_mapped[i])
-				min_mapped[i] = st[i].mapped_pages;
-		}
-		usleep(5000);
-	} while (busy);
-	for (i = 0; i < TURN_VMS; i++) {
-		pthread_join(th[i], NULL);
-		close(t[i].go[0]);
-		close(t[i].go[1]);
-		ASSERT_EQ(0, vmpool_vm_stats_stopped(t[i].vm, &st[i]));
 		log_paging(_metadata, &t[i].warm_st, &st[i]);
 		TH_LOG("VM %d: fewest mapped %llu, shortages %llu (%llu failed), gave %llu/%llu",
 		       i, min_mapped[i], st[i].shortages,
