@@ -22,11 +22,16 @@
  * empty may take more of its pages, in the same order (reclaim.c).
  *
  * Prefetch: an hrtimer armed for the predicted start of the next active
- * period, less the time reading the marked pages back takes (measured)
- * and a margin, queues the prefetch work, which reads them back into the
- * VM's page map.  The VM's first touch of such a page is then a minor
- * fault, not a read.  If the prediction is wrong nothing breaks: a page
- * still out is read back by its fault.
+ * period, less the time reading the marked pages back and mapping the
+ * working set take (measured) and a margin, queues the prefetch work,
+ * which reads them back into the VM's page map, then maps the resident
+ * pages of the working set into the page tables of the processes that
+ * map the VM (premap.c), so that touching them costs no fault; their
+ * accessed bits, harvested when the VM next goes idle, say which it
+ * touched.  Where they cannot be mapped ahead (a process with KVM), the
+ * VM's first touch of such a page is a minor fault, not a read.  If the
+ * prediction is wrong nothing breaks: a page still out is read back by
+ * its fault.
  *
  * Teardown: vmpool_idle_stop() stops everything before the VM's memory is
  * returned.
@@ -51,6 +56,8 @@
 #define VMPOOL_PREFETCH_MARGIN_NS	(2 * NSEC_PER_MSEC)
 /* The read time per page assumed before one is measured. */
 #define VMPOOL_READ_NS_DEFAULT		(50 * NSEC_PER_USEC)
+/* The time mapping a page ahead takes, assumed before one is measured. */
+#define VMPOOL_MAP_NS_DEFAULT		(2 * NSEC_PER_USEC)
 
 static void vmpool_idle_irq(struct irq_work *irq)
 {
@@ -72,22 +79,25 @@ static enum hrtimer_restart vmpool_idle_timer(struct hrtimer *timer)
 
 /*
  * Arm the prefetch for the predicted start of the next active period:
- * early enough to read @pages pages back before it.  Without a prediction
- * nothing is prefetched; faults read the pages back.
+ * early enough to read its @pages marked pages back, and to map its
+ * working set, before it.  Without a prediction nothing is prefetched;
+ * faults read the pages back.
  */
 static void vmpool_idle_arm(struct vmpool_vm *vm, unsigned long pages)
 {
 	struct vmpool_activity *act = vmpool_vm_activity(vm);
 	struct vmpool_idle *idle = &vm->idle;
+	unsigned long map = bitmap_weight(idle->hot, vm->nr_pages);
 	u64 start, lead, now;
 	bool running;
 
-	if (!act || !pages)
+	if (!act || (!pages && !map))
 		return;
 	start = vmpool_activity_next_start(act, &running);
 	if (!start)
 		return;
-	lead = pages * READ_ONCE(idle->read_ns) + VMPOOL_PREFETCH_MARGIN_NS;
+	lead = pages * READ_ONCE(idle->read_ns) +
+	       map * READ_ONCE(idle->map_ns) + VMPOOL_PREFETCH_MARGIN_NS;
 	now = ktime_get_mono_fast_ns();
 	start = start > now + lead ? start - lead : now;
 	hrtimer_start(&idle->timer, ns_to_ktime(start), HRTIMER_MODE_ABS);
@@ -121,6 +131,8 @@ static void vmpool_idle_out_work(struct work_struct *work)
 	    atomic_read(&idle->faulting))
 		return;
 
+	/* Pages mapped ahead were touched if their accessed bits say so. */
+	vmpool_premap_harvest(vm);
 	filemap_invalidate_lock(mapping);
 	/* Sampling: each page the VM touches from now on faults once. */
 	unmap_mapping_range(mapping, 0, 0, 0);
@@ -207,9 +219,9 @@ static void vmpool_idle_in_work(struct work_struct *work)
 					       in_work);
 	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
 	struct address_space *mapping = vm->inode->i_mapping;
-	unsigned long index, n = 0, i;
+	unsigned long index, n = 0, mapped, i;
 	struct vmpool_in_batch *b;
-	u64 read_ns = 0;
+	u64 read_ns = 0, map_ns;
 	int ret;
 
 	b = kmalloc(sizeof(*b), GFP_KERNEL);
@@ -240,15 +252,19 @@ static void vmpool_idle_in_work(struct work_struct *work)
 	filemap_invalidate_unlock_shared(mapping);
 	kfree(b);
 
-	if (n) {
-		/* What one page took, smoothed over the last prefetches. */
-		u64 per_page = read_ns / n;
+	/* What one page took, smoothed over the last prefetches. */
+	if (n)
+		WRITE_ONCE(idle->read_ns, (3 * idle->read_ns + read_ns / n) / 4);
+	map_ns = ktime_get_ns();
+	mapped = vmpool_premap(vm);
+	map_ns = ktime_get_ns() - map_ns;
+	if (mapped)
+		WRITE_ONCE(idle->map_ns, (3 * idle->map_ns + map_ns / mapped) / 4);
 
-		WRITE_ONCE(idle->read_ns, (3 * idle->read_ns + per_page) / 4);
-		mutex_lock(&vm->pool->lock);
-		vm->stats.prefetched_pages += n;
-		mutex_unlock(&vm->pool->lock);
-	}
+	mutex_lock(&vm->pool->lock);
+	vm->stats.prefetched_pages += n;
+	vm->stats.premapped_pages += mapped;
+	mutex_unlock(&vm->pool->lock);
 }
 
 /**
@@ -297,6 +313,9 @@ int vmpool_idle_init(struct vmpool_vm *vm)
 
 	idle->limit = VMPOOL_IDLE_LIMIT_NONE;
 	idle->read_ns = VMPOOL_READ_NS_DEFAULT;
+	idle->map_ns = VMPOOL_MAP_NS_DEFAULT;
+	INIT_LIST_HEAD(&idle->mms);
+	mutex_init(&idle->mms_lock);
 	idle->touched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->prefetch = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->prefetched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -342,6 +361,8 @@ void vmpool_idle_stop(struct vmpool_vm *vm)
  */
 void vmpool_idle_free(struct vmpool_vm *vm)
 {
+	/* Every mapping holds a reference to the VM's file. */
+	WARN_ON_ONCE(!list_empty(&vm->idle.mms));
 	bitmap_free(vm->idle.touched);
 	bitmap_free(vm->idle.prefetch);
 	bitmap_free(vm->idle.prefetched);

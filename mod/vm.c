@@ -132,7 +132,25 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/* A mapping split in two, or copied by fork() or mremap(). */
+static void vmpool_vm_vma_open(struct vm_area_struct *vma)
+{
+	struct vmpool_vm *vm = vma->vm_file->private_data;
+
+	/* Without an entry its pages are only ever faulted in. */
+	(void)vmpool_premap_add(vm, vma->vm_mm);
+}
+
+static void vmpool_vm_vma_close(struct vm_area_struct *vma)
+{
+	struct vmpool_vm *vm = vma->vm_file->private_data;
+
+	vmpool_premap_del(vm, vma->vm_mm);
+}
+
 static const struct vm_operations_struct vmpool_vm_ops = {
+	.open = vmpool_vm_vma_open,
+	.close = vmpool_vm_vma_close,
 	.fault = vmpool_vm_fault,
 };
 
@@ -147,6 +165,8 @@ static int vmpool_vm_mmap(struct file *file, struct vm_area_struct *vma)
 	    vma_pages(vma) > vm->nr_pages - vma->vm_pgoff)
 		return -EINVAL;
 
+	if (vmpool_premap_add(vm, vma->vm_mm))
+		return -ENOMEM;
 	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &vmpool_vm_ops;
 	return 0;
@@ -266,6 +286,7 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->shortage_failures = vm->stats.shortage_failures;
 	st->pages_given = vm->stats.pages_given;
 	st->pages_given_running = vm->stats.pages_given_running;
+	st->premapped_pages = vm->stats.premapped_pages;
 	vmpool_sched_fill_stats(vm, st);
 }
 

@@ -285,10 +285,14 @@ struct vmpool_pool {
  * @prefetched: per guest page: read back ahead, not touched yet.
  * @hot: per guest page: touched in the last active period (its working
  *	set), as @touched was when the VM last went idle.
+ * @mms: the address spaces mapping the VM (premap.c); protected by
+ *	@mms_lock.
+ * @mms_lock: taken after the mmap lock of an address space.
  * @prefetch_used: prefetched pages touched.
  * @faulting: faults of the VM in progress: a thread that waits for its
  *	page to be read back is not idle.
  * @read_ns: what reading one page back took, smoothed.
+ * @map_ns: what mapping one page ahead took, smoothed.
  * @irq: queued by the scheduler probe when the VM goes idle.
  * @out_work: pages the VM out to its limit.
  * @in_work: reads the working set back.
@@ -304,9 +308,12 @@ struct vmpool_idle {
 	unsigned long *prefetch;
 	unsigned long *prefetched;
 	unsigned long *hot;
+	struct list_head mms;
+	struct mutex mms_lock;	/* guards @mms */
 	atomic_long_t prefetch_used;
 	atomic_t faulting;
 	u64 read_ns;
+	u64 map_ns;
 	struct irq_work irq;
 	struct work_struct out_work;
 	struct work_struct in_work;
@@ -530,6 +537,12 @@ void vmpool_idle_touched(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_idle_rearm(struct vmpool_vm *vm);
 long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
 				struct vmpool_idle_limit __user *uarg);
+
+/* premap.c */
+int vmpool_premap_add(struct vmpool_vm *vm, struct mm_struct *mm);
+void vmpool_premap_del(struct vmpool_vm *vm, struct mm_struct *mm);
+void vmpool_premap_harvest(struct vmpool_vm *vm);
+unsigned long vmpool_premap(struct vmpool_vm *vm);
 
 /* swap.c */
 /* Pages written to the store with one I/O, at most. */

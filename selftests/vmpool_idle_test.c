@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "vmpool_test.h"
@@ -95,21 +96,42 @@ TEST_F(idle, set_idle_limit_bad_input)
 
 /*
  * A VM thread: each period it touches @hot pages (a word of each; all of
- * them the first time), then sleeps @sleep_ms (80 ms if 0).  After @warm
- * periods it takes a snapshot of the VM's statistics.
+ * them the first time; @hot_late from period @late on, if that is set),
+ * then sleeps @sleep_ms (80 ms if 0).  After @warm
+ * periods it takes a snapshot of the VM's statistics, and from then on
+ * counts the page faults (minor and major) its touching takes in @faults.
  */
 struct vm_thread {
 	int vm;
 	char *mem;
-	size_t pages, hot;
-	int periods, warm;
+	size_t pages, hot, hot_late;
+	int periods, warm, late;
 	long sleep_ms;
 	pthread_t th;
 	pid_t tid;
 	int go[2];
 	bool done;
 	struct vmpool_vm_stats warm_st;
+	long faults;
 };
+
+/* Pages @t touches in period @i. */
+static size_t hot_pages(const struct vm_thread *t, int i)
+{
+	if (!i)
+		return t->pages;
+	return t->late && i >= t->late ? t->hot_late : t->hot;
+}
+
+/* Page faults the calling thread took so far. */
+static long thread_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return ru.ru_minflt + ru.ru_majflt;
+}
 
 static void *vm_thread_main(void *arg)
 {
@@ -123,9 +145,13 @@ static void *vm_thread_main(void *arg)
 	if (read(t->go[0], &c, 1) != 1)
 		return NULL;
 	for (i = 0; i < t->periods; i++) {
-		n = i ? t->hot : t->pages;
+		n = hot_pages(t, i);
+		if (i > t->warm)
+			t->faults -= thread_faults();
 		for (p = 0; p < n; p++)
 			t->mem[p * PAGE + (i % 64)] += 1;
+		if (i > t->warm)
+			t->faults += thread_faults();
 		if (i == t->warm && vmpool_vm_stats(t->vm, &t->warm_st))
 			return NULL;
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
@@ -191,7 +217,7 @@ static size_t bad_pages(const struct vm_thread *t)
 
 	for (p = 0; p < t->pages; p++)
 		for (k = 0; k < t->periods; k++)
-			if (t->mem[p * PAGE + k] != (!k || p < t->hot)) {
+			if (t->mem[p * PAGE + k] != p < hot_pages(t, k)) {
 				if (!bad)
 					fprintf(stderr, "# first bad page %zu: byte %d is %d\n",
 						p, k, t->mem[p * PAGE + k]);
@@ -214,9 +240,10 @@ static void log_paging(struct __test_metadata *_metadata,
 	       b->major_faults - a->major_faults,
 	       b->predictions - a->predictions,
 	       b->prediction_hits - a->prediction_hits);
-	TH_LOG("%llu writes, %llu reads of the store",
+	TH_LOG("%llu writes, %llu reads of the store, %llu pages mapped ahead",
 	       b->store_writes - a->store_writes,
-	       b->store_reads - a->store_reads);
+	       b->store_reads - a->store_reads,
+	       b->premapped_pages - a->premapped_pages);
 }
 
 /*
@@ -235,13 +262,14 @@ static void run_with_limit(struct __test_metadata *_metadata, int vm,
 	ASSERT_EQ(0, set_idle_limit(vm, limit));
 	ASSERT_EQ(0, run_vm_threads(t, 1, 0, min_mapped, st));
 	log_paging(_metadata, &t->warm_st, st);
+	TH_LOG("%ld page faults touching the working set", t->faults);
 }
 
 /*
  * Idle limit 0, working set the whole VM (256 pages): while the thread
- * sleeps its memory is all out; before it wakes it all comes back, so
- * that after a few periods its activations take no major fault and the
- * prefetched pages are used.
+ * sleeps its memory is all out; before it wakes it all comes back, read
+ * and mapped again, so that after a few periods its activations take no
+ * fault and the prefetched pages are used.
  */
 TEST_F_TIMEOUT(idle, sleeping_vm_goes_out_and_its_working_set_comes_back, 120)
 {
@@ -269,6 +297,13 @@ TEST_F_TIMEOUT(idle, sleeping_vm_goes_out_and_its_working_set_comes_back, 120)
 	EXPECT_LE((st.prefetched_pages - t.warm_st.prefetched_pages) * 85 / 100,
 		  st.prefetch_used - t.warm_st.prefetch_used);
 	EXPECT_LE(st.major_faults - t.warm_st.major_faults, touched / 10);
+	/*
+	 * Mapped again before it woke: touching its working set takes no
+	 * fault, not even a minor one.
+	 */
+	EXPECT_LE(touched * 85 / 100,
+		  st.premapped_pages - t.warm_st.premapped_pages);
+	EXPECT_LE(t.faults, touched / 10);
 	/* In runs: 8 pages or more per read, on average. */
 	EXPECT_LE((st.store_reads - t.warm_st.store_reads) * 8,
 		  st.prefetched_pages - t.warm_st.prefetched_pages);
@@ -281,7 +316,7 @@ TEST_F_TIMEOUT(idle, sleeping_vm_goes_out_and_its_working_set_comes_back, 120)
 /*
  * 512 pages written once, then only the first 128 touched each period,
  * with an idle limit of 128: the cold pages go out, the working set stays,
- * and no activation waits for a read.
+ * and no activation waits for a read or even faults.
  */
 TEST_F_TIMEOUT(idle, cold_pages_go_first, 120)
 {
@@ -298,7 +333,38 @@ TEST_F_TIMEOUT(idle, cold_pages_go_first, 120)
 	EXPECT_EQ(t.pages - t.hot, st.pages_swapped);
 	EXPECT_EQ(0, st.major_faults - t.warm_st.major_faults);
 	EXPECT_EQ(0, st.idle_pages_out - t.warm_st.idle_pages_out);
+	/* The working set, unmapped while it slept, was mapped again. */
+	EXPECT_LE(t.faults, (t.periods - t.warm - 1) * t.hot / 10);
 	/* The cold pages still hold what the first period wrote. */
+	EXPECT_EQ(0, bad_pages(&t));
+	munmap(t.mem, t.pages * PAGE);
+}
+
+/*
+ * A working set that shrinks from 256 pages to 64 (from period 8 on),
+ * idle limit 0: the pages mapped ahead that the VM no longer touches show
+ * no access in their page tables, so they leave the working set and are
+ * read back no more; the pages it touches show theirs, and keep coming
+ * back mapped.
+ */
+TEST_F_TIMEOUT(idle, untouched_pages_mapped_ahead_leave_the_working_set, 120)
+{
+	struct vm_thread t = { .pages = 256, .hot = 256, .hot_late = 64,
+			       .late = 8, .periods = 30, .warm = 12 };
+	struct vmpool_vm_stats st;
+	__u64 min_mapped, touched, prefetched;
+
+	self->vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				    t.pages * PAGE, 0, 0, "shrinking");
+	run_with_limit(_metadata, self->vm, &t, 0, &min_mapped, &st);
+
+	touched = (t.periods - t.warm - 1) * t.hot_late;
+	prefetched = st.prefetched_pages - t.warm_st.prefetched_pages;
+	EXPECT_LE(touched * 85 / 100, prefetched);
+	EXPECT_LE(prefetched, touched * 11 / 10);
+	EXPECT_LE(prefetched * 85 / 100,
+		  st.prefetch_used - t.warm_st.prefetch_used);
+	EXPECT_LE(t.faults, touched / 10);
 	EXPECT_EQ(0, bad_pages(&t));
 	munmap(t.mem, t.pages * PAGE);
 }
@@ -352,6 +418,8 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 		       i, min_mapped[i], st[i].shortages,
 		       st[i].shortage_failures, st[i].pages_given,
 		       st[i].pages_given_running);
+		TH_LOG("VM %d: %ld page faults touching the working set", i,
+		       t[i].faults);
 	}
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	TH_LOG("pool: %llu shortages, %llu failed, %llu pages reclaimed (%llu from running VMs)",
@@ -366,6 +434,7 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 			  st[i].prefetch_used - t[i].warm_st.prefetch_used);
 		EXPECT_LE(st[i].major_faults - t[i].warm_st.major_faults,
 			  touched / 10);
+		EXPECT_LE(t[i].faults, touched / 10);
 		EXPECT_EQ(0, st[i].store_errors);
 		EXPECT_EQ(0, bad_pages(&t[i]));
 		munmap(t[i].mem, t[i].pages * PAGE);

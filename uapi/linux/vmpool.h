@@ -299,8 +299,13 @@
  * its last active period did not touch first, then pages it did, which
  * are read back before its next predicted activation.  Every page is
  * unmapped when the VM goes idle, so that the first touch of each page in
- * the next active period is seen (a minor fault for a page read back in
- * time).  May be changed at any time; it applies from the next idle
+ * the next active period is seen.  Before that activation, once its pages
+ * are back, the resident pages of its working set are mapped again into
+ * the processes that map the VM, unless they have a secondary MMU (KVM),
+ * with their accessed bits clear: touching them costs no fault, and the
+ * accessed bits show which were touched.  Elsewhere (through KVM) the
+ * first touch of a page read back in time is a minor fault.  May be
+ * changed at any time; it applies from the next idle
  * period.  %VMPOOL_IDLE_LIMIT_NONE (the default) turns it off.
  *
  * A VM with an idle limit also gives pages up to other VMs: when a VM
@@ -635,6 +640,10 @@ struct vmpool_pool_move {
  * @pages_given: pages the VM gave up for other VMs in a shortage: free
  *	pages of its dedicated pool and pages paged out.
  * @pages_given_running: of those, pages it gave up while it was running.
+ * @premapped_pages: resident pages of the VM's working set mapped into
+ *	the page tables of the processes that map it before a predicted
+ *	activation, so that touching them costs no fault
+ *	(%VMPOOL_VM_SET_IDLE_LIMIT).
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -695,6 +704,7 @@ struct vmpool_vm_stats {
 	__aligned_u64 shortage_failures;
 	__aligned_u64 pages_given;
 	__aligned_u64 pages_given_running;
+	__aligned_u64 premapped_pages;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -720,6 +730,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER5	416
 /** @VMPOOL_VM_STATS_SIZE_VER6: with the shortage figures. */
 #define VMPOOL_VM_STATS_SIZE_VER6	448
+/** @VMPOOL_VM_STATS_SIZE_VER7: with @premapped_pages. */
+#define VMPOOL_VM_STATS_SIZE_VER7	456
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
