@@ -213,17 +213,20 @@ static int run_vm_threads(struct vm_thread *t, int n, long stagger_ms,
 static size_t bad_pages(const struct vm_thread *t)
 {
 	size_t p, bad = 0;
+	char touched;
 	int k;
 
 	for (p = 0; p < t->pages; p++)
-		for (k = 0; k < t->periods; k++)
-			if (t->mem[p * PAGE + k] != p < hot_pages(t, k)) {
+		for (k = 0; k < t->periods; k++) {
+			touched = p < hot_pages(t, k);
+			if (t->mem[p * PAGE + k] != touched) {
 				if (!bad)
 					fprintf(stderr, "# first bad page %zu: byte %d is %d\n",
 						p, k, t->mem[p * PAGE + k]);
 				bad++;
 				break;
 			}
+		}
 	return bad;
 }
 
