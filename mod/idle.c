@@ -320,10 +320,12 @@ int vmpool_idle_init(struct vmpool_vm *vm)
 	idle->prefetch = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->prefetched = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	idle->hot = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	idle->nowait = bitmap_zalloc(vm->nr_pages, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	/* On failure the caller frees what was allocated. */
 	if (!idle->touched || !idle->prefetch || !idle->prefetched ||
-	    !idle->hot)
+	    !idle->hot || !idle->nowait)
 		return -ENOMEM;
+	INIT_WORK(&idle->nowait_work, vmpool_swap_nowait_work);
 	init_irq_work(&idle->irq, vmpool_idle_irq);
 	INIT_WORK(&idle->out_work, vmpool_idle_out_work);
 	INIT_WORK(&idle->in_work, vmpool_idle_in_work);
@@ -345,6 +347,8 @@ void vmpool_idle_stop(struct vmpool_vm *vm)
 	struct vmpool_idle *idle = &vm->idle;
 
 	WRITE_ONCE(idle->off, true);
+	/* Queued only by faults, and no file of the VM is left to fault. */
+	cancel_work_sync(&idle->nowait_work);
 	if (!vmpool_vm_activity(vm))
 		return;
 	/* A probe that saw it on has queued its irq_work by now. */
@@ -367,6 +371,8 @@ void vmpool_idle_free(struct vmpool_vm *vm)
 	bitmap_free(vm->idle.prefetch);
 	bitmap_free(vm->idle.prefetched);
 	bitmap_free(vm->idle.hot);
+	bitmap_free(vm->idle.nowait);
+	vm->idle.nowait = NULL;
 	vm->idle.touched = NULL;
 	vm->idle.prefetch = NULL;
 	vm->idle.prefetched = NULL;

@@ -19,6 +19,12 @@
  * slots are read into them with one I/O outside the pool lock, then maps
  * them and frees the slots.  A failed read leaves the entries alone: the
  * data stays in the store, and the access gets SIGBUS.
+ *
+ * A fault that may not wait (FAULT_FLAG_RETRY_NOWAIT: KVM's first try,
+ * which can then give the vCPU something else to do with an asynchronous
+ * page fault) only queues the read, to a work of the VM, and returns
+ * VM_FAULT_RETRY; the fault that comes back for the page waits for the
+ * read under the swap lock, or makes it itself if it comes first.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -158,8 +164,9 @@ unlock:
  * Context: a fault; the VM's invalidate lock held shared.  Takes the
  * VM's swap lock and the pool lock; reads the store with neither of the
  * pool's locks held.
- * Return: 0; -ENOSPC if no page is left for @vm; the errno of a failed
- * read (the data stays in the store).
+ * Return: 1 if it read the page back, 0 if it did not have to (read back
+ * meanwhile, or punched); -ENOSPC if no page is left for @vm; the errno of
+ * a failed read (the data stays in the store).
  */
 int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
@@ -170,7 +177,60 @@ int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	/* Read back by another fault, or punched: back it as usual. */
 	if (ret == -ENODATA)
 		return vmpool_vm_populate(vm, index, idx);
-	return ret < 0 ? ret : 0;
+	return ret < 0 ? ret : 1;
+}
+
+/**
+ * vmpool_swap_in_nowait - queue the read of a guest page for a fault
+ * @vm: the VM.
+ * @index: the guest page, faulted by an access that may not wait.
+ *
+ * Context: a fault with FAULT_FLAG_RETRY_NOWAIT; takes the pool lock.
+ * Return: true if the page's data is in the store: its read is queued,
+ * and the fault should return VM_FAULT_RETRY; false otherwise.
+ */
+bool vmpool_swap_in_nowait(struct vmpool_vm *vm, pgoff_t index)
+{
+	struct vmpool_pool *pool = vm->pool;
+	bool swapped;
+
+	mutex_lock(&pool->lock);
+	swapped = vmpool_entry_swapped(vm->map[index]);
+	if (swapped)
+		vm->stats.nowait_faults++;
+	mutex_unlock(&pool->lock);
+	if (swapped && !test_and_set_bit(index, vm->idle.nowait))
+		queue_work(system_unbound_wq, &vm->idle.nowait_work);
+	return swapped;
+}
+
+/**
+ * vmpool_swap_nowait_work - read back the pages faults may not wait for
+ * @work: &vmpool_idle.nowait_work of the VM.
+ *
+ * Context: a work; the VM lives until vmpool_idle_stop() cancels it.
+ */
+void vmpool_swap_nowait_work(struct work_struct *work)
+{
+	struct vmpool_idle *idle = container_of(work, struct vmpool_idle,
+					       nowait_work);
+	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
+	struct address_space *mapping = vm->inode->i_mapping;
+	unsigned long index;
+	struct bio_vec bv;
+	u32 idx;
+
+	filemap_invalidate_lock_shared(mapping);
+	for_each_set_bit(index, idle->nowait, vm->nr_pages) {
+		clear_bit(index, idle->nowait);
+		/*
+		 * Read back already, punched or no page for it: the fault
+		 * that comes back does what it must, and tells the errors.
+		 */
+		vmpool_swap_in_run(vm, index, 1, NULL, &idx, &bv, false);
+		cond_resched();
+	}
+	filemap_invalidate_unlock_shared(mapping);
 }
 
 /**

@@ -78,6 +78,8 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
  * data is there; *@idx is the page.  When the pool has no page for it,
  * other VMs give pages up (reclaim.c) while the invalidate lock, held
  * shared on entry and on return, is dropped.
+ *
+ * Return: 1 if it read the page back, 0 if it did not, or a negative errno.
  */
 static int vmpool_vm_back(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
@@ -106,16 +108,23 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	struct address_space *mapping = file->f_mapping;
 	struct page *page;
 	vm_fault_t ret;
-	int err;
+	int err, read;
 	u32 idx;
 
 	if (vmf->pgoff >= vm->nr_pages)
 		return VM_FAULT_SIGBUS;
 
+	/* KVM's first try: it may do something else while the page is read. */
+	if ((vmf->flags & FAULT_FLAG_ALLOW_RETRY) &&
+	    (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) &&
+	    vmpool_swap_in_nowait(vm, vmf->pgoff))
+		return VM_FAULT_RETRY;
+
 	atomic_inc(&vm->idle.faulting);
 	/* Keeps hole punching out until the page is mapped. */
 	filemap_invalidate_lock_shared(mapping);
-	if (vmpool_vm_back(vm, vmf->pgoff, &idx)) {
+	read = vmpool_vm_back(vm, vmf->pgoff, &idx);
+	if (read < 0) {
 		ret = VM_FAULT_SIGBUS;
 	} else {
 		vmpool_idle_touched(vm, vmf->pgoff);
@@ -126,6 +135,9 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 			ret = VM_FAULT_NOPAGE;
 		else
 			ret = vmf_error(err);
+		/* Counted as the process's major fault. */
+		if (read)
+			ret |= VM_FAULT_MAJOR;
 	}
 	filemap_invalidate_unlock_shared(mapping);
 	atomic_dec(&vm->idle.faulting);
@@ -200,8 +212,9 @@ static long vmpool_vm_allocate(struct vmpool_vm *vm, struct inode *inode,
 			break;
 		}
 		ret = vmpool_vm_back(vm, index, &idx);
-		if (ret)
+		if (ret < 0)
 			break;
+		ret = 0;
 		/* In use from now on, as a faulted page is. */
 		vmpool_idle_touched(vm, index);
 		cond_resched();
@@ -287,6 +300,7 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->pages_given = vm->stats.pages_given;
 	st->pages_given_running = vm->stats.pages_given_running;
 	st->premapped_pages = vm->stats.premapped_pages;
+	st->nowait_faults = vm->stats.nowait_faults;
 	vmpool_sched_fill_stats(vm, st);
 }
 

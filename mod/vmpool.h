@@ -285,6 +285,9 @@ struct vmpool_pool {
  * @prefetched: per guest page: read back ahead, not touched yet.
  * @hot: per guest page: touched in the last active period (its working
  *	set), as @touched was when the VM last went idle.
+ * @nowait: per guest page: to read back for a fault that could not wait
+ *	(swap.c).
+ * @nowait_work: reads them.
  * @mms: the address spaces mapping the VM (premap.c); protected by
  *	@mms_lock.
  * @mms_lock: taken after the mmap lock of an address space.
@@ -308,6 +311,8 @@ struct vmpool_idle {
 	unsigned long *prefetch;
 	unsigned long *prefetched;
 	unsigned long *hot;
+	unsigned long *nowait;
+	struct work_struct nowait_work;
 	struct list_head mms;
 	struct mutex mms_lock;	/* guards @mms */
 	atomic_long_t prefetch_used;
@@ -563,6 +568,8 @@ struct vmpool_in_batch {
 
 int vmpool_swap_in_batch(struct vmpool_vm *vm, pgoff_t index,
 			 const unsigned long *want, struct vmpool_in_batch *b);
+bool vmpool_swap_in_nowait(struct vmpool_vm *vm, pgoff_t index);
+void vmpool_swap_nowait_work(struct work_struct *work);
 
 /**
  * struct vmpool_out_ctl - what vmpool_page_out_range() pages out

@@ -15,6 +15,7 @@
 #include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 
 #include "vmpool_test.h"
@@ -89,6 +90,14 @@ static int vm_map(int dev, __u32 tenant, size_t pages, char **mem)
 }
 
 /* Pages of [mem, mem + pages) that do not hold vmpool_fill(@marker). */
+/* Major page faults the calling thread took so far. */
+static long major_faults(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_majflt;
+}
+
 static size_t bad_pages(const char *mem, size_t pages, __u64 marker)
 {
 	size_t p, bad = 0;
@@ -229,6 +238,7 @@ static void out_and_in(struct __test_metadata *_metadata, int dev, int store)
 	struct vmpool_audit audit;
 	size_t pages = 256, r, in = 0;
 	__u64 n = 0, total = 0;
+	long majflt;
 	char *mem;
 	int vm;
 
@@ -251,8 +261,13 @@ static void out_and_in(struct __test_metadata *_metadata, int dev, int store)
 		EXPECT_EQ(0, audit.errors);
 		EXPECT_EQ(len, audit.swapped_pages);
 
-		/* Reading them back is a major fault per page. */
+		/*
+		 * Reading them back is a major fault per page, for the
+		 * process too.
+		 */
+		majflt = major_faults();
 		EXPECT_EQ(0, bad_pages(mem, pages, marker));
+		EXPECT_EQ(len, major_faults() - majflt);
 		in += len;
 		ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 		EXPECT_EQ(0, st.pages_swapped);

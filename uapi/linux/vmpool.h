@@ -644,6 +644,9 @@ struct vmpool_pool_move {
  *	the page tables of the processes that map it before a predicted
  *	activation, so that touching them costs no fault
  *	(%VMPOOL_VM_SET_IDLE_LIMIT).
+ * @nowait_faults: faults on a page in the store that could not wait for
+ *	it (KVM's first try, before an asynchronous page fault): its read
+ *	was started, and the fault asked to be retried.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -705,6 +708,7 @@ struct vmpool_vm_stats {
 	__aligned_u64 pages_given;
 	__aligned_u64 pages_given_running;
 	__aligned_u64 premapped_pages;
+	__aligned_u64 nowait_faults;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -730,8 +734,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER5	416
 /** @VMPOOL_VM_STATS_SIZE_VER6: with the shortage figures. */
 #define VMPOOL_VM_STATS_SIZE_VER6	448
-/** @VMPOOL_VM_STATS_SIZE_VER7: with @premapped_pages. */
-#define VMPOOL_VM_STATS_SIZE_VER7	456
+/** @VMPOOL_VM_STATS_SIZE_VER7: with @premapped_pages, @nowait_faults. */
+#define VMPOOL_VM_STATS_SIZE_VER7	464
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
