@@ -131,7 +131,11 @@ static void vmpool_idle_out_work(struct work_struct *work)
 	    atomic_read(&idle->faulting))
 		return;
 
-	/* Pages mapped ahead were touched if their accessed bits say so. */
+	/*
+	 * Pages mapped ahead were touched if their accessed bits say so.
+	 * Before the invalidate lock, which comes after the mmap lock: an
+	 * access between this and the unmapping below is missed.
+	 */
 	vmpool_premap_harvest(vm);
 	filemap_invalidate_lock(mapping);
 	/* Sampling: each page the VM touches from now on faults once. */
@@ -284,11 +288,12 @@ void vmpool_idle_notify(struct vmpool_vm *vm)
 }
 
 /**
- * vmpool_idle_touched - a fault mapped guest page @index of @vm
+ * vmpool_idle_touched - guest page @index of @vm was touched
  * @vm: the VM.
  * @index: the guest page.
  *
- * Context: a fault, the VM's invalidate lock held shared.
+ * Context: a fault or a populating fallocate() (the VM's invalidate lock
+ * held shared), or the harvest of accessed bits (premap.c).
  */
 void vmpool_idle_touched(struct vmpool_vm *vm, pgoff_t index)
 {

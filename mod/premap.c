@@ -23,10 +23,17 @@
  * of its mappings.  An entry holds the mm_struct (mmgrab()); it is used
  * through mmget_not_zero(), with its mmap lock taken for reading before
  * the VM's invalidate lock, as a fault does.  Losing track of one (no
- * memory for the entry) costs only the mapping ahead: its pages fault.
+ * memory for the entry when a fork() or a split copies a mapping) costs
+ * only the mapping ahead: its pages fault.
+ *
+ * Only resident pages are mapped, under the VM's invalidate lock held
+ * shared: every path that takes a page away from a guest page (page-out,
+ * hole punching, another VM's reclaim) holds it exclusive, and a page in
+ * transit or stale is in no page map entry.
  */
 #include <linux/mm.h>
 #include <linux/mmu_notifier.h>
+#include <linux/oom.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -212,6 +219,11 @@ void vmpool_premap_harvest(struct vmpool_vm *vm)
 		VMA_ITERATOR(vmi, mms[i], 0);
 
 		mmap_read_lock(mms[i]);
+		/* A fork() that failed left its tree half built. */
+		if (check_stable_address_space(mms[i])) {
+			mmap_read_unlock(mms[i]);
+			continue;
+		}
 		for_each_vma(vmi, vma) {
 			if (!vmpool_premap_is_vm(vm, vma))
 				continue;
@@ -255,6 +267,19 @@ static unsigned long vmpool_premap_gather(struct vmpool_vm *vm,
 }
 
 /*
+ * @vm runs already (the prediction was late): an access between the
+ * mapping of a page and the clearing of its accessed bit could leave a
+ * TLB entry that never sets it again, so that a page in use would look
+ * untouched.  Its pages are mapped young instead: counted as touched.
+ */
+static bool vmpool_premap_running(struct vmpool_vm *vm)
+{
+	struct vmpool_activity *act = vmpool_vm_activity(vm);
+
+	return act && READ_ONCE(act->running);
+}
+
+/*
  * Map the resident pages of @vm's working set into @vma, with their
  * accessed bits clear.
  *
@@ -277,13 +302,17 @@ static unsigned long vmpool_premap_vma(struct vmpool_vm *vm,
 		addr = vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
 		left = n;
 		err = vm_insert_pages(vma, addr, pages, &left);
-		apply_to_existing_page_range(vma->vm_mm, addr, n << PAGE_SHIFT,
-					     vmpool_premap_mkold, vma);
+		if (n > left && !vmpool_premap_running(vm))
+			apply_to_existing_page_range(vma->vm_mm, addr,
+						     (n - left) << PAGE_SHIFT,
+						     vmpool_premap_mkold, vma);
 		done += n - left;
 		index += n - left;
 		/* -EBUSY: a fault mapped it first.  Go on after it. */
-		if (err && left)
+		if (err == -EBUSY && left)
 			index++;
+		else if (err)
+			break;
 		cond_resched();
 	}
 	return done;
@@ -316,15 +345,24 @@ unsigned long vmpool_premap(struct vmpool_vm *vm)
 	for (i = 0; i < n; i++) {
 		VMA_ITERATOR(vmi, mms[i], 0);
 
-		if (mm_has_notifiers(mms[i]))
+		/* Best effort: not at the cost of a process's mmap(). */
+		if (!mmap_read_trylock(mms[i]))
 			continue;
-		mmap_read_lock(mms[i]);
-		/* Nothing is unmapped or punched meanwhile. */
-		filemap_invalidate_lock_shared(mapping);
-		for_each_vma(vmi, vma)
-			if (vmpool_premap_is_vm(vm, vma))
-				done += vmpool_premap_vma(vm, vma, pages);
-		filemap_invalidate_unlock_shared(mapping);
+		/*
+		 * A secondary MMU (registered under the mmap lock) sees no
+		 * accessed bit; a fork() that failed left its tree half
+		 * built.
+		 */
+		if (!mm_has_notifiers(mms[i]) &&
+		    !check_stable_address_space(mms[i])) {
+			/* Nothing is unmapped or punched meanwhile. */
+			filemap_invalidate_lock_shared(mapping);
+			for_each_vma(vmi, vma)
+				if (vmpool_premap_is_vm(vm, vma))
+					done += vmpool_premap_vma(vm, vma,
+								  pages);
+			filemap_invalidate_unlock_shared(mapping);
+		}
 		mmap_read_unlock(mms[i]);
 	}
 	vmpool_premap_put_mms(mms, n);

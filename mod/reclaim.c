@@ -33,6 +33,7 @@
  * and not dying; its teardown waits for the pin to go.  Its invalidate
  * lock is taken exclusive for the page-out, as by %VMPOOL_VM_PAGE_OUT.
  */
+#include <linux/bitmap.h>
 #include <linux/fs.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -179,6 +180,14 @@ static unsigned long vmpool_reclaim_page_out(struct vmpool_vm *v,
 	};
 
 	filemap_invalidate_lock(mapping);
+	/*
+	 * A running VM's pages mapped ahead show their use only in the
+	 * accessed bits, harvested when it goes idle: its last working
+	 * set counts as touched.
+	 */
+	if (running)
+		bitmap_or(v->idle.touched, v->idle.touched, v->idle.hot,
+			  v->nr_pages);
 	vmpool_reclaim_pass(v, &cold);
 	used.max = want - cold.out;
 	if (used.max)
