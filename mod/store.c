@@ -67,11 +67,18 @@ long vmpool_ioctl_set_store(struct vmpool_pool *pool,
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
-					 VMPOOL_STORE_SIZE_VER0, 0, uarg);
+					 VMPOOL_STORE_SIZE_VER0,
+					 VMPOOL_STORE_ENCRYPT, uarg);
 	if (ret)
 		return ret;
-	if (args.reserved || args.nr_slots || args.fd < -1)
+	if (args.reserved || args.nr_slots || args.fd < -1 ||
+	    (args.fd < 0 && args.flags))
 		return -EINVAL;
+	if (args.flags & VMPOOL_STORE_ENCRYPT) {
+		ret = vmpool_crypt_check();
+		if (ret)
+			return ret;
+	}
 
 	if (args.fd >= 0) {
 		file = fget(args.fd);
@@ -99,6 +106,7 @@ long vmpool_ioctl_set_store(struct vmpool_pool *pool,
 	st->file = file;
 	st->nr_slots = nr_slots;
 	st->next = 0;
+	st->encrypt = args.flags & VMPOOL_STORE_ENCRYPT;
 	mutex_unlock(&pool->lock);
 	/* The old store's, now. */
 	file = old;
@@ -214,6 +222,8 @@ static ssize_t vmpool_store_write_nowait(struct file *store,
 /**
  * vmpool_store_rw - read or write pages at consecutive slots of the store
  * @store: the store's file, with a reference the caller holds.
+ * @tfm: the key of the tenant of the pages if the store is encrypted
+ *	(crypt.c), else NULL.
  * @slot: the first slot.
  * @bv: the pages, a whole page each.
  * @n: how many.
@@ -231,24 +241,41 @@ static ssize_t vmpool_store_write_nowait(struct file *store,
  * (-EIO if not even one page went through and no error was given; never
  * -ENOSPC for a read, which callers take for a lack of pages).
  */
-int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
-		    unsigned int n, bool write, bool nowait)
+int vmpool_store_rw(struct file *store, struct crypto_sync_skcipher *tfm,
+		    u32 slot, struct bio_vec *bv, unsigned int n, bool write,
+		    bool nowait)
 {
 	size_t len = (size_t)n << PAGE_SHIFT;
 	loff_t pos = (loff_t)slot << PAGE_SHIFT;
+	struct bio_vec *io = bv;
 	struct iov_iter iter;
 	ssize_t done;
+	int ret;
 
-	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, bv, n, len);
+	if (tfm && write) {
+		io = vmpool_crypt_seal(tfm, slot, bv, n);
+		if (IS_ERR(io))
+			return PTR_ERR(io);
+	}
+	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, io, n, len);
 	if (write && nowait)
 		done = vmpool_store_write_nowait(store, &iter, pos);
 	else if (write)
 		done = vfs_iter_write(store, &iter, &pos, 0);
 	else
 		done = vfs_iter_read(store, &iter, &pos, 0);
+	if (io != bv)
+		vmpool_crypt_free(io, n);
 	if (done == -ENOSPC && !write)
 		return -EIO;
 	if (done < 0)
 		return done;
-	return done >= PAGE_SIZE ? done >> PAGE_SHIFT : -EIO;
+	if (done < PAGE_SIZE)
+		return -EIO;
+	if (tfm && !write) {
+		ret = vmpool_crypt_open(tfm, slot, bv, done >> PAGE_SHIFT);
+		if (ret)
+			return ret;
+	}
+	return done >> PAGE_SHIFT;
 }

@@ -95,6 +95,7 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 			      u32 *idx, struct bio_vec *bv, bool prefetch)
 {
 	struct vmpool_pool *pool = vm->pool;
+	struct crypto_sync_skcipher *tfm;
 	struct file *store;
 	unsigned int n = 0, i;
 	u32 entry, slot;
@@ -123,9 +124,14 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 	if (!n)
 		goto unlock;
 	store = get_file(pool->store.file);
+	/* The key its VM wrote the slots with: it lives as long as the VM. */
+	tfm = pool->store.encrypt ? vm->tenant->crypt : NULL;
 	mutex_unlock(&pool->lock);
 
-	ret = vmpool_store_rw(store, slot, bv, n, false, false);
+	if (pool->store.encrypt && !tfm)
+		ret = -EIO;
+	else
+		ret = vmpool_store_rw(store, tfm, slot, bv, n, false, false);
 	fput(store);
 
 	mutex_lock(&pool->lock);
@@ -259,6 +265,7 @@ int vmpool_swap_in_batch(struct vmpool_vm *vm, pgoff_t index,
 /* A run of guest pages written to consecutive slots with one I/O. */
 struct vmpool_out_batch {
 	struct file *store;		/* with a reference, for the write */
+	bool encrypt;			/* the store is encrypted */
 	pgoff_t index;			/* the first guest page */
 	unsigned int n;			/* pages */
 	u32 slot;			/* the first slot */
@@ -315,6 +322,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 	*index = b->index + ret;
 	b->n = ret;
 	b->store = get_file(pool->store.file);
+	b->encrypt = pool->store.encrypt;
 	return ret;
 }
 
@@ -329,6 +337,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 			    struct vmpool_out_ctl *ctl)
 {
+	struct crypto_sync_skcipher *tfm = NULL;
 	struct vmpool_pool *pool = vm->pool;
 	unsigned int i;
 	int done;
@@ -336,8 +345,13 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 	for (i = 0; i < b->n; i++)
 		bvec_set_page(&b->bv[i], vmpool_pool_page(pool, b->idx[i]),
 			      PAGE_SIZE, 0);
-	done = vmpool_store_rw(b->store, b->slot, b->bv, b->n, true,
-			       ctl->nowait);
+	if (b->encrypt)
+		tfm = vmpool_crypt_tfm(vm);
+	if (IS_ERR(tfm))
+		done = PTR_ERR(tfm);
+	else
+		done = vmpool_store_rw(b->store, tfm, b->slot, b->bv, b->n,
+				       true, ctl->nowait);
 	fput(b->store);
 
 	mutex_lock(&pool->lock);

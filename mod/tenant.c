@@ -90,7 +90,9 @@ void vmpool_tenant_put(struct vmpool_pool *pool, struct vmpool_tenant *t)
 {
 	lockdep_assert_held(&pool->lock);
 
-	t->nr_vms--;
+	/* Its VMs' slots are free: what the store still holds of it is lost. */
+	if (!--t->nr_vms && t->crypt)
+		vmpool_crypt_forget(t);
 	vmpool_tenant_try_free(pool, t);
 }
 

@@ -96,6 +96,8 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+
+struct crypto_sync_skcipher;
 #include <linux/uuid.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -158,6 +160,9 @@ struct vmpool_list {
  * @nr_held: held pages marked with this tenant; they keep it alive too.
  * @nr_dedicated: free pages in the dedicated pools of this tenant's VMs.
  * @nr_mapped: pages mapped by this tenant's VMs.
+ * @crypt: the tenant's key for an encrypted store (crypt.c), made when
+ *	one of its VMs first writes there, freed when its last VM goes;
+ *	set under vmpool_pool.lock, read without it by its VMs.
  *
  * All fields but @id and @slot are protected by vmpool_pool.lock.
  */
@@ -171,6 +176,7 @@ struct vmpool_tenant {
 	unsigned long nr_held;
 	unsigned long nr_dedicated;
 	unsigned long nr_mapped;
+	struct crypto_sync_skcipher *crypt;
 };
 
 /**
@@ -180,6 +186,7 @@ struct vmpool_tenant {
  * @used: per slot, set while it holds a page.
  * @nr_used: slots set in @used.
  * @next: where the search for a free slot starts.
+ * @encrypt: pages go to the store encrypted with their tenant's key.
  *
  * Protected by vmpool_pool.lock.
  */
@@ -189,6 +196,7 @@ struct vmpool_backing {
 	unsigned long *used;
 	unsigned long nr_used;
 	unsigned long next;
+	bool encrypt;
 };
 
 /**
@@ -530,8 +538,19 @@ void vmpool_store_release(struct vmpool_pool *pool);
 int vmpool_store_get_slots(struct vmpool_pool *pool, unsigned int n,
 			   u32 *slot);
 void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot);
-int vmpool_store_rw(struct file *store, u32 slot, struct bio_vec *bv,
-		    unsigned int n, bool write, bool nowait);
+int vmpool_store_rw(struct file *store, struct crypto_sync_skcipher *tfm,
+		    u32 slot, struct bio_vec *bv, unsigned int n, bool write,
+		    bool nowait);
+
+/* crypt.c */
+int vmpool_crypt_check(void);
+struct crypto_sync_skcipher *vmpool_crypt_tfm(struct vmpool_vm *vm);
+void vmpool_crypt_forget(struct vmpool_tenant *t);
+struct bio_vec *vmpool_crypt_seal(struct crypto_sync_skcipher *tfm, u32 slot,
+				  const struct bio_vec *bv, unsigned int n);
+void vmpool_crypt_free(struct bio_vec *bv, unsigned int n);
+int vmpool_crypt_open(struct crypto_sync_skcipher *tfm, u32 slot,
+		      struct bio_vec *bv, unsigned int n);
 
 /* idle.c */
 int vmpool_idle_init(struct vmpool_vm *vm);

@@ -6,9 +6,10 @@
  *   vmpoolctl [-d DEVICE] list     list the live VMs
  *   vmpoolctl [-d DEVICE] audit    check the pool's accounting
  *   vmpoolctl [-d DEVICE] version  interface version of the loaded module
- *   vmpoolctl [-d DEVICE] store PATH|none
+ *   vmpoolctl [-d DEVICE] store [--encrypt] PATH|none
  *                                  give the pool a backing store (a file or
- *                                  a block device), or remove it
+ *                                  a block device), encrypted with a key
+ *                                  per tenant or not, or remove it
  *   vmpoolctl [-d DEVICE] exec -t TENANT -m MIB [-r PAGES] [-l PAGES]
  *             [-n NAME] [-f FD] -- COMMAND...
  *                                  create a VM and run COMMAND (a VMM) with
@@ -16,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,12 +236,17 @@ static int cmd_audit(int fd)
 	return audit.errors ? 1 : 0;
 }
 
-/* Give the pool the store at @path ("none": remove the store). */
-static int cmd_store(int fd, const char *path)
+/*
+ * Give the pool the store at @path ("none": remove the store), encrypted
+ * if @encrypt.
+ */
+static int cmd_store(int fd, const char *path, bool encrypt)
 {
 	struct vmpool_store args = { .size = sizeof(args), .fd = -1 };
 	int ret = 0;
 
+	if (encrypt)
+		args.flags = VMPOOL_STORE_ENCRYPT;
 	if (strcmp(path, "none")) {
 		args.fd = open(path, O_RDWR | O_CLOEXEC);
 		if (args.fd < 0) {
@@ -251,8 +258,9 @@ static int cmd_store(int fd, const char *path)
 		fprintf(stderr, "vmpoolctl: VMPOOL_SET_STORE: %s\n", strerror(errno));
 		ret = 1;
 	} else if (args.fd >= 0) {
-		printf("store %s: %llu slots\n", path,
-		       (unsigned long long)args.nr_slots);
+		printf("store %s: %llu slots%s\n", path,
+		       (unsigned long long)args.nr_slots,
+		       encrypt ? ", encrypted" : "");
 	}
 	/* The module keeps its own reference. */
 	if (args.fd >= 0)
@@ -264,7 +272,7 @@ static void print_usage(void)
 {
 	fprintf(stderr,
 		"usage: vmpoolctl [-d DEVICE] info|list|audit|version\n"
-		"       vmpoolctl [-d DEVICE] store PATH|none\n"
+		"       vmpoolctl [-d DEVICE] store [--encrypt] PATH|none\n"
 		"       vmpoolctl [-d DEVICE] exec -t TENANT -m MIB [-r PAGES] [-l PAGES]\n"
 		"                 [-n NAME] [-f FD] -- COMMAND...\n");
 	exit(2);
@@ -346,7 +354,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[optind], "exec"))
 		ret = cmd_exec(fd, argc - optind, argv + optind);
 	else if (!strcmp(argv[optind], "store") && optind == argc - 2)
-		ret = cmd_store(fd, argv[optind + 1]);
+		ret = cmd_store(fd, argv[optind + 1], false);
+	else if (!strcmp(argv[optind], "store") && optind == argc - 3 &&
+		 !strcmp(argv[optind + 1], "--encrypt"))
+		ret = cmd_store(fd, argv[optind + 2], true);
 	else if (optind != argc - 1)
 		print_usage();
 	else if (!strcmp(argv[optind], "info"))

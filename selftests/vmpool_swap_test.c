@@ -89,7 +89,6 @@ static int vm_map(int dev, __u32 tenant, size_t pages, char **mem)
 	return vm;
 }
 
-/* Pages of [mem, mem + pages) that do not hold vmpool_fill(@marker). */
 /* Major page faults the calling thread took so far. */
 static long major_faults(void)
 {
@@ -98,6 +97,7 @@ static long major_faults(void)
 	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_majflt;
 }
 
+/* Pages of [mem, mem + pages) that do not hold vmpool_fill(@marker). */
 static size_t bad_pages(const char *mem, size_t pages, __u64 marker)
 {
 	size_t p, bad = 0;
@@ -127,8 +127,13 @@ TEST_F(swap, set_store_bad_input)
 	char *mem;
 	__u64 n = 0;
 
-	args.flags = 1;
+	args.flags = 2;
 	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_SET_STORE, (unsigned long)&args));
+	/* Encryption needs a store. */
+	args.flags = VMPOOL_STORE_ENCRYPT;
+	args.fd = -1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_SET_STORE, (unsigned long)&args));
+	args.fd = self->store;
 	args.flags = 0;
 	args.reserved = 1;
 	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_SET_STORE, (unsigned long)&args));
@@ -459,6 +464,88 @@ static void page_out_until_it_fails(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, vmpool_set_store(dev, -1, NULL));
 }
 
+/* Page out the one page of @vm and return the store's slot 0 in @buf. */
+static void page_out_slot0(struct __test_metadata *_metadata, int vm,
+			   int store, char *buf)
+{
+	__u64 n = 0;
+
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, PAGE, &n, NULL));
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(PAGE, pread(store, buf, PAGE, 0));
+}
+
+/*
+ * An encrypted store of one slot, so that every page goes to slot 0: a
+ * page that went out is not in it in clear, and every byte comes back.
+ * The same page of a VM of the same tenant is written the same way (the
+ * tenant's key, the same slot), of another tenant differently (its own
+ * key).  A slot that holds another tenant's page (written over it behind
+ * the module's back) reads back as noise, never as that page.  The same
+ * page on a plain store is there in clear.
+ */
+TEST_F(swap, encrypted_store_keeps_each_tenant_to_itself)
+{
+	struct vmpool_store args = { .size = sizeof(args),
+				     .flags = VMPOOL_STORE_ENCRYPT };
+	const __u64 marker = 0x63727970746f6b65ULL;
+	static char a[PAGE], a2[PAGE], b[PAGE], plain[PAGE];
+	__u32 ta = vmpool_new_tenant(), tb = vmpool_new_tenant();
+	char *ma, *ma2, *mb;
+	int store, va, va2, vb;
+	long ret;
+
+	store = vmpool_store_file("/tmp/vmpool-one-slot", 1);
+	ASSERT_LE(0, store);
+	args.fd = store;
+	ret = vmpool_ioctl(self->dev, VMPOOL_SET_STORE, (unsigned long)&args);
+	if (ret == -EOPNOTSUPP)
+		SKIP(close(store); return, "no xts(aes) in this kernel");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(1, args.nr_slots);
+
+	va = vm_map(self->dev, ta, 1, &ma);
+	va2 = vm_map(self->dev, ta, 1, &ma2);
+	vb = vm_map(self->dev, tb, 1, &mb);
+	ASSERT_LE(0, va);
+	ASSERT_LE(0, va2);
+	ASSERT_LE(0, vb);
+	vmpool_fill(ma, PAGE, marker);
+	vmpool_fill(ma2, PAGE, marker);
+	vmpool_fill(mb, PAGE, marker);
+
+	page_out_slot0(_metadata, va, store, a);
+	EXPECT_EQ(0, vmpool_marker_words(a, PAGE, marker, PAGE));
+	EXPECT_FALSE(all_zero(a, PAGE));
+	EXPECT_EQ(0, bad_pages(ma, 1, marker));
+
+	page_out_slot0(_metadata, va2, store, a2);
+	EXPECT_EQ(0, memcmp(a, a2, PAGE));
+	EXPECT_EQ(0, bad_pages(ma2, 1, marker));
+
+	page_out_slot0(_metadata, vb, store, b);
+	EXPECT_NE(0, memcmp(a, b, PAGE));
+	EXPECT_EQ(0, vmpool_marker_words(b, PAGE, marker, PAGE));
+	/* Tenant A's page in tenant B's slot. */
+	ASSERT_EQ(PAGE, pwrite(store, a, PAGE, 0));
+	EXPECT_EQ(0, vmpool_marker_words(mb, PAGE, marker, PAGE));
+
+	/* The same page on a plain store. */
+	ASSERT_EQ(0, vmpool_set_store(self->dev, store, NULL));
+	page_out_slot0(_metadata, va, store, plain);
+	EXPECT_EQ(PAGE / 8, vmpool_marker_words(plain, PAGE, marker, PAGE));
+	EXPECT_EQ(0, bad_pages(ma, 1, marker));
+
+	munmap(ma, PAGE);
+	munmap(ma2, PAGE);
+	munmap(mb, PAGE);
+	close(va);
+	close(va2);
+	close(vb);
+	EXPECT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	close(store);
+}
+
 /* A full store: the pages that fit go out, the rest stay, none is lost. */
 TEST_F(swap, full_store_keeps_the_rest_resident)
 {
@@ -581,6 +668,10 @@ TEST_F(swap, vmpoolctl_sets_and_removes_the_store)
 	EXPECT_EQ(0, system("scripts/vmpoolctl store none"));
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	EXPECT_EQ(0, info.store_slots);
+	EXPECT_EQ(0, system("scripts/vmpoolctl store --encrypt " TMP_STORE "-ctl"));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(64, info.store_slots);
+	EXPECT_EQ(0, system("scripts/vmpoolctl store none"));
 	EXPECT_NE(0, system("scripts/vmpoolctl store /nonexistent 2>/dev/null"));
 	close(fd);
 	unlink(TMP_STORE "-ctl");

@@ -189,13 +189,15 @@
  * a block device, open for reading and writing; the module keeps its own
  * reference, so closing the descriptor changes nothing.  Each page of the
  * store is a slot for one page of guest memory.  @fd -1 removes the store.
- * Needs CAP_SYS_ADMIN.
+ * With %VMPOOL_STORE_ENCRYPT in @flags, what goes to it is encrypted with
+ * a key per tenant.  Needs CAP_SYS_ADMIN.
  *
  * Return: 0, with @nr_slots set; -EFAULT; -EINVAL for a bad @size,
- * non-zero @flags or @reserved, a file that is neither a regular file nor
- * a block device, a VM file, or one smaller than a page; -EBADF if @fd is
- * not open for reading and writing; -EBUSY if the current store holds
- * pages; -EPERM; -ENOMEM.
+ * unknown @flags, @flags with @fd -1, non-zero @reserved, a file that is
+ * neither a regular file nor a block device, a VM file, or one smaller
+ * than a page; -EBADF if @fd is not open for reading and writing; -EBUSY
+ * if the current store holds pages; -EOPNOTSUPP for
+ * %VMPOOL_STORE_ENCRYPT on a kernel without "xts(aes)"; -EPERM; -ENOMEM.
  */
 #define VMPOOL_SET_STORE	_IO(VMPOOL_IOCTL_TYPE, 0x0a)
 
@@ -643,7 +645,7 @@ struct vmpool_pool_move {
  * @premapped_pages: resident pages of the VM's working set mapped into
  *	the page tables of the processes that map it before a predicted
  *	activation, so that touching them costs no fault
- *	(%VMPOOL_VM_SET_IDLE_LIMIT).
+ *	(%VMPOOL_VM_SET_IDLE_LIMIT); once per process that maps them.
  * @nowait_faults: faults on a page in the store that could not wait for
  *	it (KVM's first try, before an asynchronous page fault): its read
  *	was started, and the fault asked to be retried.
@@ -854,10 +856,20 @@ struct vmpool_audit {
 /** @VMPOOL_AUDIT_SIZE_VER2: with @swapped_pages. */
 #define VMPOOL_AUDIT_SIZE_VER2		72
 
+/*
+ * Encryption of the store: AES-256 in XTS mode, the slot number as the
+ * tweak, a key per tenant.  The key is made at random when a VM of the
+ * tenant first writes to the store, is held only by the kernel and goes
+ * when the tenant's last VM goes, so that the store then reveals nothing
+ * of the tenant.
+ */
+/** @VMPOOL_STORE_ENCRYPT: encrypt the store, with a key per tenant. */
+#define VMPOOL_STORE_ENCRYPT		0x1
+
 /**
  * struct vmpool_store - argument of %VMPOOL_SET_STORE
  * @size: size of this structure as known by the caller.
- * @flags: must be 0.
+ * @flags: %VMPOOL_STORE_ENCRYPT or 0; 0 with no store (@fd -1).
  * @fd: the store: a regular file or block device open for reading and
  *	writing; -1 to remove the store.
  * @reserved: must be 0.
