@@ -5,7 +5,8 @@
  * error target or to dm-flakey failing reads or writes, and back.
  *
  * A failed write leaves the pages resident with every byte, comes back
- * from VMPOOL_VM_PAGE_OUT and is counted in store_errors.  A failed read
+ * from VMPOOL_VM_PAGE_OUT and is counted in store_errors, whether the
+ * store does direct I/O or goes through the page cache.  A failed read
  * gives that access SIGBUS (a system call that touches the page -EFAULT,
  * a populating fallocate() the errno), is counted and logged, leaves the
  * data in the store and the other pages readable, and the page reads back
@@ -550,6 +551,47 @@ TEST_F(store_fault, read_error_gives_sigbus_dm_flakey)
 	snprintf(params, sizeof(params), "%s 0 0 1 1 error_reads", self->f.disk);
 	read_fails(_metadata, &self->f, "flakey", params, true, true,
 		   0x666c616b79726561ULL);
+}
+
+/*
+ * The store without O_DIRECT: a write goes to the device's page cache,
+ * and the device's error comes when the cache is written back.  Page-out
+ * must see it all the same: the write error comes back, the pages stay
+ * resident.  Then the cache is written back (the error target failing
+ * it) and dropped, the linear map comes back, and every byte must still
+ * be there: none may have depended on the cache.
+ */
+TEST_F(store_fault, buffered_write_error_keeps_pages_resident)
+{
+	const __u64 marker = 0x6275666665726564ULL;
+	struct faulty *f = &self->f;
+	struct vmpool_vm_stats st;
+	__u64 n = 0;
+
+	ASSERT_EQ(0, vmpool_set_store(f->dev, -1, NULL));
+	close(f->store);
+	f->store = open(f->node, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->store);
+	ASSERT_EQ(0, vmpool_set_store(f->dev, f->store, NULL));
+
+	vmpool_fill(f->mem, VM_PAGES * PAGE, marker);
+	ASSERT_EQ(0, dm_set_table(f->ctl, "error", ""));
+	EXPECT_EQ(-EIO, vmpool_page_out(f->vm, 0, 0, VM_PAGES * PAGE, &n,
+					NULL));
+	EXPECT_EQ(0, n);
+	ASSERT_EQ(0, vmpool_vm_stats(f->vm, &st));
+	EXPECT_EQ(1, st.store_errors);
+	EXPECT_EQ(0, st.pages_swapped);
+	audit_clean(_metadata, f->dev, st.pages_swapped);
+
+	/* Written back, failing, and dropped from the cache. */
+	fsync(f->store);
+	EXPECT_EQ(0, ioctl(f->store, BLKFLSBUF, 0));
+	ASSERT_EQ(0, dm_set_linear(f->ctl, f->disk));
+	EXPECT_EQ(0, bad_pages(f->mem, 0, VM_PAGES, marker));
+	ASSERT_EQ(0, vmpool_vm_stats(f->vm, &st));
+	EXPECT_EQ(0, st.pages_swapped);
+	audit_clean(_metadata, f->dev, 0);
 }
 
 TEST_HARNESS_MAIN
