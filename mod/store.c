@@ -213,6 +213,7 @@ static ssize_t vmpool_store_write_nowait(struct file *store,
 		return -EAGAIN;
 	init_sync_kiocb(&kiocb, store);
 	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_DSYNC;
 	done = store->f_op->write_iter(&kiocb, iter);
 	if (reg)
 		sb_end_write(inode->i_sb);
@@ -231,7 +232,11 @@ static ssize_t vmpool_store_write_nowait(struct file *store,
  * @nowait: for a write: -EAGAIN rather than wait for a freeze of the
  *	store's file system.
  *
- * One I/O through the store's read_iter or write_iter.  It may transfer
+ * One I/O through the store's read_iter or write_iter.  A write is a
+ * data-sync write: through a page cache (a store opened without
+ * O_DIRECT) the device's answer is waited for, so that a write error
+ * comes back here while the pages are still resident, not later from
+ * writeback when they are gone.  It may transfer
  * fewer pages than asked (a store running out of space): the caller goes
  * on with the rest, and the next I/O tells the error, if any.
  *
@@ -261,7 +266,7 @@ int vmpool_store_rw(struct file *store, struct crypto_sync_skcipher *tfm,
 	if (write && nowait)
 		done = vmpool_store_write_nowait(store, &iter, pos);
 	else if (write)
-		done = vfs_iter_write(store, &iter, &pos, 0);
+		done = vfs_iter_write(store, &iter, &pos, RWF_DSYNC);
 	else
 		done = vfs_iter_read(store, &iter, &pos, 0);
 	if (io != bv)
