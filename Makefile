@@ -62,7 +62,8 @@ modules:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(SELFTESTS) $(UNIT_TESTS) selftests/vmpool_bench \
-		selftests/vmpool_sched_bench scripts/vmpoolctl .lint.log
+		selftests/vmpool_sched_bench selftests/vmpool_swap_bench \
+		scripts/vmpoolctl .lint.log
 
 deps:
 	scripts/deps.sh
@@ -128,6 +129,10 @@ selftests/vmpool_bench: selftests/vmpool_bench.c selftests/vmpool_test.h uapi/li
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
 selftests/vmpool_sched_bench: selftests/vmpool_sched_bench.c selftests/vmpool_test.h \
+		uapi/linux/vmpool.h
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
+
+selftests/vmpool_swap_bench: selftests/vmpool_swap_bench.c selftests/vmpool_test.h \
 		uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
