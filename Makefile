@@ -8,7 +8,7 @@
 #   make check-debug  the same selftests on the debug kernel (KASAN,
 #                     lockdep, kmemleak, UBSAN...), built once and cached
 #   make run          boot the test kernel with the module on a 256 MiB pool
-#   make bench        benchmark in the test guest (ratios, not a test)
+#   make bench        benchmarks in the test guest (ratios, not a test)
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
 #   make unit         build and run the userspace unit tests of the
@@ -122,7 +122,7 @@ run: deps
 
 bench: deps
 	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench \
-		selftests/vmpool_sched_bench
+		selftests/vmpool_sched_bench selftests/vmpool_swap_bench
 	scripts/run-bench.sh $(BENCH_ARGS)
 
 selftests/vmpool_bench: selftests/vmpool_bench.c selftests/vmpool_test.h uapi/linux/vmpool.h
