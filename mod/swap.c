@@ -191,23 +191,28 @@ int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
  * @vm: the VM.
  * @index: the guest page, faulted by an access that may not wait.
  *
- * Context: a fault with FAULT_FLAG_RETRY_NOWAIT; takes the pool lock.
+ * Context: a fault with FAULT_FLAG_RETRY_NOWAIT; takes the pool lock only
+ * if the page's data is in the store.
  * Return: true if the page's data is in the store: its read is queued,
  * and the fault should return VM_FAULT_RETRY; false otherwise.
  */
 bool vmpool_swap_in_nowait(struct vmpool_vm *vm, pgoff_t index)
 {
 	struct vmpool_pool *pool = vm->pool;
-	bool swapped;
 
+	/*
+	 * A hint, without the pool lock, which the fault takes anyway when
+	 * the page is not in the store: KVM tries every page this way
+	 * first.  A page read back meanwhile costs one retry.
+	 */
+	if (!vmpool_entry_swapped(READ_ONCE(vm->map[index])))
+		return false;
 	mutex_lock(&pool->lock);
-	swapped = vmpool_entry_swapped(vm->map[index]);
-	if (swapped)
-		vm->stats.nowait_faults++;
+	vm->stats.nowait_faults++;
 	mutex_unlock(&pool->lock);
-	if (swapped && !test_and_set_bit(index, vm->idle.nowait))
+	if (!test_and_set_bit(index, vm->idle.nowait))
 		queue_work(system_unbound_wq, &vm->idle.nowait_work);
-	return swapped;
+	return true;
 }
 
 /**

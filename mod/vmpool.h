@@ -346,7 +346,8 @@ struct vmpool_idle {
  * @nr_pages: guest memory in pages (the file size).
  * @limit: most pages the VM may hold, mapped and dedicated together.
  * @map: per guest page, the pool index backing it or %VMPOOL_NONE;
- *	protected by @pool->lock.
+ *	protected by @pool->lock (read without it only as a hint, by
+ *	vmpool_swap_in_nowait()).
  * @dedicated: the VM's dedicated free pages; protected by @pool->lock.
  * @nr_mapped: guest pages backed; protected by @pool->lock.
  * @nr_transit: pages on their way into @dedicated; protected by
