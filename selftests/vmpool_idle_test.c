@@ -12,7 +12,6 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "vmpool_test.h"
@@ -123,16 +122,6 @@ static size_t hot_pages(const struct vm_thread *t, int i)
 	return t->late && i >= t->late ? t->hot_late : t->hot;
 }
 
-/* Page faults the calling thread took so far. */
-static long thread_faults(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return 0;
-	return ru.ru_minflt + ru.ru_majflt;
-}
-
 static void *vm_thread_main(void *arg)
 {
 	struct vm_thread *t = arg;
@@ -147,11 +136,11 @@ static void *vm_thread_main(void *arg)
 	for (i = 0; i < t->periods; i++) {
 		n = hot_pages(t, i);
 		if (i > t->warm)
-			t->faults -= thread_faults();
+			t->faults -= vmpool_thread_faults(false);
 		for (p = 0; p < n; p++)
 			t->mem[p * PAGE + (i % 64)] += 1;
 		if (i > t->warm)
-			t->faults += thread_faults();
+			t->faults += vmpool_thread_faults(false);
 		if (i == t->warm && vmpool_vm_stats(t->vm, &t->warm_st))
 			return NULL;
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);

@@ -15,7 +15,6 @@
 #include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/uio.h>
 
 #include "vmpool_test.h"
@@ -87,14 +86,6 @@ static int vm_map(int dev, __u32 tenant, size_t pages, char **mem)
 		return -1;
 	}
 	return vm;
-}
-
-/* Major page faults the calling thread took so far. */
-static long major_faults(void)
-{
-	struct rusage ru;
-
-	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_majflt;
 }
 
 /* Pages of [mem, mem + pages) that do not hold vmpool_fill(@marker). */
@@ -270,9 +261,9 @@ static void out_and_in(struct __test_metadata *_metadata, int dev, int store)
 		 * Reading them back is a major fault per page, for the
 		 * process too.
 		 */
-		majflt = major_faults();
+		majflt = vmpool_thread_faults(true);
 		EXPECT_EQ(0, bad_pages(mem, pages, marker));
-		EXPECT_EQ(len, major_faults() - majflt);
+		EXPECT_EQ(len, vmpool_thread_faults(true) - majflt);
 		in += len;
 		ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 		EXPECT_EQ(0, st.pages_swapped);

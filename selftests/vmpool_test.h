@@ -7,11 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -334,6 +336,16 @@ static inline int vmpool_vm_stats_stopped(int vm, struct vmpool_vm_stats *st)
 		       _st->prediction_lead_ns / _n / 1000000,		\
 		       _st->prediction_tolerance_ns / 1000);		\
 	} while (0)
+
+/* Page faults the calling thread took so far: all, or only the major. */
+static inline long vmpool_thread_faults(bool major)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return major ? ru.ru_majflt : ru.ru_minflt + ru.ru_majflt;
+}
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 static inline __u64 vmpool_now_ns(void)
