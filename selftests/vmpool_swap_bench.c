@@ -32,9 +32,10 @@
  * taking turns: each wakes at the start of its own turn in a cycle of
  * four and sleeps till its next (clock_nanosleep(TIMER_ABSTIME)).  Their
  * first activations, before anything is predicted, read all of W back by
- * faults, so the first cycles have long turns; then the turns are four
- * times, and in a second run ten times, the single VM's 90th percentile
- * activation.  And, if it fits the time, four anonymous processes in one
+ * faults, so the first cycles have long turns; then the turns are two
+ * times, and in a second run five times, the single VM's median
+ * activation with synchronous swap-in (the time to read back what it gave
+ * up).  And, if it fits the time, four anonymous processes in one
  * memory cgroup of 128 MiB take turns of 1.5 times the memcg way's median.
  *
  * The store is the same kind for everyone: a brd RAM disk, /dev/ram0 the
@@ -1480,14 +1481,15 @@ int main(void)
 	print_targets();
 
 	/*
-	 * Turns of four and ten times the single VM's p90 activation with
-	 * prediction: a tight and a loose one.
+	 * A turn must leave time to read back what a VM gave up: turns of
+	 * two and five times the single VM's synchronous swap-in median, a
+	 * tight and a loose one.
 	 */
-	if (wanted("turns") && res[VM_PREDICT].have) {
-		turns_vmpool(turn_of(res[VM_PREDICT].p90, 4, 10),
-			     "4 x the single VM's p90", res[VM_RESIDENT].med);
-		turns_vmpool(turn_of(res[VM_PREDICT].p90, 10, 10),
-			     "10 x the single VM's p90", res[VM_RESIDENT].med);
+	if (wanted("turns") && res[VM_SYNC].have) {
+		turns_vmpool(turn_of(res[VM_SYNC].med, 2, 10),
+			     "2 x the synchronous swap-in", res[VM_RESIDENT].med);
+		turns_vmpool(turn_of(res[VM_SYNC].med, 5, 10),
+			     "5 x the synchronous swap-in", res[VM_RESIDENT].med);
 	}
 	if (wanted("turns") && res[MEMCG].have)
 		turns_linux(turn_of(res[MEMCG].med * 1.5, 1, 100),
