@@ -548,6 +548,7 @@ out:
  * @index: a guest page backed by a page.
  *
  * The page stays owned by @vm, on no list: the caller puts it somewhere.
+ * Its clean copy, if any, is freed.
  *
  * Context: @vm's pool lock held.
  */
@@ -556,6 +557,7 @@ void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 	struct vmpool_pool *pool = vm->pool;
 	u32 idx = vm->map[index];
 
+	vmpool_clean_drop_locked(vm, index);
 	vm->map[index] = VMPOOL_NONE;
 	__clear_bit(idx, pool->mapped);
 	vm->nr_mapped--;

@@ -95,8 +95,31 @@ static void audit_slot(struct vmpool_auditor *a, struct vmpool_vm *vm,
 			   slot < st->nr_slots && test_bit(slot, st->used));
 }
 
+/* Clean copies: each of a resident page, in a slot no entry has. */
+static unsigned long audit_vm_clean(struct vmpool_auditor *a,
+				    struct vmpool_vm *vm)
+{
+	unsigned long index, n = 0;
+	void *entry;
+	u32 idx;
+
+	xa_for_each(&vm->clean, index, entry) {
+		idx = index < vm->nr_pages ? vm->map[index] : VMPOOL_NONE;
+		if (!xa_is_value(entry) || idx == VMPOOL_NONE ||
+		    vmpool_entry_swapped(idx))
+			audit_fail(a, "vm %u: clean copy at %lu of entry %x",
+				   vm->slot, index, idx);
+		else
+			audit_slot(a, vm, index, xa_to_value(entry));
+		n++;
+	}
+	audit_expect(a, "vm clean", n, vm->nr_clean);
+	return n;
+}
+
 static unsigned long audit_vm_map(struct vmpool_auditor *a,
-				  struct vmpool_vm *vm, unsigned long *swapped)
+				  struct vmpool_vm *vm, unsigned long *swapped,
+				  unsigned long *clean)
 {
 	struct vmpool_pool *pool = a->pool;
 	unsigned long n = 0, s = 0;
@@ -125,6 +148,7 @@ static unsigned long audit_vm_map(struct vmpool_auditor *a,
 	}
 	audit_expect(a, "vm swapped", s, vm->nr_swapped);
 	*swapped += s;
+	*clean += audit_vm_clean(a, vm);
 	return n;
 }
 
@@ -199,7 +223,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 {
 	struct vmpool_auditor a = { .pool = pool, .out = out };
 	unsigned long free = 0, dedicated = 0, mapped = 0, held, transit;
-	unsigned long swapped = 0;
+	unsigned long swapped = 0, clean = 0;
 	unsigned long tslot, vslot;
 	struct vmpool_tenant *t;
 	struct vmpool_vm *vm;
@@ -238,7 +262,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 				       "dedicated list");
 			audit_expect(&a, "vm dedicated", n, vm->dedicated.count);
 			t_ded += n;
-			n = audit_vm_map(&a, vm, &swapped);
+			n = audit_vm_map(&a, vm, &swapped, &clean);
 			audit_expect(&a, "vm mapped", n, vm->nr_mapped);
 			t_map += n;
 			t_vms++;
@@ -277,7 +301,9 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		     pool->nr_pages);
 	audit_expect(&a, "free + dedicated + mapped + held + transit",
 		     free + dedicated + mapped + held + transit, pool->nr_pages);
-	audit_expect(&a, "store slots used", swapped, pool->store.nr_used);
+	audit_expect(&a, "store slots used", swapped + clean,
+		     pool->store.nr_used);
+	audit_expect(&a, "store clean copies", clean, pool->store.nr_clean);
 	mutex_unlock(&pool->lock);
 
 	out->total_pages = bitmap_weight(a.seen, pool->nr_pages) + transit;

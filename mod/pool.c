@@ -185,7 +185,7 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->pages_recycled = pool->pages_recycled;
 	st->held_pages = pool->held.count;
 	st->transit_pages = pool->nr_transit;
-	st->swapped_pages = pool->store.nr_used;
+	st->swapped_pages = pool->store.nr_used - pool->store.nr_clean;
 	st->store_slots = pool->store.nr_slots;
 	st->shortage = pool->shortage;
 	st->nr_vms = 0;

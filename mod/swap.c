@@ -38,6 +38,9 @@
 
 #include "vmpool.h"
 
+/* Pages with a clean copy sent out under one hold of the pool lock. */
+#define VMPOOL_CLEAN_BATCH	256
+
 static struct page *vmpool_pool_page(struct vmpool_pool *pool, u32 idx)
 {
 	return pfn_to_page(vmpool_page_pfn(pool, idx));
@@ -143,7 +146,12 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 			vmpool_vm_release_stale_page(vm, idx[i]);
 			continue;
 		}
-		vmpool_vm_drop_swapped_locked(vm, index + i);
+		/* The slot stays, as the clean copy, while it may. */
+		vm->map[index + i] = VMPOOL_NONE;
+		vm->nr_swapped--;
+		if (!vmpool_clean_keep_locked(vm, index + i, slot + i,
+					      bv[i].bv_page))
+			vmpool_store_put_slot(pool, slot + i);
 		vmpool_vm_map_locked(vm, index + i, idx[i]);
 	}
 	if (ret < 0) {
@@ -279,26 +287,50 @@ struct vmpool_out_batch {
 };
 
 /*
+ * Guest page @index of @vm, backed by page @idx, has gone out to @slot:
+ * the page leaves it.
+ */
+static void vmpool_out_page_locked(struct vmpool_vm *vm, pgoff_t index,
+				   u32 idx, u32 slot,
+				   struct vmpool_out_ctl *ctl)
+{
+	vmpool_vm_unmap_locked(vm, index);
+	vm->map[index] = slot | VMPOOL_SWAP_TAG;
+	vm->nr_swapped++;
+	if (ctl->release)
+		vmpool_vm_put_page(vm, idx);
+	else
+		vmpool_vm_release_stale_page(vm, idx);
+	if (ctl->mark)
+		set_bit(index, ctl->mark);
+	if (ctl->unmark && test_and_clear_bit(index, ctl->unmark))
+		ctl->unmarked++;
+	ctl->out++;
+}
+
+/*
  * Gather, from guest page *@index on and before @end, the next run of
  * backed pages that nothing else references and that @ctl wants, slots
  * for it and a reference to the store; pages skipped on the way are
- * counted in @ctl.  *@index ends after the pages looked at.
+ * counted in @ctl.  A page met first that has a clean copy goes out on
+ * the way, with no write.  *@index ends after the pages looked at.
  *
- * Return: pages in the batch (0: none before @end), or a negative errno
- * from the store.
+ * Return: pages in the batch (0: none before *@index), or a negative
+ * errno from the store.
  */
 static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 			     pgoff_t end, struct vmpool_out_batch *b,
 			     struct vmpool_out_ctl *ctl)
 {
 	struct vmpool_pool *pool = vm->pool;
-	u64 room = ctl->max - ctl->out;
-	unsigned int n = 0;
+	unsigned int n = 0, clean = 0;
+	u32 idx, slot;
 	int ret;
-	u32 idx;
 
 	lockdep_assert_held(&pool->lock);
-	for (; *index < end && n < VMPOOL_SWAP_BATCH && n < room; (*index)++) {
+	for (; *index < end && n < VMPOOL_SWAP_BATCH &&
+	     clean < VMPOOL_CLEAN_BATCH && ctl->out + n < ctl->max;
+	     (*index)++) {
 		idx = vm->map[*index];
 		if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx) ||
 		    (ctl->filter &&
@@ -313,6 +345,22 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 				break;
 			ctl->skipped++;
 			continue;
+		}
+		if (vm->nr_clean && xa_load(&vm->clean, *index)) {
+			/* Not in this run: first in the next. */
+			if (n)
+				break;
+			slot = vmpool_clean_take_locked(vm, *index,
+							vmpool_pool_page(pool, idx));
+			if (slot != VMPOOL_NONE) {
+				/* Its data is in the store already. */
+				vmpool_out_page_locked(vm, *index, idx, slot,
+						       ctl);
+				vm->stats.pages_out_clean++;
+				clean++;
+				continue;
+			}
+			/* Written since it was read back: it is written. */
 		}
 		if (!n)
 			b->index = *index;
@@ -369,22 +417,11 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 			vmpool_store_put_slot(pool, b->slot + i);
 			continue;
 		}
-		vmpool_vm_unmap_locked(vm, b->index + i);
-		vm->map[b->index + i] = (b->slot + i) | VMPOOL_SWAP_TAG;
-		vm->nr_swapped++;
-		if (ctl->release)
-			vmpool_vm_put_page(vm, b->idx[i]);
-		else
-			vmpool_vm_release_stale_page(vm, b->idx[i]);
-		if (ctl->mark)
-			set_bit(b->index + i, ctl->mark);
-		if (ctl->unmark && test_and_clear_bit(b->index + i, ctl->unmark))
-			ctl->unmarked++;
+		vmpool_out_page_locked(vm, b->index + i, b->idx[i],
+				       b->slot + i, ctl);
 	}
-	if (done > 0) {
+	if (done > 0)
 		vm->stats.pages_out += done;
-		ctl->out += done;
-	}
 	mutex_unlock(&pool->lock);
 	return done;
 }
@@ -415,14 +452,16 @@ int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,
 		mutex_lock(&vm->pool->lock);
 		ret = vmpool_out_gather(vm, &index, end, b, ctl);
 		mutex_unlock(&vm->pool->lock);
-		if (ret <= 0)
-			break;
-		ret = vmpool_out_write(vm, b, ctl);
 		if (ret < 0)
 			break;
-		/* Pages a short write left go in the next batch. */
-		index = b->index + ret;
-		ret = 0;
+		if (ret) {
+			ret = vmpool_out_write(vm, b, ctl);
+			if (ret < 0)
+				break;
+			/* Pages a short write left go in the next batch. */
+			index = b->index + ret;
+			ret = 0;
+		}
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;

@@ -46,6 +46,9 @@ static const struct file_operations vmpool_vm_fops;
 
 static void vmpool_vm_free(struct vmpool_vm *vm)
 {
+	/* Freed with the pages they are copies of. */
+	WARN_ON_ONCE(vm->nr_clean);
+	xa_destroy(&vm->clean);
 	vmpool_idle_free(vm);
 	kvfree(vm->map);
 	kfree(vm);
@@ -301,6 +304,8 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->pages_given_running = vm->stats.pages_given_running;
 	st->premapped_pages = vm->stats.premapped_pages;
 	st->nowait_faults = vm->stats.nowait_faults;
+	st->clean_pages = vm->nr_clean;
+	st->pages_out_clean = vm->stats.pages_out_clean;
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -500,6 +505,7 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 	vm->dedicated.head = VMPOOL_NONE;
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->swap_lock);
+	xa_init(&vm->clean);
 	strscpy(vm->name, args->name, sizeof(vm->name));
 
 	/* Dropped by vmpool_vm_destroy(), on the error path below too. */

@@ -185,6 +185,8 @@ struct vmpool_tenant {
  * @nr_slots: pages it holds.
  * @used: per slot, set while it holds a page.
  * @nr_used: slots set in @used.
+ * @nr_clean: of those, slots that hold clean copies of resident pages
+ *	(clean.c).
  * @next: where the search for a free slot starts.
  * @encrypt: pages go to the store encrypted with their tenant's key.
  *
@@ -195,6 +197,7 @@ struct vmpool_backing {
 	unsigned long nr_slots;
 	unsigned long *used;
 	unsigned long nr_used;
+	unsigned long nr_clean;
 	unsigned long next;
 	bool encrypt;
 };
@@ -359,6 +362,10 @@ struct vmpool_idle {
  *	after the VM has left @pool->vms; read under either.
  * @nr_swapped: guest pages whose data is in the store; protected by
  *	@pool->lock.
+ * @clean: per resident guest page read back from the store and not
+ *	written since, the slot that still holds its data (a value entry):
+ *	its next page-out needs no write; protected by @pool->lock.
+ * @nr_clean: entries in @clean; protected by @pool->lock.
  * @swap_lock: held while a page is read back from the store (swap.c);
  *	taken before @pool->lock.
  * @idle: paging while the VM sleeps.
@@ -386,6 +393,8 @@ struct vmpool_vm {
 	struct vmpool_vm_stats stats;
 	struct vmpool_activity *activity;
 	unsigned long nr_swapped;
+	struct xarray clean;
+	unsigned long nr_clean;
 	struct mutex swap_lock;	/* serialises reading pages back */
 	struct vmpool_idle idle;
 	bool dying;
@@ -568,6 +577,13 @@ int vmpool_premap_add(struct vmpool_vm *vm, struct mm_struct *mm);
 void vmpool_premap_del(struct vmpool_vm *vm, struct mm_struct *mm);
 void vmpool_premap_harvest(struct vmpool_vm *vm);
 unsigned long vmpool_premap(struct vmpool_vm *vm);
+
+/* clean.c */
+bool vmpool_clean_keep_locked(struct vmpool_vm *vm, pgoff_t index, u32 slot,
+			      struct page *page);
+u32 vmpool_clean_take_locked(struct vmpool_vm *vm, pgoff_t index,
+			     struct page *page);
+void vmpool_clean_drop_locked(struct vmpool_vm *vm, pgoff_t index);
 
 /* swap.c */
 /* Pages written to the store with one I/O, at most. */

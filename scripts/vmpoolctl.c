@@ -167,11 +167,12 @@ static void print_paging(const struct vmpool_vm_stats *ents, unsigned int n)
 		if (e->idle_limit_pages == VMPOOL_IDLE_LIMIT_NONE)
 			continue;
 		if (!header++)
-			printf("\n%-5s %10s %10s %10s %9s %9s %10s %10s %10s %10s\n",
+			printf("\n%-5s %10s %10s %10s %9s %9s %10s %10s %10s %10s %10s %10s\n",
 			       "id", "idle_limit", "idle_out", "prefetched",
 			       "used", "wasted", "premapped", "major",
-			       "shortages", "given");
-		printf("%-5u %10llu %10llu %10llu %8llu%% %8llu%% %10llu %10llu %10llu %10llu\n",
+			       "shortages", "given", "clean", "out_clean");
+		printf("%-5u %10llu %10llu %10llu %8llu%% %8llu%% %10llu %10llu %10llu %10llu"
+		       " %10llu %10llu\n",
 		       e->id, (unsigned long long)e->idle_limit_pages,
 		       (unsigned long long)e->idle_pages_out,
 		       (unsigned long long)e->prefetched_pages,
@@ -180,7 +181,9 @@ static void print_paging(const struct vmpool_vm_stats *ents, unsigned int n)
 		       (unsigned long long)e->premapped_pages,
 		       (unsigned long long)e->major_faults,
 		       (unsigned long long)e->shortages,
-		       (unsigned long long)e->pages_given);
+		       (unsigned long long)e->pages_given,
+		       (unsigned long long)e->clean_pages,
+		       (unsigned long long)e->pages_out_clean);
 	}
 }
 

@@ -70,7 +70,7 @@ FIXTURE_TEARDOWN(kvm)
  */
 TEST_F_TIMEOUT(kvm, guest_writes_and_reads_every_page, 300)
 {
-	const __u64 seed = 0x766d706f6f6c0001ULL, seed2 = ~seed;
+	const __u64 seed = 0x766d706f6f6c0001ULL, seed2 = seed ^ 0xffffffffULL;
 	size_t pages = 2048, len = pages * PAGE, half = len / 2;
 	struct vmpool_vm_stats before, after;
 	__u64 reason = 0;
@@ -120,6 +120,34 @@ TEST_F_TIMEOUT(kvm, guest_writes_and_reads_every_page, 300)
 }
 
 /*
+ * A store of @slots pages, a VM of @len bytes mapped at *@ram that a guest
+ * filled with @seed, all of it paged out: the VM, or -1 (*@store set when
+ * it could be made).
+ */
+static int vm_in_store(struct __test_metadata *_metadata, int dev,
+		       size_t slots, size_t len, __u64 seed, int *store,
+		       char **ram)
+{
+	__u64 reason = 0, n = 0;
+	int vm;
+
+	*store = vmpool_store_file("/tmp/vmpool-kvm-store", slots);
+	if (*store < 0 || vmpool_set_store(dev, *store, NULL))
+		return -1;
+	vm = vmpool_vm_create(dev, vmpool_new_tenant(), len, 0, 0, "out");
+	if (vm < 0)
+		return -1;
+	*ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	if (*ram == MAP_FAILED)
+		return -1;
+	EXPECT_EQ(0, vmpool_kvm_fill(*ram, len, seed, &reason));
+	/* Page 0 (the code) too: the host reads it back first. */
+	EXPECT_EQ(0, vmpool_page_out(vm, 0, 0, len, &n, NULL));
+	EXPECT_EQ(len / PAGE, n);
+	return vm;
+}
+
+/*
  * Pages paged out to the store come back when a guest reads them: KVM's
  * fault path (get_user_pages() into the VM's fault handler) reads each one
  * back from the store, started by KVM's first try, which may not wait.
@@ -129,22 +157,11 @@ TEST_F_TIMEOUT(kvm, guest_reads_pages_back_from_the_store, 300)
 	const __u64 seed = 0x73746f7265646b76ULL;
 	size_t pages = 1024, len = pages * PAGE;
 	struct vmpool_vm_stats st;
-	__u64 reason = 0, n = 0;
 	int vm, store;
 	char *ram;
 
-	store = vmpool_store_file("/tmp/vmpool-kvm-store", pages);
-	ASSERT_LE(0, store);
-	ASSERT_EQ(0, vmpool_set_store(self->dev, store, NULL));
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "out");
+	vm = vm_in_store(_metadata, self->dev, pages, len, seed, &store, &ram);
 	ASSERT_LE(0, vm);
-	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
-	ASSERT_NE(MAP_FAILED, ram);
-	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed, &reason));
-
-	/* Page 0 (the code) too: the host reads it back first. */
-	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, len, &n, NULL));
-	EXPECT_EQ(pages, n);
 	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 	EXPECT_EQ(pages, st.pages_swapped);
 	EXPECT_EQ(0, st.mapped_pages);
@@ -161,6 +178,62 @@ TEST_F_TIMEOUT(kvm, guest_reads_pages_back_from_the_store, 300)
 	 */
 	TH_LOG("%llu faults could not wait", st.nowait_faults);
 	EXPECT_LE(pages / 2, st.nowait_faults);
+
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, close(vm));
+	EXPECT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	close(store);
+}
+
+/*
+ * A page read back from the store keeps its slot until it is written:
+ * pages the guest only read go out again with no write; pages the guest
+ * wrote through its stage-2 mapping go out with one, and the guest reads
+ * its new data back, not the copy.  KVM's writes set no dirty bit in the
+ * host's page table: the page is marked dirty when KVM's stage-2 entry is
+ * zapped by the page-out.
+ */
+TEST_F_TIMEOUT(kvm, guest_writes_over_clean_copies_reach_the_store, 300)
+{
+	const __u64 seed = 0x636c65616e6b766dULL, seed2 = seed ^ 0xffffffffULL;
+	size_t pages = 1024, len = pages * PAGE;
+	struct vmpool_vm_stats st, st0;
+	__u64 reason = 0, n = 0;
+	int vm, store;
+	char *ram;
+
+	/* Twice the VM: read back pages keep their slots. */
+	vm = vm_in_store(_metadata, self->dev, 2 * pages, len, seed, &store,
+			 &ram);
+	ASSERT_LE(0, vm);
+
+	/* The guest reads every page back, and only reads. */
+	EXPECT_EQ(0, vmpool_kvm_count_mismatch(ram, len, seed));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st0));
+	EXPECT_EQ(pages, st0.clean_pages);
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, len, &n, NULL));
+	EXPECT_EQ(pages, n);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	TH_LOG("after the guest read: %llu pages out clean, %llu written",
+	       st.pages_out_clean, st.pages_out - st0.pages_out);
+	/* Its stack, if any, is written. */
+	EXPECT_LE(pages - 8, st.pages_out_clean);
+
+	/* Now it writes every page: each goes out with a write. */
+	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed2, &reason));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st0));
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, len, &n, NULL));
+	EXPECT_EQ(pages, n);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	TH_LOG("after the guest wrote: %llu pages out clean, %llu written",
+	       st.pages_out_clean - st0.pages_out_clean,
+	       st.pages_out - st0.pages_out);
+	/* But its code, page 0. */
+	EXPECT_LE(pages - 1, st.pages_out - st0.pages_out);
+	EXPECT_EQ(pages, st.pages_out - st0.pages_out +
+			 st.pages_out_clean - st0.pages_out_clean);
+	EXPECT_EQ(0, vmpool_kvm_count_mismatch(ram, len, seed2));
+	EXPECT_EQ(0, st.store_errors);
 
 	EXPECT_EQ(0, munmap(ram, len));
 	EXPECT_EQ(0, close(vm));

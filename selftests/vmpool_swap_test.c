@@ -252,7 +252,8 @@ static void out_and_in(struct __test_metadata *_metadata, int dev, int store)
 		ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 		EXPECT_EQ(len, st.pages_swapped);
 		EXPECT_EQ(pages - len, st.mapped_pages);
-		EXPECT_EQ(total, st.pages_out);
+		/* Pages read back and not written since need no write. */
+		EXPECT_EQ(total, st.pages_out + st.pages_out_clean);
 		ASSERT_EQ(0, vmpool_audit(dev, &audit));
 		EXPECT_EQ(0, audit.errors);
 		EXPECT_EQ(len, audit.swapped_pages);
@@ -636,6 +637,77 @@ TEST_F(swap, consecutive_pages_go_to_consecutive_slots)
 		}
 	free(copy);
 	EXPECT_EQ(0, bad_pages(mem, pages, marker));
+	munmap(mem, pages * PAGE);
+	close(vm);
+}
+
+/* Whether page @p of @mem holds what vmpool_fill(@marker) wrote there. */
+static bool page_holds(const char *mem, size_t p, __u64 marker)
+{
+	return bad_pages(mem + p * PAGE, 1, marker ^ (p * PAGE / 8)) == 0;
+}
+
+/*
+ * A page read back and not written since keeps its slot: the next
+ * page-out writes nothing.  A page written since goes out with a write,
+ * and its new data, not the copy, comes back.
+ */
+TEST_F(swap, clean_pages_go_out_without_a_write)
+{
+	const __u64 a = 0x636c65616e5f615fULL, b = ~a;
+	struct vmpool_vm_stats st, st0;
+	struct vmpool_audit audit;
+	size_t pages = 64, p;
+	__u64 n = 0;
+	char *mem;
+	int vm;
+
+	ASSERT_EQ(0, vmpool_set_store(self->dev, self->store, NULL));
+	vm = vm_map(self->dev, vmpool_new_tenant(), pages, &mem);
+	ASSERT_LE(0, vm);
+	vmpool_fill(mem, pages * PAGE, a);
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, pages * PAGE, &n, NULL));
+	EXPECT_EQ(pages, n);
+	EXPECT_EQ(0, bad_pages(mem, pages, a));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st0));
+	EXPECT_EQ(pages, st0.clean_pages);
+	EXPECT_EQ(0, st0.pages_swapped);
+	EXPECT_EQ(pages, st0.pages_out);
+
+	/* Only read: out again with no write, and back intact. */
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, pages * PAGE, &n, NULL));
+	EXPECT_EQ(pages, n);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(st0.pages_out, st.pages_out);
+	EXPECT_EQ(st0.store_writes, st.store_writes);
+	EXPECT_EQ(pages, st.pages_out_clean);
+	EXPECT_EQ(0, st.clean_pages);
+	EXPECT_EQ(pages, st.pages_swapped);
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
+	EXPECT_EQ(0, bad_pages(mem, pages, a));
+
+	/* The odd pages written after they came back. */
+	for (p = 1; p < pages; p += 2)
+		vmpool_fill(mem + p * PAGE, PAGE, b ^ (p * PAGE / 8));
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, pages * PAGE, &n, NULL));
+	EXPECT_EQ(pages, n);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st0));
+	EXPECT_EQ(st.pages_out + pages / 2, st0.pages_out);
+	EXPECT_EQ(st.pages_out_clean + pages / 2, st0.pages_out_clean);
+	for (p = 0; p < pages; p++)
+		EXPECT_TRUE(page_holds(mem, p, p % 2 ? b : a)) {
+			TH_LOG("page %zu holds the %s data", p,
+			       page_holds(mem, p, p % 2 ? a : b) ? "other" : "wrong");
+		}
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
+
+	/* Clean copies go with their pages: the store ends empty. */
+	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, pages / 2 * PAGE));
+	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
 	munmap(mem, pages * PAGE);
 	close(vm);
 }

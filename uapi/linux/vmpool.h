@@ -286,7 +286,9 @@
  * &struct vmpool_vm_stats.store_errors); -ENOMEM; -EINTR on a fatal
  * signal.  On an error the pages before it are out, the others resident;
  * @pages_out says how many went.  Consecutive pages go out to consecutive
- * slots, up to 32 with one write.
+ * slots, up to 32 with one write.  A page read back from the store and
+ * not written since needs no write: its slot is kept while the store is at
+ * most half full (&struct vmpool_vm_stats.clean_pages).
  */
 #define VMPOOL_VM_PAGE_OUT	_IO(VMPOOL_IOCTL_TYPE, 0x44)
 
@@ -649,6 +651,11 @@ struct vmpool_pool_move {
  * @nowait_faults: faults on a page in the store that could not wait for
  *	it (KVM's first try, before an asynchronous page fault): its read
  *	was started, and the fault asked to be retried.
+ * @clean_pages: resident guest pages read back from the store and not
+ *	written since, whose slot still holds their data (kept while the
+ *	store is at most half full).
+ * @pages_out_clean: pages paged out with no write, their clean copy in
+ *	the store being their data (not counted in @pages_out).
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -711,6 +718,8 @@ struct vmpool_vm_stats {
 	__aligned_u64 pages_given_running;
 	__aligned_u64 premapped_pages;
 	__aligned_u64 nowait_faults;
+	__aligned_u64 clean_pages;
+	__aligned_u64 pages_out_clean;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -738,6 +747,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER6	448
 /** @VMPOOL_VM_STATS_SIZE_VER7: with @premapped_pages, @nowait_faults. */
 #define VMPOOL_VM_STATS_SIZE_VER7	464
+/** @VMPOOL_VM_STATS_SIZE_VER8: with @clean_pages, @pages_out_clean. */
+#define VMPOOL_VM_STATS_SIZE_VER8	480
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
@@ -895,7 +906,9 @@ struct vmpool_store {
  * @flags: %VMPOOL_PAGE_OUT_RELEASE or 0.
  * @offset: first byte of the range in guest memory; page aligned.
  * @length: bytes; page aligned, not 0.
- * @pages_out: out: pages written to the store and released.
+ * @pages_out: out: pages that went to the store and were released
+ *	(written, or, for a page read back and not written since, with no
+ *	write: its slot still held its data).
  * @pages_skipped: out: pages left resident because something else
  *	referenced them.
  */
