@@ -171,14 +171,14 @@ static void print_paging(const struct vmpool_vm_stats *ents, unsigned int n)
 			       "id", "idle_limit", "idle_out", "prefetched",
 			       "used", "wasted", "premapped", "major",
 			       "shortages", "given", "clean", "out_clean");
-		printf("%-5u %10llu %10llu %10llu %8llu%% %8llu%% %10llu %10llu %10llu %10llu"
-		       " %10llu %10llu\n",
+		printf("%-5u %10llu %10llu %10llu %8llu%% %8llu%% %10llu ",
 		       e->id, (unsigned long long)e->idle_limit_pages,
 		       (unsigned long long)e->idle_pages_out,
 		       (unsigned long long)e->prefetched_pages,
 		       percent(e->prefetch_used, e->prefetched_pages),
 		       percent(e->prefetch_wasted, e->prefetched_pages),
-		       (unsigned long long)e->premapped_pages,
+		       (unsigned long long)e->premapped_pages);
+		printf("%10llu %10llu %10llu %10llu %10llu\n",
 		       (unsigned long long)e->major_faults,
 		       (unsigned long long)e->shortages,
 		       (unsigned long long)e->pages_given,
