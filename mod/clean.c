@@ -49,8 +49,9 @@ bool vmpool_clean_keep_locked(struct vmpool_vm *vm, pgoff_t index, u32 slot,
 	/* Leave room for pages that must go out. */
 	if (st->nr_used > st->nr_slots / 2)
 		return false;
+	/* Not worth reclaim under the pool lock: without it, a write. */
 	if (xa_is_err(xa_store(&vm->clean, index, xa_mk_value(slot),
-			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN)))
+			       GFP_NOWAIT | __GFP_ACCOUNT | __GFP_NOWARN)))
 		return false;
 	/* As its data is in the store; any write from now on sets it. */
 	ClearPageDirty(page);

@@ -324,6 +324,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 {
 	struct vmpool_pool *pool = vm->pool;
 	unsigned int n = 0, clean = 0;
+	struct page *page;
 	u32 idx, slot;
 	int ret;
 
@@ -347,20 +348,22 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 			continue;
 		}
 		if (vm->nr_clean && xa_load(&vm->clean, *index)) {
-			/* Not in this run: first in the next. */
-			if (n)
-				break;
-			slot = vmpool_clean_take_locked(vm, *index,
-							vmpool_pool_page(pool, idx));
-			if (slot != VMPOOL_NONE) {
+			page = vmpool_pool_page(pool, idx);
+			if (!PageDirty(page)) {
+				/* Not in this run: first in the next. */
+				if (n)
+					break;
 				/* Its data is in the store already. */
+				slot = vmpool_clean_take_locked(vm, *index,
+								page);
 				vmpool_out_page_locked(vm, *index, idx, slot,
 						       ctl);
 				vm->stats.pages_out_clean++;
 				clean++;
 				continue;
 			}
-			/* Written since it was read back: it is written. */
+			/* Written since it was read back: in the run. */
+			vmpool_clean_drop_locked(vm, *index);
 		}
 		if (!n)
 			b->index = *index;

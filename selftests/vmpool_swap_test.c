@@ -703,6 +703,15 @@ TEST_F(swap, clean_pages_go_out_without_a_write)
 	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
 	EXPECT_EQ(0, audit.errors);
 
+	/* All of them written: they go out in runs of 32, as before. */
+	vmpool_fill(mem, pages * PAGE, b);
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, pages * PAGE, &n, NULL));
+	EXPECT_EQ(pages, n);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(st0.pages_out + pages, st.pages_out);
+	EXPECT_EQ(st0.store_writes + pages / 32, st.store_writes);
+	EXPECT_EQ(0, bad_pages(mem, pages, b));
+
 	/* Clean copies go with their pages: the store ends empty. */
 	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       0, pages / 2 * PAGE));
