@@ -216,8 +216,12 @@ TEST_F_TIMEOUT(kvm, guest_writes_over_clean_copies_reach_the_store, 300)
 	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 	TH_LOG("after the guest read: %llu pages out clean, %llu written",
 	       st.pages_out_clean, st.pages_out - st0.pages_out);
-	/* Its stack, if any, is written. */
-	EXPECT_LE(pages - 8, st.pages_out_clean);
+	/*
+	 * How many count as written depends on KVM: the test kernel's marks
+	 * none of the pages a guest only read dirty, the debug kernel's
+	 * marks them all.  Either way each goes out once.
+	 */
+	EXPECT_EQ(pages, st.pages_out_clean + st.pages_out - st0.pages_out);
 
 	/* Now it writes every page: each goes out with a write. */
 	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed2, &reason));
