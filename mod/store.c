@@ -9,17 +9,23 @@
  * VM that wrote it, and is freed when that entry goes (read back, hole
  * punched, VM closed), so no VM reads a slot it did not write.
  *
- * I/O goes through the store's own read_iter and write_iter, from bio_vecs
- * of whole pages at consecutive slots (direct I/O if the operator opened
- * it O_DIRECT), and never under the pool lock.  Slots are taken in runs,
- * so that consecutive guest pages go out, and come back, in one I/O.
+ * I/O goes through the store's own read_iter and write_iter, as
+ * asynchronous kiocbs that the caller waits for (never under the pool
+ * lock), from bio_vecs of whole pages at consecutive slots: direct I/O
+ * whenever the store can take it, whether or not the operator opened it
+ * O_DIRECT, so that a page goes to the device with no copy in a page
+ * cache; else buffered, each write a data-sync write.  Slots are taken in
+ * runs, so that consecutive guest pages go out, and come back, in one I/O.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/blkdev.h>
 #include <linux/bvec.h>
 #include <linux/capability.h>
+#include <linux/completion.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ioprio.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -195,29 +201,75 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot)
 	st->nr_used--;
 }
 
-/*
- * Write to the store without waiting for a freeze of its file system, as
- * for a write with IOCB_NOWAIT: the caller may be a fault that holds
- * write access to that file system itself (a write(2) from guest memory),
- * which the freeze waits for.
- */
-static ssize_t vmpool_store_write_nowait(struct file *store,
-					 struct iov_iter *iter, loff_t pos)
-{
-	struct inode *inode = file_inode(store);
-	bool reg = S_ISREG(inode->i_mode);
-	struct kiocb kiocb;
-	ssize_t done;
+/* One I/O of the store, from its submission to its completion. */
+struct vmpool_store_io {
+	struct kiocb iocb;
+	struct completion done;
+	long ret;		/* the I/O's result, once @done */
+	bool end_write;		/* freeze protection to drop at completion */
+};
 
-	if (reg && !sb_start_write_trylock(inode->i_sb))
-		return -EAGAIN;
-	init_sync_kiocb(&kiocb, store);
-	kiocb.ki_pos = pos;
-	kiocb.ki_flags |= IOCB_DSYNC;
-	done = store->f_op->write_iter(&kiocb, iter);
-	if (reg)
-		sb_end_write(inode->i_sb);
-	return done;
+/*
+ * Whether the store takes direct I/O of whole pages at page-aligned
+ * offsets: a block device whose logical blocks are no larger than a page,
+ * or a file whose file system does direct I/O.
+ */
+static bool vmpool_store_direct(struct file *store)
+{
+	if (!(store->f_mode & FMODE_CAN_ODIRECT))
+		return false;
+	if (S_ISBLK(file_inode(store)->i_mode))
+		return bdev_logical_block_size(file_bdev(store)) <= PAGE_SIZE;
+	return true;
+}
+
+/*
+ * ->ki_complete of the store's I/O: the store's answer to an I/O it
+ * queued (-EIOCBQUEUED), maybe in interrupt context.  The waiter may free
+ * @iocb as soon as it is completed.
+ */
+static void vmpool_store_io_complete(struct kiocb *iocb, long ret)
+{
+	struct vmpool_store_io *io = container_of(iocb, struct vmpool_store_io,
+						  iocb);
+
+	if (io->end_write)
+		kiocb_end_write(iocb);
+	io->ret = ret;
+	complete(&io->done);
+}
+
+/*
+ * Start write @io to the store through its write_iter, with the freeze
+ * protection vfs_iter_write() would take for a regular file, held until
+ * the write completes.  With @nowait, -EAGAIN rather than wait for a
+ * freeze, as for a write with IOCB_NOWAIT: the caller may be a fault that
+ * holds write access to that file system itself (a write(2) from guest
+ * memory), which the freeze waits for.
+ */
+static ssize_t vmpool_store_write(struct vmpool_store_io *io,
+				  struct iov_iter *iter, bool nowait)
+{
+	struct kiocb *iocb = &io->iocb;
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	if (S_ISREG(inode->i_mode)) {
+		if (!nowait) {
+			kiocb_start_write(iocb);
+		} else {
+			if (!sb_start_write_trylock(inode->i_sb))
+				return -EAGAIN;
+			/* As kiocb_start_write(): dropped at completion. */
+			__sb_writers_release(inode->i_sb, SB_FREEZE_WRITE);
+		}
+		io->end_write = true;
+	}
+	ret = iocb->ki_filp->f_op->write_iter(iocb, iter);
+	/* Not queued: no completion comes. */
+	if (ret != -EIOCBQUEUED && io->end_write)
+		kiocb_end_write(iocb);
+	return ret;
 }
 
 /**
@@ -232,13 +284,15 @@ static ssize_t vmpool_store_write_nowait(struct file *store,
  * @nowait: for a write: -EAGAIN rather than wait for a freeze of the
  *	store's file system.
  *
- * One I/O through the store's read_iter or write_iter.  A write is a
- * data-sync write: through a page cache (a store opened without
- * O_DIRECT) the device's answer is waited for, so that a write error
- * comes back here while the pages are still resident, not later from
- * writeback when they are gone.  It may transfer
- * fewer pages than asked (a store running out of space): the caller goes
- * on with the rest, and the next I/O tells the error, if any.
+ * One asynchronous I/O through the store's read_iter or write_iter,
+ * waited for: direct I/O if the store can take it (whatever the operator
+ * opened it with), else through its page cache, where a write is a
+ * data-sync write, so that the device's answer is waited for and a write
+ * error comes back here while the pages are still resident, not later
+ * from writeback when they are gone (direct I/O tells device errors at
+ * completion).  It may transfer fewer pages than asked (a store running
+ * out of space): the caller goes on with the rest, and the next I/O tells
+ * the error, if any.
  *
  * Context: process context, may sleep; no vmpool lock but the VM's
  * invalidate lock or swap lock held.
@@ -251,24 +305,43 @@ int vmpool_store_rw(struct file *store, struct crypto_sync_skcipher *tfm,
 		    bool nowait)
 {
 	size_t len = (size_t)n << PAGE_SHIFT;
-	loff_t pos = (loff_t)slot << PAGE_SHIFT;
+	struct vmpool_store_io sio = {
+		.iocb = {
+			.ki_filp = store,
+			.ki_pos = (loff_t)slot << PAGE_SHIFT,
+			.ki_complete = vmpool_store_io_complete,
+			.ki_ioprio = get_current_ioprio(),
+		},
+	};
 	struct bio_vec *io = bv;
 	struct iov_iter iter;
 	ssize_t done;
 	int ret;
 
+	if (write ? !store->f_op->write_iter : !store->f_op->read_iter)
+		return -EINVAL;
 	if (tfm && write) {
 		io = vmpool_crypt_seal(tfm, slot, bv, n);
 		if (IS_ERR(io))
 			return PTR_ERR(io);
 	}
+	init_completion(&sio.done);
+	if (vmpool_store_direct(store))
+		sio.iocb.ki_flags |= IOCB_DIRECT;
 	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, io, n, len);
-	if (write && nowait)
-		done = vmpool_store_write_nowait(store, &iter, pos);
-	else if (write)
-		done = vfs_iter_write(store, &iter, &pos, RWF_DSYNC);
-	else
-		done = vfs_iter_read(store, &iter, &pos, 0);
+	if (write) {
+		sio.iocb.ki_flags |= IOCB_WRITE;
+		if (!(sio.iocb.ki_flags & IOCB_DIRECT))
+			sio.iocb.ki_flags |= IOCB_DSYNC;
+		done = vmpool_store_write(&sio, &iter, nowait);
+	} else {
+		done = store->f_op->read_iter(&sio.iocb, &iter);
+	}
+	/* Queued, maybe done already; else (the page cache) done here. */
+	if (done == -EIOCBQUEUED) {
+		wait_for_completion_io(&sio.done);
+		done = sio.ret;
+	}
 	if (io != bv)
 		vmpool_crypt_free(io, n);
 	if (done == -ENOSPC && !write)

@@ -554,12 +554,13 @@ TEST_F(store_fault, read_error_gives_sigbus_dm_flakey)
 }
 
 /*
- * The store without O_DIRECT: a write goes to the device's page cache,
- * and the device's error comes when the cache is written back.  Page-out
- * must see it all the same: the write error comes back, the pages stay
- * resident.  Then the cache is written back (the error target failing
- * it) and dropped, the linear map comes back, and every byte must still
- * be there: none may have depended on the cache.
+ * The store opened without O_DIRECT: were a write to go to the device's
+ * page cache, the device's error would come when the cache is written
+ * back (the module does direct I/O on a block device whatever it was
+ * opened with).  Page-out must see it all the same: the write error comes
+ * back, the pages stay resident.  Then the cache is written back (the
+ * error target failing it) and dropped, the linear map comes back, and
+ * every byte must still be there: none may have depended on the cache.
  */
 TEST_F(store_fault, buffered_write_error_keeps_pages_resident)
 {

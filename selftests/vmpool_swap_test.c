@@ -721,6 +721,44 @@ TEST_F(swap, clean_pages_go_out_without_a_write)
 	close(vm);
 }
 
+/*
+ * A store that cannot do direct I/O (a file on ramfs): pages go out
+ * through its page cache and come back whole.
+ */
+TEST_F(swap, buffered_store_round_trip)
+{
+	const __u64 marker = 0x72616d6673746f72ULL;
+	const char *dir = "/tmp/vmpool-ramfs";
+	struct vmpool_vm_stats st;
+	size_t pages = 64;
+	char path[64], *mem;
+	int store, vm;
+	__u64 n = 0;
+
+	mkdir(dir, 0700);
+	ASSERT_EQ(0, mount("none", dir, "ramfs", 0, NULL));
+	snprintf(path, sizeof(path), "%s/store", dir);
+	store = vmpool_store_file(path, 2 * pages);
+	ASSERT_LE(0, store);
+	ASSERT_EQ(0, vmpool_set_store(self->dev, store, NULL));
+	vm = vm_map(self->dev, vmpool_new_tenant(), pages, &mem);
+	ASSERT_LE(0, vm);
+	vmpool_fill(mem, pages * PAGE, marker);
+	ASSERT_EQ(0, vmpool_page_out(vm, 0, 0, pages * PAGE, &n, NULL));
+	EXPECT_EQ(pages, n);
+	EXPECT_EQ(0, bad_pages(mem, pages, marker));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(pages / 32, st.store_writes);
+	EXPECT_EQ(pages, st.pages_in);
+	EXPECT_EQ(0, st.store_errors);
+	munmap(mem, pages * PAGE);
+	close(vm);
+	EXPECT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	close(store);
+	EXPECT_EQ(0, umount(dir));
+	rmdir(dir);
+}
+
 /* The operator's way: vmpoolctl store PATH, and store none. */
 TEST_F(swap, vmpoolctl_sets_and_removes_the_store)
 {
