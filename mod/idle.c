@@ -182,38 +182,57 @@ void vmpool_idle_rearm(struct vmpool_vm *vm)
 						  vm->nr_pages));
 }
 
-/* vmpool_swap_in_batch() of the marked pages, its time added to *@read_ns. */
-static int vmpool_idle_read_run(struct vmpool_vm *vm, pgoff_t index,
-				struct vmpool_in_batch *b, u64 *read_ns)
-{
-	u64 start = ktime_get_ns();
-	int ret = vmpool_swap_in_batch(vm, index, vm->idle.prefetch, b);
-
-	*read_ns += ktime_get_ns() - start;
-	return ret;
-}
-
 /*
- * Read the run of guest pages of @vm from @index back ahead of its
- * activation; when the pool has no page, take pages from VMs that wake
- * later, dropping the invalidate lock meanwhile.  The time the reads took
- * is added to *@read_ns.
+ * Start reading back the marked pages of @vm from *@index on, until @q
+ * holds %VMPOOL_SWAP_DEPTH reads; *@index ends at the next page to read.
+ * When the pool has no page and no read is in flight, take pages from VMs
+ * that wake later, dropping the invalidate lock meanwhile (the time that
+ * took is added to *@reclaim_ns).  A fault of the VM waiting, maybe for
+ * the swap lock, stops it: the reads in flight end first.
+ *
+ * Return: 0; -ENOSPC if no page is left for @vm (then @q is empty).
  */
-static int vmpool_idle_prefetch(struct vmpool_vm *vm, pgoff_t index,
-				struct vmpool_in_batch *b, u64 *read_ns)
+static int vmpool_idle_prefetch(struct vmpool_vm *vm, struct vmpool_in_queue *q,
+				unsigned long *index, u64 *reclaim_ns)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
+	struct vmpool_idle *idle = &vm->idle;
 	bool more;
+	u64 start;
 	int ret;
 
-	ret = vmpool_idle_read_run(vm, index, b, read_ns);
-	if (ret != -ENOSPC)
-		return ret;
-	filemap_invalidate_unlock_shared(mapping);
-	more = vmpool_reclaim(vm, bitmap_weight(vm->idle.prefetch,
-						vm->nr_pages), true);
-	filemap_invalidate_lock_shared(mapping);
-	return more ? vmpool_idle_read_run(vm, index, b, read_ns) : -ENOSPC;
+	while (q->nr < VMPOOL_SWAP_DEPTH && *index < vm->nr_pages &&
+	       !READ_ONCE(idle->off)) {
+		if (q->nr && atomic_read(&idle->faulting))
+			break;
+		ret = vmpool_swap_in_submit(vm, *index, idle->prefetch, q);
+		if (ret == -ENOSPC && !q->nr) {
+			start = ktime_get_ns();
+			filemap_invalidate_unlock_shared(mapping);
+			more = vmpool_reclaim(vm, bitmap_weight(idle->prefetch,
+								vm->nr_pages),
+					      true);
+			filemap_invalidate_lock_shared(mapping);
+			*reclaim_ns += ktime_get_ns() - start;
+			if (!more)
+				return -ENOSPC;
+			ret = vmpool_swap_in_submit(vm, *index, idle->prefetch,
+						    q);
+		}
+		/* No page for it: again once the reads in flight end. */
+		if (ret == -ENOSPC)
+			return q->nr ? 0 : -ENOSPC;
+		/* Not in the store (faulted in, punched). */
+		if (ret < 0) {
+			clear_bit(*index, idle->prefetch);
+			*index = find_next_bit(idle->prefetch, vm->nr_pages,
+					       *index + 1);
+			continue;
+		}
+		*index = find_next_bit(idle->prefetch, vm->nr_pages,
+				       *index + ret);
+	}
+	return 0;
 }
 
 /* The VM is about to run: read its working set back. */
@@ -224,37 +243,34 @@ static void vmpool_idle_in_work(struct work_struct *work)
 	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
 	struct address_space *mapping = vm->inode->i_mapping;
 	unsigned long index, n = 0, mapped, i;
-	struct vmpool_in_batch *b;
-	u64 read_ns = 0, map_ns;
+	u64 read_ns, reclaim_ns = 0, map_ns;
+	struct vmpool_in_queue *q;
+	pgoff_t first;
 	int ret;
 
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
 		return;
 	filemap_invalidate_lock_shared(mapping);
+	read_ns = ktime_get_ns();
 	index = find_first_bit(idle->prefetch, vm->nr_pages);
-	while (index < vm->nr_pages && !READ_ONCE(idle->off)) {
-		ret = vmpool_idle_prefetch(vm, index, b, &read_ns);
-		/* No page for it: the rest come back by their faults. */
-		if (ret == -ENOSPC)
-			break;
-		/* Not in the store (faulted in, punched), or unreadable. */
+	/* No page left: the rest come back by their faults. */
+	while (!vmpool_idle_prefetch(vm, q, &index, &reclaim_ns) && q->nr) {
+		ret = vmpool_swap_in_complete(vm, q, &first);
+		/* Unreadable: left in the store, for its fault. */
 		if (ret < 0) {
-			clear_bit(index, idle->prefetch);
-			index = find_next_bit(idle->prefetch, vm->nr_pages,
-					      index + 1);
+			clear_bit(first, idle->prefetch);
 			continue;
 		}
-		for (i = index; i < index + ret; i++) {
+		for (i = first; i < first + ret; i++) {
 			clear_bit(i, idle->prefetch);
 			set_bit(i, idle->prefetched);
 		}
 		n += ret;
-		index = find_next_bit(idle->prefetch, vm->nr_pages,
-				      index + ret);
 	}
+	read_ns = ktime_get_ns() - read_ns - reclaim_ns;
 	filemap_invalidate_unlock_shared(mapping);
-	kfree(b);
+	kfree(q);
 
 	/* What one page took, smoothed over the last prefetches. */
 	if (n)

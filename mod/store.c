@@ -10,12 +10,13 @@
  * punched, VM closed), so no VM reads a slot it did not write.
  *
  * I/O goes through the store's own read_iter and write_iter, as
- * asynchronous kiocbs that the caller waits for (never under the pool
- * lock), from bio_vecs of whole pages at consecutive slots: direct I/O
- * whenever the store can take it, whether or not the operator opened it
- * O_DIRECT, so that a page goes to the device with no copy in a page
- * cache; else buffered, each write a data-sync write.  Slots are taken in
- * runs, so that consecutive guest pages go out, and come back, in one I/O.
+ * asynchronous kiocbs that the caller starts and later waits for (never
+ * under the pool lock), so that it may keep several in flight, from
+ * bio_vecs of whole pages at consecutive slots: direct I/O whenever the
+ * store can take it, whether or not the operator opened it O_DIRECT, so
+ * that a page goes to the device with no copy in a page cache; else
+ * buffered, each write a data-sync write.  Slots are taken in runs, so
+ * that consecutive guest pages go out, and come back, in one I/O.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -201,14 +202,6 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot)
 	st->nr_used--;
 }
 
-/* One I/O of the store, from its submission to its completion. */
-struct vmpool_store_io {
-	struct kiocb iocb;
-	struct completion done;
-	long ret;		/* the I/O's result, once @done */
-	bool end_write;		/* freeze protection to drop at completion */
-};
-
 /*
  * Whether the store takes direct I/O of whole pages at page-aligned
  * offsets: a block device whose logical blocks are no larger than a page,
@@ -247,8 +240,7 @@ static void vmpool_store_io_complete(struct kiocb *iocb, long ret)
  * holds write access to that file system itself (a write(2) from guest
  * memory), which the freeze waits for.
  */
-static ssize_t vmpool_store_write(struct vmpool_store_io *io,
-				  struct iov_iter *iter, bool nowait)
+static ssize_t vmpool_store_write(struct vmpool_store_io *io, bool nowait)
 {
 	struct kiocb *iocb = &io->iocb;
 	struct inode *inode = file_inode(iocb->ki_filp);
@@ -265,7 +257,7 @@ static ssize_t vmpool_store_write(struct vmpool_store_io *io,
 		}
 		io->end_write = true;
 	}
-	ret = iocb->ki_filp->f_op->write_iter(iocb, iter);
+	ret = iocb->ki_filp->f_op->write_iter(iocb, &io->iter);
 	/* Not queued: no completion comes. */
 	if (ret != -EIOCBQUEUED && io->end_write)
 		kiocb_end_write(iocb);
@@ -273,85 +265,120 @@ static ssize_t vmpool_store_write(struct vmpool_store_io *io,
 }
 
 /**
- * vmpool_store_rw - read or write pages at consecutive slots of the store
- * @store: the store's file, with a reference the caller holds.
+ * vmpool_store_submit - start reading or writing pages at consecutive
+ *	slots of the store
+ * @io: room for the I/O, until vmpool_store_wait() returns.
+ * @store: the store's file, with a reference the caller holds until then.
  * @tfm: the key of the tenant of the pages if the store is encrypted
  *	(crypt.c), else NULL.
  * @slot: the first slot.
- * @bv: the pages, a whole page each.
+ * @bv: the pages, a whole page each; untouched by the caller until then.
  * @n: how many.
  * @write: write the pages to the slots, else read the slots into them.
  * @nowait: for a write: -EAGAIN rather than wait for a freeze of the
  *	store's file system.
  *
- * One asynchronous I/O through the store's read_iter or write_iter,
- * waited for: direct I/O if the store can take it (whatever the operator
- * opened it with), else through its page cache, where a write is a
- * data-sync write, so that the device's answer is waited for and a write
- * error comes back here while the pages are still resident, not later
- * from writeback when they are gone (direct I/O tells device errors at
- * completion).  It may transfer fewer pages than asked (a store running
- * out of space): the caller goes on with the rest, and the next I/O tells
- * the error, if any.
+ * One asynchronous I/O through the store's read_iter or write_iter:
+ * direct I/O if the store can take it (whatever the operator opened it
+ * with), else through its page cache, where a write is a data-sync
+ * write, so that the device's answer is waited for and a write error
+ * comes back while the pages are still resident, not later from
+ * writeback when they are gone (direct I/O tells device errors at
+ * completion).  The store may complete it before this returns (a page
+ * cache does); vmpool_store_wait() ends it either way, and tells its
+ * result, errors of the submission included.
  *
  * Context: process context, may sleep; no vmpool lock but the VM's
  * invalidate lock or swap lock held.
- * Return: the pages transferred whole, at least 1; or a negative errno
- * (-EIO if not even one page went through and no error was given; never
- * -ENOSPC for a read, which callers take for a lack of pages).
  */
-int vmpool_store_rw(struct file *store, struct crypto_sync_skcipher *tfm,
-		    u32 slot, struct bio_vec *bv, unsigned int n, bool write,
-		    bool nowait)
+void vmpool_store_submit(struct vmpool_store_io *io, struct file *store,
+			 struct crypto_sync_skcipher *tfm, u32 slot,
+			 struct bio_vec *bv, unsigned int n, bool write,
+			 bool nowait)
 {
-	size_t len = (size_t)n << PAGE_SHIFT;
-	struct vmpool_store_io sio = {
+	ssize_t ret;
+
+	*io = (struct vmpool_store_io) {
 		.iocb = {
 			.ki_filp = store,
 			.ki_pos = (loff_t)slot << PAGE_SHIFT,
 			.ki_complete = vmpool_store_io_complete,
 			.ki_ioprio = get_current_ioprio(),
 		},
+		.tfm = tfm,
+		.bv = bv,
+		.sealed = bv,
+		.slot = slot,
+		.n = n,
+		.write = write,
 	};
-	struct bio_vec *io = bv;
-	struct iov_iter iter;
-	ssize_t done;
+	init_completion(&io->done);
+	if (write ? !store->f_op->write_iter : !store->f_op->read_iter) {
+		io->ret = -EINVAL;
+		return;
+	}
+	if (tfm && write) {
+		io->sealed = vmpool_crypt_seal(tfm, slot, bv, n);
+		if (IS_ERR(io->sealed)) {
+			io->ret = PTR_ERR(io->sealed);
+			io->sealed = bv;
+			return;
+		}
+	}
+	if (vmpool_store_direct(store))
+		io->iocb.ki_flags |= IOCB_DIRECT;
+	iov_iter_bvec(&io->iter, write ? ITER_SOURCE : ITER_DEST, io->sealed,
+		      n, (size_t)n << PAGE_SHIFT);
+	if (write) {
+		io->iocb.ki_flags |= IOCB_WRITE;
+		if (!(io->iocb.ki_flags & IOCB_DIRECT))
+			io->iocb.ki_flags |= IOCB_DSYNC;
+		ret = vmpool_store_write(io, nowait);
+	} else {
+		ret = store->f_op->read_iter(&io->iocb, &io->iter);
+	}
+	/*
+	 * Queued, maybe completed already (@io->ret is the completion's
+	 * then); else (a page cache) done here, and no completion comes.
+	 */
+	io->queued = ret == -EIOCBQUEUED;
+	if (!io->queued)
+		io->ret = ret;
+}
+
+/**
+ * vmpool_store_wait - wait for an I/O of the store to end
+ * @io: an I/O vmpool_store_submit() started.
+ *
+ * It may have transferred fewer pages than asked (a store running out of
+ * space): the caller goes on with the rest, and the next I/O tells the
+ * error, if any.
+ *
+ * Context: process context, may sleep; the locks held at the submission.
+ * Return: the pages transferred whole, at least 1; or a negative errno
+ * (-EIO if not even one page went through and no error was given; never
+ * -ENOSPC for a read, which callers take for a lack of pages).
+ */
+int vmpool_store_wait(struct vmpool_store_io *io)
+{
+	long done = io->ret;
 	int ret;
 
-	if (write ? !store->f_op->write_iter : !store->f_op->read_iter)
-		return -EINVAL;
-	if (tfm && write) {
-		io = vmpool_crypt_seal(tfm, slot, bv, n);
-		if (IS_ERR(io))
-			return PTR_ERR(io);
+	if (io->queued) {
+		wait_for_completion_io(&io->done);
+		done = io->ret;
 	}
-	init_completion(&sio.done);
-	if (vmpool_store_direct(store))
-		sio.iocb.ki_flags |= IOCB_DIRECT;
-	iov_iter_bvec(&iter, write ? ITER_SOURCE : ITER_DEST, io, n, len);
-	if (write) {
-		sio.iocb.ki_flags |= IOCB_WRITE;
-		if (!(sio.iocb.ki_flags & IOCB_DIRECT))
-			sio.iocb.ki_flags |= IOCB_DSYNC;
-		done = vmpool_store_write(&sio, &iter, nowait);
-	} else {
-		done = store->f_op->read_iter(&sio.iocb, &iter);
-	}
-	/* Queued, maybe done already; else (the page cache) done here. */
-	if (done == -EIOCBQUEUED) {
-		wait_for_completion_io(&sio.done);
-		done = sio.ret;
-	}
-	if (io != bv)
-		vmpool_crypt_free(io, n);
-	if (done == -ENOSPC && !write)
+	if (io->sealed != io->bv)
+		vmpool_crypt_free(io->sealed, io->n);
+	if (done == -ENOSPC && !io->write)
 		return -EIO;
 	if (done < 0)
 		return done;
 	if (done < PAGE_SIZE)
 		return -EIO;
-	if (tfm && !write) {
-		ret = vmpool_crypt_open(tfm, slot, bv, done >> PAGE_SHIFT);
+	if (io->tfm && !io->write) {
+		ret = vmpool_crypt_open(io->tfm, io->slot, io->bv,
+					done >> PAGE_SHIFT);
 		if (ret)
 			return ret;
 	}

@@ -9,16 +9,20 @@
  * consecutive backed pages that nothing else references, writes each run
  * to consecutive slots with one I/O, outside the pool lock, and only then
  * replaces the page map entries by the slots and releases the pages.  A
- * failed write leaves the run where it was.
+ * failed write leaves the run where it was.  Up to %VMPOOL_SWAP_DEPTH
+ * writes are in flight: the next runs are gathered while the first are
+ * written, and each is finished in turn.
  *
  * Page-in is a fault on a page whose entry is a slot, or the prefetch:
- * under the VM's swap lock (one read back at a time per VM; faults on
+ * under the VM's swap lock (one reader at a time per VM; faults on
  * resident pages go on) it takes a page the VM may see for each guest page
  * of a run at consecutive slots (one page for a fault, up to
  * %VMPOOL_SWAP_BATCH for the prefetch), keeps them in transit while the
  * slots are read into them with one I/O outside the pool lock, then maps
- * them and frees the slots.  A failed read leaves the entries alone: the
- * data stays in the store, and the access gets SIGBUS.
+ * them and frees the slots.  The prefetch keeps up to %VMPOOL_SWAP_DEPTH
+ * reads in flight, and the swap lock as long as it has any, so that no
+ * fault reads a slot that is being read.  A failed read leaves the
+ * entries alone: the data stays in the store, and the access gets SIGBUS.
  *
  * A fault that may not wait (FAULT_FLAG_RETRY_NOWAIT: KVM's first try,
  * which can then give the vCPU something else to do with an asynchronous
@@ -84,33 +88,30 @@ static void vmpool_swap_transit(struct vmpool_vm *vm, u32 idx, bool enter)
 }
 
 /*
- * Read guest pages back from the store, from @index on: the run of at
- * most @max consecutive guest pages at consecutive slots (and set in
- * @want, if given), with one I/O into pages taken for them (their pool
- * indices in @idx, their bio_vecs in @bv).
+ * Take a page the VM may see for each guest page of the run from
+ * @r->index at consecutive slots, at most @max (and set in @want, if
+ * given), into @r->idx and @r->bv, and keep them in transit; a reference
+ * to the store for the read.
  *
- * Return: pages read back, at least 1; -ENODATA if guest page @index is
- * not in the store; -ENOSPC if no page is left for @vm; the errno of a
- * failed read.
+ * Return: pages in the run, at least 1; -ENODATA if guest page @r->index
+ * is not in the store; -ENOSPC if no page is left for @vm.
  */
-static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
-			      unsigned int max, const unsigned long *want,
-			      u32 *idx, struct bio_vec *bv, bool prefetch)
+static int vmpool_in_gather(struct vmpool_vm *vm, struct vmpool_in_run *r,
+			    unsigned int max, const unsigned long *want)
 {
 	struct vmpool_pool *pool = vm->pool;
-	struct crypto_sync_skcipher *tfm;
-	struct file *store;
-	unsigned int n = 0, i;
+	pgoff_t index = r->index;
+	struct bio_vec *bv = r->bv;
+	u32 *idx = r->idx;
+	unsigned int n = 0;
 	u32 entry, slot;
 	int ret;
 
-	mutex_lock(&vm->swap_lock);
-	mutex_lock(&pool->lock);
+	lockdep_assert_held(&pool->lock);
 	entry = vm->map[index];
 	if (!vmpool_entry_swapped(entry)) {
 		/* Another fault read it back meanwhile, or it was punched. */
-		ret = -ENODATA;
-		goto unlock;
+		return -ENODATA;
 	}
 	slot = entry & ~VMPOOL_SWAP_TAG;
 	do {
@@ -125,21 +126,50 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 			      0);
 	} while (++n < max && index + n < vm->nr_pages);
 	if (!n)
-		goto unlock;
-	store = get_file(pool->store.file);
+		return ret;
+	r->n = n;
+	r->slot = slot;
+	r->store = get_file(pool->store.file);
+	r->encrypt = pool->store.encrypt;
 	/* The key its VM wrote the slots with: it lives as long as the VM. */
-	tfm = pool->store.encrypt ? vm->tenant->crypt : NULL;
-	mutex_unlock(&pool->lock);
+	r->tfm = pool->store.encrypt ? vm->tenant->crypt : NULL;
+	return n;
+}
 
-	if (pool->store.encrypt && !tfm)
-		ret = -EIO;
+/* Start the read of run @r, gathered, outside the pool lock. */
+static void vmpool_in_submit(struct vmpool_in_run *r)
+{
+	if (r->encrypt && !r->tfm)
+		r->err = -EIO;
 	else
-		ret = vmpool_store_rw(store, tfm, slot, bv, n, false, false);
-	fput(store);
+		vmpool_store_submit(&r->io, r->store, r->tfm, r->slot, r->bv,
+				    r->n, false, false);
+}
 
-	mutex_lock(&pool->lock);
+/* Wait for the read of run @r; its result, as vmpool_store_wait(). */
+static int vmpool_in_wait(struct vmpool_in_run *r)
+{
+	int ret = r->err ? r->err : vmpool_store_wait(&r->io);
+
+	fput(r->store);
+	return ret;
+}
+
+/*
+ * Map the pages of run @r that the read (result @ret) filled, their slots
+ * kept as clean copies or freed; release the others, whose data stays in
+ * the store.
+ */
+static void vmpool_in_finish(struct vmpool_vm *vm, struct vmpool_in_run *r,
+			     int ret, bool prefetch)
+{
+	pgoff_t index = r->index;
+	u32 *idx = r->idx;
+	unsigned int i;
+
+	lockdep_assert_held(&vm->pool->lock);
 	vm->stats.store_reads++;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < r->n; i++) {
 		vmpool_swap_transit(vm, idx[i], false);
 		if (ret < 0 || i >= ret) {
 			/* Zeros or this VM's data, maybe of another page. */
@@ -149,22 +179,47 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index,
 		/* The slot stays, as the clean copy, while it may. */
 		vm->map[index + i] = VMPOOL_NONE;
 		vm->nr_swapped--;
-		if (!vmpool_clean_keep_locked(vm, index + i, slot + i,
-					      bv[i].bv_page))
-			vmpool_store_put_slot(pool, slot + i);
+		if (!vmpool_clean_keep_locked(vm, index + i, r->slot + i,
+					      r->bv[i].bv_page))
+			vmpool_store_put_slot(vm->pool, r->slot + i);
 		vmpool_vm_map_locked(vm, index + i, idx[i]);
 	}
 	if (ret < 0) {
 		vm->stats.store_errors++;
 		pr_err_ratelimited("VM %u: reading page %lu back from the store: %d\n",
 				   vm->slot, index, ret);
-		goto unlock;
+		return;
 	}
 	vm->stats.pages_in += ret;
 	if (!prefetch)
 		vm->stats.major_faults++;
-unlock:
+}
+
+/*
+ * Read guest page @index back from the store for a fault, into a page
+ * taken for it (its pool index in *@idx).
+ *
+ * Return: 1; -ENODATA if guest page @index is not in the store; -ENOSPC
+ * if no page is left for @vm; the errno of a failed read.
+ */
+static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+	struct bio_vec bv;
+	struct vmpool_in_run r = { .index = index, .idx = idx, .bv = &bv };
+	int ret;
+
+	mutex_lock(&vm->swap_lock);
+	mutex_lock(&pool->lock);
+	ret = vmpool_in_gather(vm, &r, 1, NULL);
 	mutex_unlock(&pool->lock);
+	if (ret > 0) {
+		vmpool_in_submit(&r);
+		ret = vmpool_in_wait(&r);
+		mutex_lock(&pool->lock);
+		vmpool_in_finish(vm, &r, ret, false);
+		mutex_unlock(&pool->lock);
+	}
 	mutex_unlock(&vm->swap_lock);
 	return ret;
 }
@@ -184,10 +239,9 @@ unlock:
  */
 int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
-	struct bio_vec bv;
 	int ret;
 
-	ret = vmpool_swap_in_run(vm, index, 1, NULL, idx, &bv, false);
+	ret = vmpool_swap_in_run(vm, index, idx);
 	/* Read back by another fault, or punched: back it as usual. */
 	if (ret == -ENODATA)
 		return vmpool_vm_populate(vm, index, idx);
@@ -236,7 +290,6 @@ void vmpool_swap_nowait_work(struct work_struct *work)
 	struct vmpool_vm *vm = container_of(idle, struct vmpool_vm, idle);
 	struct address_space *mapping = vm->inode->i_mapping;
 	unsigned long index;
-	struct bio_vec bv;
 	u32 idx;
 
 	filemap_invalidate_lock_shared(mapping);
@@ -246,33 +299,88 @@ void vmpool_swap_nowait_work(struct work_struct *work)
 		 * Read back already, punched or no page for it: the fault
 		 * that comes back does what it must, and tells the errors.
 		 */
-		vmpool_swap_in_run(vm, index, 1, NULL, &idx, &bv, false);
+		vmpool_swap_in_run(vm, index, &idx);
 		cond_resched();
 	}
 	filemap_invalidate_unlock_shared(mapping);
 }
 
 /**
- * vmpool_swap_in_batch - read guest pages back ahead of an activation
+ * vmpool_swap_in_submit - start reading guest pages back ahead of an
+ *	activation
  * @vm: the VM.
  * @index: the first guest page.
  * @want: the pages to read; the run read from @index stops at the first
  *	page not set in it.
- * @b: room for the I/O.
+ * @q: the reads in flight, not %VMPOOL_SWAP_DEPTH of them; the read is
+ *	added to it.
  *
- * Reads the run of guest pages from @index at consecutive slots, up to
- * %VMPOOL_SWAP_BATCH, with one I/O.
+ * Starts reading the run of guest pages from @index at consecutive slots,
+ * up to %VMPOOL_SWAP_BATCH, with one I/O, into pages it keeps in transit.
+ * The first read put in @q takes the VM's swap lock, which the last one
+ * vmpool_swap_in_complete() ends drops: faults that read pages back wait
+ * for every read in flight.
+ *
+ * Context: process context; the VM's invalidate lock held shared, as long
+ * as @q holds reads.
+ * Return: pages it reads back, at least 1; -ENODATA if guest page @index
+ * is not in the store; -ENOSPC if no page is left for @vm.  On an error,
+ * nothing is added to @q.
+ */
+int vmpool_swap_in_submit(struct vmpool_vm *vm, pgoff_t index,
+			  const unsigned long *want, struct vmpool_in_queue *q)
+{
+	struct vmpool_in_batch *b;
+	int ret;
+
+	if (WARN_ON_ONCE(q->nr >= VMPOOL_SWAP_DEPTH))
+		return -EBUSY;
+	b = &q->b[(q->head + q->nr) % VMPOOL_SWAP_DEPTH];
+	b->run = (struct vmpool_in_run) {
+		.index = index, .idx = b->idx, .bv = b->bv,
+	};
+	if (!q->nr)
+		mutex_lock(&vm->swap_lock);
+	mutex_lock(&vm->pool->lock);
+	ret = vmpool_in_gather(vm, &b->run, VMPOOL_SWAP_BATCH, want);
+	mutex_unlock(&vm->pool->lock);
+	if (ret < 0) {
+		if (!q->nr)
+			mutex_unlock(&vm->swap_lock);
+		return ret;
+	}
+	vmpool_in_submit(&b->run);
+	q->nr++;
+	return ret;
+}
+
+/**
+ * vmpool_swap_in_complete - end the oldest read of the prefetch
+ * @vm: the VM.
+ * @q: the reads in flight, at least one.
+ * @index: receives the first guest page of the read.
+ *
+ * Waits for the read, then maps the pages read and frees their slots.
  *
  * Context: process context; the VM's invalidate lock held shared.
- * Return: pages read back, at least 1; -ENODATA if guest page @index is
- * not in the store; -ENOSPC if no page is left for @vm; the errno of a
- * failed read.
+ * Return: pages read back, at least 1, from *@index on; or the errno of a
+ * failed read (the data stays in the store).
  */
-int vmpool_swap_in_batch(struct vmpool_vm *vm, pgoff_t index,
-			 const unsigned long *want, struct vmpool_in_batch *b)
+int vmpool_swap_in_complete(struct vmpool_vm *vm, struct vmpool_in_queue *q,
+			    pgoff_t *index)
 {
-	return vmpool_swap_in_run(vm, index, VMPOOL_SWAP_BATCH, want, b->idx,
-				  b->bv, true);
+	struct vmpool_in_batch *b = &q->b[q->head];
+	int ret;
+
+	ret = vmpool_in_wait(&b->run);
+	mutex_lock(&vm->pool->lock);
+	vmpool_in_finish(vm, &b->run, ret, true);
+	mutex_unlock(&vm->pool->lock);
+	q->head = (q->head + 1) % VMPOOL_SWAP_DEPTH;
+	if (!--q->nr)
+		mutex_unlock(&vm->swap_lock);
+	*index = b->run.index;
+	return ret;
 }
 
 /* A run of guest pages written to consecutive slots with one I/O. */
@@ -284,6 +392,16 @@ struct vmpool_out_batch {
 	u32 slot;			/* the first slot */
 	u32 idx[VMPOOL_SWAP_BATCH];	/* their pool pages */
 	struct bio_vec bv[VMPOOL_SWAP_BATCH];
+	struct vmpool_store_io io;	/* the write */
+	int err;			/* of the write, before it started */
+};
+
+/* Page-out's writes in flight, oldest first. */
+struct vmpool_out_queue {
+	struct vmpool_out_batch b[VMPOOL_SWAP_DEPTH];	/* a ring */
+	unsigned int head;		/* the oldest */
+	unsigned int nr;		/* writes in flight */
+	u64 pages;			/* pages they write */
 };
 
 /*
@@ -314,13 +432,14 @@ static void vmpool_out_page_locked(struct vmpool_vm *vm, pgoff_t index,
  * for it and a reference to the store; pages skipped on the way are
  * counted in @ctl.  A page met first that has a clean copy goes out on
  * the way, with no write.  *@index ends after the pages looked at.
+ * @queued pages are on their way out already.
  *
  * Return: pages in the batch (0: none before *@index), or a negative
  * errno from the store.
  */
 static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 			     pgoff_t end, struct vmpool_out_batch *b,
-			     struct vmpool_out_ctl *ctl)
+			     struct vmpool_out_ctl *ctl, u64 queued)
 {
 	struct vmpool_pool *pool = vm->pool;
 	unsigned int n = 0, clean = 0;
@@ -330,7 +449,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 
 	lockdep_assert_held(&pool->lock);
 	for (; *index < end && n < VMPOOL_SWAP_BATCH &&
-	     clean < VMPOOL_CLEAN_BATCH && ctl->out + n < ctl->max;
+	     clean < VMPOOL_CLEAN_BATCH && ctl->out + queued + n < ctl->max;
 	     (*index)++) {
 		idx = vm->map[*index];
 		if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx) ||
@@ -383,31 +502,44 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 }
 
 /*
- * Write batch @b to the store, then replace the pages written by their
- * slots and release them; the others stay, and their slots are freed.
- * The VM's invalidate lock is held exclusive, so the pages stay unmapped
- * and unreferenced meanwhile.
- *
- * Return: the pages that went out, or the store's errno when not one did.
+ * Start writing batch @b to the store.  The VM's invalidate lock is held
+ * exclusive, so the pages stay unmapped and unreferenced until it is
+ * finished.
  */
-static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
-			    struct vmpool_out_ctl *ctl)
+static void vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
+			     struct vmpool_out_ctl *ctl)
 {
 	struct crypto_sync_skcipher *tfm = NULL;
 	struct vmpool_pool *pool = vm->pool;
 	unsigned int i;
-	int done;
 
 	for (i = 0; i < b->n; i++)
 		bvec_set_page(&b->bv[i], vmpool_pool_page(pool, b->idx[i]),
 			      PAGE_SIZE, 0);
 	if (b->encrypt)
 		tfm = vmpool_crypt_tfm(vm);
+	b->err = 0;
 	if (IS_ERR(tfm))
-		done = PTR_ERR(tfm);
+		b->err = PTR_ERR(tfm);
 	else
-		done = vmpool_store_rw(b->store, tfm, b->slot, b->bv, b->n,
-				       true, ctl->nowait);
+		vmpool_store_submit(&b->io, b->store, tfm, b->slot, b->bv, b->n,
+				    true, ctl->nowait);
+}
+
+/*
+ * Wait for the write of batch @b, then replace the pages written by their
+ * slots and release them; the others stay, and their slots are freed.
+ *
+ * Return: the pages that went out, or the store's errno when not one did.
+ */
+static int vmpool_out_finish(struct vmpool_vm *vm, struct vmpool_out_batch *b,
+			     struct vmpool_out_ctl *ctl)
+{
+	struct vmpool_pool *pool = vm->pool;
+	unsigned int i;
+	int done;
+
+	done = b->err ? b->err : vmpool_store_wait(&b->io);
 	fput(b->store);
 
 	mutex_lock(&pool->lock);
@@ -436,6 +568,10 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
  * @end: guest page after the last.
  * @ctl: which pages, how many, where they go; what went, added to it.
  *
+ * Writes runs of up to %VMPOOL_SWAP_BATCH pages, up to
+ * %VMPOOL_SWAP_DEPTH of them in flight after the first has gone out;
+ * the first error stops it, once the writes in flight end.
+ *
  * Context: process context, may sleep; the VM's invalidate lock held
  * exclusive, and the range unmapped from every page table.
  * Return: 0; -ENODEV without a store; -ENOSPC if it is full; the errno of
@@ -444,34 +580,78 @@ static int vmpool_out_write(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,
 			  struct vmpool_out_ctl *ctl)
 {
+	pgoff_t index = start, redo = 0, redo_end = 0;
+	unsigned int depth = 1;
+	struct vmpool_out_queue *q;
 	struct vmpool_out_batch *b;
-	pgoff_t index;
-	int ret = 0;
+	bool stop = false, again;
+	int ret = 0, done;
 
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
 		return -ENOMEM;
-	for (index = start; index < end && ctl->out < ctl->max; ) {
-		mutex_lock(&vm->pool->lock);
-		ret = vmpool_out_gather(vm, &index, end, b, ctl);
-		mutex_unlock(&vm->pool->lock);
-		if (ret < 0)
-			break;
-		if (ret) {
-			ret = vmpool_out_write(vm, b, ctl);
-			if (ret < 0)
+	for (;;) {
+		/*
+		 * The first write alone, so that a failing store costs one
+		 * failed write; then up to %VMPOOL_SWAP_DEPTH, what a short
+		 * write left first.
+		 */
+		while (!stop && q->nr < depth &&
+		       ctl->out + q->pages < ctl->max) {
+			b = &q->b[(q->head + q->nr) % VMPOOL_SWAP_DEPTH];
+			again = redo < redo_end;
+			if (!again && index >= end)
 				break;
-			/* Pages a short write left go in the next batch. */
-			index = b->index + ret;
+			mutex_lock(&vm->pool->lock);
+			if (again)
+				ret = vmpool_out_gather(vm, &redo, redo_end, b,
+							ctl, q->pages);
+			else
+				ret = vmpool_out_gather(vm, &index, end, b, ctl,
+							q->pages);
+			mutex_unlock(&vm->pool->lock);
+			if (ret < 0) {
+				stop = true;
+				break;
+			}
+			/* None left before the end. */
+			if (!ret)
+				continue;
 			ret = 0;
+			vmpool_out_write(vm, b, ctl);
+			q->pages += b->n;
+			q->nr++;
 		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
+		if (!q->nr)
 			break;
+		b = &q->b[q->head];
+		done = vmpool_out_finish(vm, b, ctl);
+		q->head = (q->head + 1) % VMPOOL_SWAP_DEPTH;
+		q->nr--;
+		q->pages -= b->n;
+		if (done < 0) {
+			/* The first error; the writes in flight end. */
+			if (!ret)
+				ret = done;
+			stop = true;
+			continue;
+		}
+		depth = VMPOOL_SWAP_DEPTH;
+		/*
+		 * Pages a short write left go in the next batch, unless
+		 * another's are waiting already: those stay resident.
+		 */
+		if ((unsigned int)done < b->n && redo >= redo_end) {
+			redo = b->index + done;
+			redo_end = b->index + b->n;
+		}
+		if (!stop && fatal_signal_pending(current)) {
+			ret = -EINTR;
+			stop = true;
 		}
 		cond_resched();
 	}
-	kfree(b);
+	kfree(q);
 	return ret;
 }
 

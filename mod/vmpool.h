@@ -87,6 +87,7 @@
 #define _VMPOOL_H
 
 #include <linux/bvec.h>
+#include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
@@ -96,6 +97,7 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/uio.h>
 
 struct crypto_sync_skcipher;
 #include <linux/uuid.h>
@@ -366,8 +368,9 @@ struct vmpool_idle {
  *	written since, the slot that still holds its data (a value entry):
  *	its next page-out needs no write; protected by @pool->lock.
  * @nr_clean: entries in @clean; protected by @pool->lock.
- * @swap_lock: held while a page is read back from the store (swap.c);
- *	taken before @pool->lock.
+ * @swap_lock: held while pages are read back from the store (swap.c),
+ *	by the prefetch as long as it has reads in flight; taken before
+ *	@pool->lock.
  * @idle: paging while the VM sleeps.
  * @dying: the VM is going: no other VM takes pages from it any more;
  *	protected by @pool->lock.
@@ -548,9 +551,44 @@ void vmpool_store_release(struct vmpool_pool *pool);
 int vmpool_store_get_slots(struct vmpool_pool *pool, unsigned int n,
 			   u32 *slot);
 void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot);
-int vmpool_store_rw(struct file *store, struct crypto_sync_skcipher *tfm,
-		    u32 slot, struct bio_vec *bv, unsigned int n, bool write,
-		    bool nowait);
+
+/**
+ * struct vmpool_store_io - an I/O of the store in flight (store.c)
+ * @iocb: the I/O, with a completion of its own.
+ * @done: completed when the I/O is, if the store queued it.
+ * @iter: the pages, as the store transfers them.
+ * @tfm: the key of an encrypted store, else NULL.
+ * @bv: the caller's pages.
+ * @sealed: the encrypted copies of @bv a write of an encrypted store
+ *	writes, else @bv.
+ * @slot: the first slot.
+ * @n: pages.
+ * @write: a write, else a read.
+ * @queued: the store queued the I/O: @done tells when it ends.
+ * @end_write: the freeze protection of a write to a regular file, to drop
+ *	when it ends.
+ * @ret: the result of the submission, or of a queued I/O once @done.
+ */
+struct vmpool_store_io {
+	struct kiocb iocb;
+	struct completion done;
+	struct iov_iter iter;
+	struct crypto_sync_skcipher *tfm;
+	struct bio_vec *bv;
+	struct bio_vec *sealed;
+	u32 slot;
+	unsigned int n;
+	bool write;
+	bool queued;
+	bool end_write;
+	long ret;
+};
+
+void vmpool_store_submit(struct vmpool_store_io *io, struct file *store,
+			 struct crypto_sync_skcipher *tfm, u32 slot,
+			 struct bio_vec *bv, unsigned int n, bool write,
+			 bool nowait);
+int vmpool_store_wait(struct vmpool_store_io *io);
 
 /* crypt.c */
 int vmpool_crypt_check(void);
@@ -588,22 +626,67 @@ void vmpool_clean_drop_locked(struct vmpool_vm *vm, pgoff_t index);
 /* swap.c */
 /* Pages written to the store with one I/O, at most. */
 #define VMPOOL_SWAP_BATCH	32
+/* I/Os of a page-out or a prefetch in flight at once, at most. */
+#define VMPOOL_SWAP_DEPTH	4
 
 void vmpool_vm_drop_swapped_locked(struct vmpool_vm *vm, pgoff_t index);
 int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
 
 /**
+ * struct vmpool_in_run - a run of guest pages read back from consecutive
+ *	slots with one I/O
+ * @index: the first guest page.
+ * @n: pages.
+ * @slot: the first slot.
+ * @store: the store, with a reference, for the read.
+ * @encrypt: the store is encrypted.
+ * @tfm: the key the VM wrote the slots with, if @encrypt.
+ * @idx: the pool pages read into, in transit meanwhile.
+ * @bv: their bio_vecs.
+ * @err: of the read, before it started.
+ * @io: the read.
+ */
+struct vmpool_in_run {
+	pgoff_t index;
+	unsigned int n;
+	u32 slot;
+	struct file *store;
+	bool encrypt;
+	struct crypto_sync_skcipher *tfm;
+	u32 *idx;
+	struct bio_vec *bv;
+	int err;
+	struct vmpool_store_io io;
+};
+
+/**
  * struct vmpool_in_batch - room for reading a run of pages back
+ * @run: the run.
  * @idx: the pool pages read into.
  * @bv: their bio_vecs.
  */
 struct vmpool_in_batch {
+	struct vmpool_in_run run;
 	u32 idx[VMPOOL_SWAP_BATCH];
 	struct bio_vec bv[VMPOOL_SWAP_BATCH];
 };
 
-int vmpool_swap_in_batch(struct vmpool_vm *vm, pgoff_t index,
-			 const unsigned long *want, struct vmpool_in_batch *b);
+/**
+ * struct vmpool_in_queue - the reads of a prefetch in flight
+ * @b: their room, a ring.
+ * @head: the oldest read.
+ * @nr: reads in flight; the VM's swap lock is held while there are any.
+ */
+struct vmpool_in_queue {
+	struct vmpool_in_batch b[VMPOOL_SWAP_DEPTH];
+	unsigned int head;
+	unsigned int nr;
+};
+
+int vmpool_swap_in_submit(struct vmpool_vm *vm, pgoff_t index,
+			  const unsigned long *want, struct vmpool_in_queue *q);
+int vmpool_swap_in_complete(struct vmpool_vm *vm, struct vmpool_in_queue *q,
+			    pgoff_t *index);
 bool vmpool_swap_in_nowait(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_swap_nowait_work(struct work_struct *work);
 
