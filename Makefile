@@ -9,6 +9,9 @@
 #                     lockdep, kmemleak, UBSAN...), built once and cached
 #   make run          boot the test kernel with the module on a 256 MiB pool
 #   make bench        benchmarks in the test guest (ratios, not a test)
+#   make install      the module into /lib/modules/<release>/extra, the
+#                     udev rule, vmpoolctl and the uapi header (DESTDIR,
+#                     PREFIX=/usr/local); dkms.conf does it the DKMS way
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
 #   make unit         build and run the userspace unit tests of the
@@ -52,7 +55,8 @@ UNIT_CFLAGS := -Wall -Werror -O2 -g -include selftests/unit/kernel.h -Imod \
 
 RUN_POOL_MB ?= 256
 
-.PHONY: all modules clean deps lint selftests unit test check check-debug run bench
+.PHONY: all modules clean deps lint selftests unit test check check-debug run bench \
+	install install-check
 
 all: modules
 
@@ -67,6 +71,20 @@ clean:
 
 deps:
 	scripts/deps.sh
+
+PREFIX ?= /usr/local
+install: modules scripts/vmpoolctl
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	install -D -m 0644 scripts/udev/60-vmpool.rules \
+		$(DESTDIR)/etc/udev/rules.d/60-vmpool.rules
+	install -D -m 0755 scripts/vmpoolctl $(DESTDIR)$(PREFIX)/sbin/vmpoolctl
+	install -D -m 0644 uapi/linux/vmpool.h \
+		$(DESTDIR)$(PREFIX)/include/linux/vmpool.h
+
+# make install into a staging directory, and DKMS for the test kernel.
+install-check:
+	scripts/install-check.sh
 
 selftests: $(SELFTESTS)
 
@@ -107,6 +125,7 @@ test:
 
 check: deps
 	$(MAKE) USE_TEST_KDIR=1 lint
+	$(MAKE) install-check
 	$(MAKE) unit
 	$(MAKE) test
 

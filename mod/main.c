@@ -98,4 +98,6 @@ module_init(vmpool_init);
 module_exit(vmpool_exit);
 
 MODULE_DESCRIPTION("Dedicated per-VM memory pools");
+/* As dkms.conf's PACKAGE_VERSION. */
+MODULE_VERSION("0.1");
 MODULE_LICENSE("GPL");

@@ -14,7 +14,7 @@ set -euo pipefail
 
 BASE_PKGS="make gcc libc6-dev sparse qemu-system-x86 busybox-static cpio
 	xz-utils kmod perl python3 linux-source-6.12 bc flex bison libelf-dev
-	libssl-dev dwarves"
+	libssl-dev dwarves dkms"
 INITMODS="netfs 9pnet 9pnet_virtio 9p overlay"
 APT_UPDATED=
 
