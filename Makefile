@@ -12,6 +12,7 @@
 #   make install      the module into /lib/modules/<release>/extra, the
 #                     udev rule, vmpoolctl and the uapi header (DESTDIR,
 #                     PREFIX=/usr/local); dkms.conf does it the DKMS way
+#   make compat-check the module built against Debian 12's 6.1 (W=1)
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
 #   make unit         build and run the userspace unit tests of the
@@ -56,7 +57,7 @@ UNIT_CFLAGS := -Wall -Werror -O2 -g -include selftests/unit/kernel.h -Imod \
 RUN_POOL_MB ?= 256
 
 .PHONY: all modules clean deps lint selftests unit test check check-debug run bench \
-	install install-check
+	install install-check compat-check
 
 all: modules
 
@@ -85,6 +86,10 @@ install: modules scripts/vmpoolctl
 # make install into a staging directory, and DKMS for the test kernel.
 install-check:
 	scripts/install-check.sh
+
+# A W=1 build against Debian 12's default kernel, 6.1.
+compat-check:
+	scripts/compat-check.sh
 
 selftests: $(SELFTESTS)
 
@@ -126,6 +131,7 @@ test:
 check: deps
 	$(MAKE) USE_TEST_KDIR=1 lint
 	$(MAKE) install-check
+	$(MAKE) compat-check
 	$(MAKE) unit
 	$(MAKE) test
 

@@ -187,8 +187,7 @@ static bool vmpool_may_watch(struct task_struct *task)
 
 /*
  * The struct pid of the process a pidfd refers to, with a reference.  The
- * kernel does not export pidfd_pid(): a pidfd is a pidfs file whose inode
- * holds the pid.
+ * kernel does not export pidfd_pid(): compat.h finds the pid in the file.
  */
 static struct pid *vmpool_pidfd_process(int pidfd)
 {
@@ -198,11 +197,12 @@ static struct pid *vmpool_pidfd_process(int pidfd)
 
 	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (file_inode(fd_file(f))->i_sb->s_magic != PID_FS_MAGIC) {
+	pid = vmpool_pidfd_pid(fd_file(f));
+	if (!pid) {
 		pid = ERR_PTR(-EINVAL);
 		goto out;
 	}
-	task = get_pid_task(file_inode(fd_file(f))->i_private, PIDTYPE_PID);
+	task = get_pid_task(pid, PIDTYPE_PID);
 	if (!task) {
 		pid = ERR_PTR(-ESRCH);
 		goto out;

@@ -18,7 +18,6 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
-#include <linux/unaligned.h>
 
 #include "vmpool.h"
 
@@ -164,6 +163,7 @@ static long vmpool_ioctl_resize(unsigned int cmd,
 {
 	struct vmpool_pool_resize args;
 	struct vmpool_vm *vm;
+	struct fd f;
 	int ret;
 
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
@@ -174,16 +174,18 @@ static long vmpool_ioctl_resize(unsigned int cmd,
 	if (args.reserved || !args.pages)
 		return -EINVAL;
 
-	CLASS(fd, f)(args.vm_fd);
-	if (fd_empty(f))
+	f = fdget(args.vm_fd);
+	if (!fd_file(f))
 		return -EBADF;
 	vm = vmpool_vm_from_file(fd_file(f));
 	if (!vm || vm->pool != vmpool_dev_pool)
-		return -EINVAL;
-
-	if (cmd == VMPOOL_POOL_GROW)
-		return vmpool_grow(vm, args.pages);
-	return vmpool_shrink(vm, args.pages);
+		ret = -EINVAL;
+	else if (cmd == VMPOOL_POOL_GROW)
+		ret = vmpool_grow(vm, args.pages);
+	else
+		ret = vmpool_shrink(vm, args.pages);
+	fdput(f);
+	return ret;
 }
 
 static long vmpool_ioctl_move(unsigned int cmd,
@@ -192,6 +194,7 @@ static long vmpool_ioctl_move(unsigned int cmd,
 	struct vmpool_vm *src, *dst;
 	struct vmpool_pool_move args;
 	unsigned long moved;
+	struct fd sf, df;
 	int ret;
 
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
@@ -202,21 +205,29 @@ static long vmpool_ioctl_move(unsigned int cmd,
 	if (cmd == VMPOOL_POOL_SPLIT ? !args.pages : args.pages)
 		return -EINVAL;
 
-	CLASS(fd, sf)(args.src_fd);
-	CLASS(fd, df)(args.dst_fd);
-	if (fd_empty(sf) || fd_empty(df))
-		return -EBADF;
+	sf = fdget(args.src_fd);
+	df = fdget(args.dst_fd);
+	if (!fd_file(sf) || !fd_file(df)) {
+		ret = -EBADF;
+		goto out;
+	}
 	src = vmpool_vm_from_file(fd_file(sf));
 	dst = vmpool_vm_from_file(fd_file(df));
 	if (!src || !dst || src == dst || src->pool != vmpool_dev_pool ||
-	    dst->pool != vmpool_dev_pool)
-		return -EINVAL;
+	    dst->pool != vmpool_dev_pool) {
+		ret = -EINVAL;
+		goto out;
+	}
 
 	ret = vmpool_move(src, dst, args.pages, &moved);
 	if (ret)
-		return ret;
+		goto out;
 	args.pages = moved;
-	return vmpool_copy_args_to_user(uarg, &args, sizeof(args));
+	ret = vmpool_copy_args_to_user(uarg, &args, sizeof(args));
+out:
+	fdput(df);
+	fdput(sf);
+	return ret;
 }
 
 static long vmpool_ioctl_list(struct vmpool_vm_list __user *uarg)

@@ -212,7 +212,8 @@ static bool vmpool_store_direct(struct file *store)
 	if (!(store->f_mode & FMODE_CAN_ODIRECT))
 		return false;
 	if (S_ISBLK(file_inode(store)->i_mode))
-		return bdev_logical_block_size(file_bdev(store)) <= PAGE_SIZE;
+		return bdev_logical_block_size(vmpool_file_bdev(store)) <=
+		       PAGE_SIZE;
 	return true;
 }
 

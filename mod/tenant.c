@@ -9,7 +9,6 @@
  */
 #include <linux/lockdep.h>
 #include <linux/slab.h>
-#include <linux/unaligned.h>
 
 #include "vmpool.h"
 

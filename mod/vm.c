@@ -182,7 +182,7 @@ static int vmpool_vm_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (vmpool_premap_add(vm, vma->vm_mm))
 		return -ENOMEM;
-	vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vmpool_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &vmpool_vm_ops;
 	return 0;
 }
@@ -394,7 +394,7 @@ static const struct file_operations vmpool_vm_fops = {
 };
 
 /* The size of guest memory is fixed at creation. */
-static int vmpool_vm_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+static int vmpool_vm_setattr(vmpool_idmap *idmap, struct dentry *dentry,
 			     struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);

@@ -105,6 +105,7 @@ struct crypto_sync_skcipher;
 #include <linux/xarray.h>
 #include <uapi/linux/vmpool.h>
 
+#include "compat.h"
 #include "predict.h"
 
 /* End of a free list; also "no page" in a VM's page map. */

@@ -65,6 +65,16 @@ esac
 
 apt_install "linux-headers-$KVER"
 
+# Debian 12's default kernel, 6.1: the module builds for it too
+# (scripts/compat-check.sh).  Any installed 6.1 headers do.
+if ! ls -d /usr/src/linux-headers-6.1.0-*-amd64 >/dev/null 2>&1; then
+	apt_update_once
+	h61=$(apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' |
+	      cut -d' ' -f1 | sort -V | tail -n 1)
+	[ -n "$h61" ] || die "the mirror offers no linux-headers-6.1.0-*-amd64"
+	apt_install "$h61"
+fi
+
 KDIR_CACHE=$(kernel_dir "$KVER")
 if [ ! -e "$KDIR_CACHE/.complete" ]; then
 	apt_update_once

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmpool: what differs between the kernels the module builds for, 6.12
+ * and Debian 12's 6.1.  The only place that knows; mod/Kbuild tells it
+ * what the kernel has (VMPOOL_HAVE_*, from the kernel's own headers).
+ */
+#ifndef _VMPOOL_COMPAT_H
+#define _VMPOOL_COMPAT_H
+
+#include <linux/blkdev.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+
+#ifdef VMPOOL_HAVE_LINUX_UNALIGNED_H
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/* Before 6.4 MAX_ORDER was one above the largest order; 6.8 renamed it. */
+#ifndef MAX_PAGE_ORDER
+#define MAX_PAGE_ORDER		(MAX_ORDER - 1)
+#endif
+
+/* 6.12 made struct fd opaque; before, its file was a member. */
+#ifndef fd_file
+#define fd_file(f)		((f).file)
+#endif
+
+/* Set flags of a mapping being set up (6.3 locked vm_flags). */
+static inline void vmpool_vm_flags_set(struct vm_area_struct *vma,
+				       vm_flags_t flags)
+{
+#ifdef VMPOOL_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/* The block device a block device file opens. */
+static inline struct block_device *vmpool_file_bdev(struct file *file)
+{
+#ifdef VMPOOL_HAVE_FILE_BDEV
+	return file_bdev(file);
+#else
+	return I_BDEV(file->f_mapping->host);
+#endif
+}
+
+/*
+ * The struct pid of a pidfd, without a reference; NULL if @file is not a
+ * pidfd.  Since 6.9 a pidfd is a pidfs file whose inode holds the pid;
+ * before, an anonymous inode file named [pidfd] whose private data is the
+ * pid (pidfd_fops, which would tell it for sure, is not exported).
+ */
+static inline struct pid *vmpool_pidfd_pid(struct file *file)
+{
+#ifdef VMPOOL_HAVE_PIDFS
+	if (file_inode(file)->i_sb->s_magic != PID_FS_MAGIC)
+		return NULL;
+	return file_inode(file)->i_private;
+#else
+	if (file_inode(file)->i_sb->s_magic != ANON_INODE_FS_MAGIC ||
+	    strcmp(file->f_path.dentry->d_name.name, "[pidfd]"))
+		return NULL;
+	return file->private_data;
+#endif
+}
+
+/* ->setattr's first argument: the mount's idmapping (6.3), or user ns. */
+#ifdef VMPOOL_HAVE_MNT_IDMAP
+#define vmpool_idmap		struct mnt_idmap
+#else
+#define vmpool_idmap		struct user_namespace
+#endif
+
+#endif /* _VMPOOL_COMPAT_H */
