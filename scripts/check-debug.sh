@@ -21,4 +21,6 @@ export VMPOOL_VM_APPEND="kasan_multi_shot debug_pagealloc=on"
 export VMPOOL_VM_APPEND_PC="pci=noacpi"
 export VMPOOL_VM_TIMEOUT=${VMPOOL_VM_TIMEOUT:-2400}
 export VMPOOL_STRESS_SECONDS=${VMPOOL_STRESS_SECONDS:-60}
+# The idle paging tests' sleeps, twice as long on the slower kernel.
+export VMPOOL_TIMING_SCALE=${VMPOOL_TIMING_SCALE:-2}
 exec scripts/run-selftests.sh "$@"

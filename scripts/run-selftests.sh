@@ -10,7 +10,8 @@
 # for VFIO to drive.
 #
 # Environment: VMPOOL_POOL_MB (default 64), VMPOOL_STRESS_SECONDS (default
-# 10), VMPOOL_FUZZ_CALLS (default 1000000), VMPOOL_SEED (replay a stress or
+# 10), VMPOOL_TIMING_SCALE (default 1: the idle tests' sleeps),
+# VMPOOL_FUZZ_CALLS (default 1000000), VMPOOL_SEED (replay a stress or
 # fuzz run), and whatever scripts/vm-run.sh reads (VMPOOL_VM_KERNEL,
 # VMPOOL_VM_APPEND, ...).
 set -uo pipefail
@@ -55,6 +56,7 @@ boot() {
 		env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
 		VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
 		VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
+		VMPOOL_TIMING_SCALE="${VMPOOL_TIMING_SCALE:-1}" \
 		${VMPOOL_FUZZ_CALLS:+VMPOOL_FUZZ_CALLS="$VMPOOL_FUZZ_CALLS"} \
 		${VMPOOL_SEED:+VMPOOL_SEED="$VMPOOL_SEED"} \
 		scripts/guest-selftests.sh "${progs[@]}" | tee -a "$out"

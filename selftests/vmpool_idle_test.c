@@ -7,7 +7,10 @@
  * (the scheduler feed tells when it sleeps and predicts when it wakes);
  * the store is a file.
  *
- * Environment: as vmpool_vm_test.
+ * Environment: as vmpool_vm_test, and VMPOOL_TIMING_SCALE (1 to 4,
+ * default 1): the sleeps, and the gaps between the VMs taking turns, are
+ * that many times longer, for a kernel that is that much slower (the
+ * debug kernel's KASAN and page allocation debugging).  The bounds stay.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -114,6 +117,15 @@ struct vm_thread {
 	long faults;
 };
 
+/* @ms scaled by VMPOOL_TIMING_SCALE. */
+static long scaled_ms(long ms)
+{
+	const char *env = getenv("VMPOOL_TIMING_SCALE");
+	long scale = env ? strtol(env, NULL, 10) : 1;
+
+	return ms * (scale >= 1 && scale <= 4 ? scale : 1);
+}
+
 /* Pages @t touches in period @i. */
 static size_t hot_pages(const struct vm_thread *t, int i)
 {
@@ -125,7 +137,7 @@ static size_t hot_pages(const struct vm_thread *t, int i)
 static void *vm_thread_main(void *arg)
 {
 	struct vm_thread *t = arg;
-	struct timespec ts = { .tv_nsec = (t->sleep_ms ?: 80) * MS };
+	struct timespec ts = { .tv_nsec = scaled_ms(t->sleep_ms ?: 80) * MS };
 	size_t p, n;
 	char c;
 	int i;
@@ -172,7 +184,7 @@ static int run_vm_threads(struct vm_thread *t, int n, long stagger_ms,
 	for (i = 0; i < n; i++) {
 		(void)!write(t[i].go[1], "x", 1);
 		if (i < n - 1)
-			usleep(stagger_ms * 1000);
+			usleep(scaled_ms(stagger_ms) * 1000);
 	}
 	do {
 		busy = 0;
