@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$VMPOOL_TOP"
 
 kdir=$(scripts/debug-kernel.sh)
-make KDIR="$kdir" modules selftests
+make KDIR="$kdir" modules selftests scripts/vmpoolctl
 
 export VMPOOL_VM_KERNEL=$kdir/bzImage
 export VMPOOL_VM_MODULES=
