@@ -78,4 +78,32 @@ static inline struct pid *vmpool_pidfd_pid(struct file *file)
 #define vmpool_idmap		struct user_namespace
 #endif
 
+/* The identity idmapping, of the mount or of the user namespace. */
+#ifdef VMPOOL_HAVE_MNT_IDMAP
+#define vmpool_nop_idmap	(&nop_mnt_idmap)
+#else
+#define vmpool_nop_idmap	(&init_user_ns)
+#endif
+
+/* A new inode's times, all now (6.7 hid the time members). */
+static inline void vmpool_inode_init_ts(struct inode *inode)
+{
+#ifdef VMPOOL_HAVE_INODE_TS
+	simple_inode_init_ts(inode);
+#else
+	inode->i_atime = inode_set_ctime_current(inode);
+	inode->i_mtime = inode->i_atime;
+#endif
+}
+
+/* A directory whose entries changed: its mtime and ctime are now. */
+static inline void vmpool_dir_touch(struct inode *dir)
+{
+#ifdef VMPOOL_HAVE_INODE_TS
+	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
+#else
+	dir->i_mtime = inode_set_ctime_current(dir);
+#endif
+}
+
 #endif /* _VMPOOL_COMPAT_H */

@@ -21,9 +21,6 @@
 
 #include "vmpool.h"
 
-/* Largest guest memory of one VM, in pages (1 TiB with 4 KiB pages). */
-#define VMPOOL_MAX_VM_PAGES	BIT(28)
-
 /* The pool served by the device; set before registration, never changed. */
 static struct vmpool_pool *vmpool_dev_pool;
 
@@ -103,12 +100,10 @@ static int vmpool_vm_create_tenant(struct vmpool_vm_create *args, uuid_t *id)
 
 	if (!args->tenant == !have_uuid)
 		return -EINVAL;
-	if (have_uuid) {
+	if (have_uuid)
 		memcpy(id->b, args->tenant_uuid, sizeof(id->b));
-	} else {
-		memset(id->b, 0, sizeof(id->b));
-		put_unaligned_be32(args->tenant, &id->b[12]);
-	}
+	else
+		vmpool_tenant_legacy_uuid(args->tenant, id);
 	return 0;
 }
 

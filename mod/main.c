@@ -72,15 +72,20 @@ static int __init vmpool_init(void)
 		return ret;
 
 	vmpool_sched_init();
-	ret = vmpool_dev_register(&vmpool_pool);
+	ret = vmpool_fs_register(&vmpool_pool);
 	if (ret)
 		goto err_destroy_pool;
+	ret = vmpool_dev_register(&vmpool_pool);
+	if (ret)
+		goto err_unregister_fs;
 
 	pr_info("%lu pages in %u chunks from %s\n", vmpool_pool.nr_pages,
 		vmpool_pool.nr_chunks,
 		region ? "the reserved region" : "the page allocator");
 	return 0;
 
+err_unregister_fs:
+	vmpool_fs_unregister();
 err_destroy_pool:
 	vmpool_pool_destroy(&vmpool_pool);
 	return ret;
@@ -89,6 +94,7 @@ err_destroy_pool:
 static void __exit vmpool_exit(void)
 {
 	vmpool_dev_unregister();
+	vmpool_fs_unregister();
 	vmpool_sched_exit();
 	vmpool_store_release(&vmpool_pool);
 	vmpool_pool_destroy(&vmpool_pool);

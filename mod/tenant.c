@@ -148,3 +148,16 @@ u32 vmpool_tenant_legacy_id(const struct vmpool_tenant *t)
 		return 0;
 	return get_unaligned_be32(&t->id.b[12]);
 }
+
+/**
+ * vmpool_tenant_legacy_uuid - the 128-bit id of a tenant named by a number
+ * @legacy: the tenant's 32-bit number, N.
+ * @id: set to 00000000-0000-0000-0000-0000NNNNNNNN.
+ *
+ * Context: any context.
+ */
+void vmpool_tenant_legacy_uuid(u32 legacy, uuid_t *id)
+{
+	memset(id->b, 0, sizeof(id->b));
+	put_unaligned_be32(legacy, &id->b[12]);
+}

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmpool: VM file descriptors.
+ * vmpool: VM files.
  *
- * A VM is a regular-file inode on a private pseudo file system, so that
- * fallocate() reaches it (QEMU's balloon punches holes in guest RAM) and
- * /proc/self/fd/N can be reopened (QEMU opens its mem-path).  Shared
+ * A VM is a regular-file inode, so that fallocate() reaches it (QEMU's
+ * balloon punches holes in guest RAM) and /proc/self/fd/N can be reopened
+ * (QEMU opens its mem-path).  %VMPOOL_VM_CREATE makes its inode on a
+ * private pseudo file system and returns a file descriptor; a file created
+ * on a vmpool mount (fs.c) becomes a VM when its size is set.  Shared
  * mappings of the file are guest memory, backed page by page from the VM's
  * dedicated pool first, then from the global pool.
  *
@@ -31,20 +33,23 @@
 
 #include "vmpool.h"
 
-#define VMPOOL_FS_MAGIC		0x766d706c	/* "vmpl" */
-
 /*
- * The file system is mounted while a VM lives.  Its superblock holds a
- * reference to this module, so an inode that outlives its VM (an O_PATH
- * file of /proc/self/fd/N, say) keeps the code its operations run.
- * vmpool_mnt and vmpool_mnt_count are guarded by simple_pin_fs()'s lock.
+ * The pseudo file system is mounted while a VM made by %VMPOOL_VM_CREATE
+ * lives.  Its superblock holds a reference to this module, so an inode that
+ * outlives its VM (an O_PATH file of /proc/self/fd/N, say) keeps the code
+ * its operations run.  vmpool_mnt and vmpool_mnt_count are guarded by
+ * simple_pin_fs()'s lock.
  */
 static struct vfsmount *vmpool_mnt;
 static int vmpool_mnt_count;
-static struct file_system_type vmpool_fs_type;
+static struct file_system_type vmpool_anon_fs_type;
 static const struct file_operations vmpool_vm_fops;
 
-static void vmpool_vm_free(struct vmpool_vm *vm)
+/**
+ * vmpool_vm_free - free a destroyed VM's structure
+ * @vm: the VM, destroyed by vmpool_vm_destroy(); its inode is going.
+ */
+void vmpool_vm_free(struct vmpool_vm *vm)
 {
 	/* Freed with the pages they are copies of. */
 	WARN_ON_ONCE(vm->nr_clean);
@@ -54,11 +59,15 @@ static void vmpool_vm_free(struct vmpool_vm *vm)
 	kfree(vm);
 }
 
-/*
- * Give the VM's memory back and forget its slot; the structure itself lives
- * on until its inode goes.
+/**
+ * vmpool_vm_destroy - give a VM's memory back and forget its slot
+ * @vm: the VM; nothing maps it or acts on it through a file any more.
+ *
+ * The structure itself lives on until its inode goes (vmpool_vm_free()).
+ *
+ * Context: process context, may sleep.
  */
-static void vmpool_vm_destroy(struct vmpool_vm *vm)
+void vmpool_vm_destroy(struct vmpool_vm *vm)
 {
 	struct vmpool_pool *pool = vm->pool;
 
@@ -72,8 +81,16 @@ static void vmpool_vm_destroy(struct vmpool_vm *vm)
 	mutex_unlock(&pool->lock);
 	/* Out of the pool's list: no listing reads its activity any more. */
 	vmpool_sched_vm_destroy(vm);
-	/* Files and O_PATH references hold mounts of their own. */
-	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
+}
+
+/*
+ * The VM behind a VM file: NULL only for a file of a vmpool mount whose
+ * size is not set yet.  Published with a release store by whoever set it.
+ */
+static struct vmpool_vm *vmpool_file_vm(const struct file *file)
+{
+	/* Pairs with the release in vmpool_fs_set_size(): sees the VM whole. */
+	return smp_load_acquire(&file_inode(file)->i_private);
 }
 
 /*
@@ -107,7 +124,7 @@ static int vmpool_vm_back(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 {
 	struct file *file = vmf->vma->vm_file;
-	struct vmpool_vm *vm = file->private_data;
+	struct vmpool_vm *vm = vmpool_file_vm(file);
 	struct address_space *mapping = file->f_mapping;
 	struct page *page;
 	vm_fault_t ret;
@@ -150,7 +167,7 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 /* A mapping split in two, or copied by fork() or mremap(). */
 static void vmpool_vm_vma_open(struct vm_area_struct *vma)
 {
-	struct vmpool_vm *vm = vma->vm_file->private_data;
+	struct vmpool_vm *vm = vmpool_file_vm(vma->vm_file);
 
 	/* Without an entry its pages are only ever faulted in. */
 	(void)vmpool_premap_add(vm, vma->vm_mm);
@@ -158,7 +175,7 @@ static void vmpool_vm_vma_open(struct vm_area_struct *vma)
 
 static void vmpool_vm_vma_close(struct vm_area_struct *vma)
 {
-	struct vmpool_vm *vm = vma->vm_file->private_data;
+	struct vmpool_vm *vm = vmpool_file_vm(vma->vm_file);
 
 	vmpool_premap_del(vm, vma->vm_mm);
 }
@@ -171,10 +188,10 @@ static const struct vm_operations_struct vmpool_vm_ops = {
 
 static int vmpool_vm_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct vmpool_vm *vm = file->private_data;
+	struct vmpool_vm *vm = vmpool_file_vm(file);
 
 	/* Guest memory is shared by definition: no private copies. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
+	if (!vm || !(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_pgoff >= vm->nr_pages ||
 	    vma_pages(vma) > vm->nr_pages - vma->vm_pgoff)
@@ -234,10 +251,12 @@ static long vmpool_vm_allocate(struct vmpool_vm *vm, struct inode *inode,
 static long vmpool_vm_fallocate(struct file *file, int mode, loff_t offset,
 				loff_t len)
 {
-	struct vmpool_vm *vm = file->private_data;
+	struct vmpool_vm *vm = vmpool_file_vm(file);
 	struct inode *inode = file_inode(file);
 	long ret;
 
+	if (!vm)
+		return -EINVAL;
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
 		return -EOPNOTSUPP;
 	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(len))
@@ -331,8 +350,10 @@ static long vmpool_vm_ioctl_stats(struct vmpool_vm *vm,
 static long vmpool_vm_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
-	struct vmpool_vm *vm = file->private_data;
+	struct vmpool_vm *vm = vmpool_file_vm(file);
 
+	if (!vm)
+		return -ENXIO;
 	switch (cmd) {
 	case VMPOOL_VM_GET_STATS:
 		return vmpool_vm_ioctl_stats(vm, (void __user *)arg);
@@ -358,7 +379,8 @@ static long vmpool_vm_ioctl(struct file *file, unsigned int cmd,
  */
 bool vmpool_is_vm_file(const struct file *file)
 {
-	return file->f_op == &vmpool_vm_fops;
+	return file->f_op == &vmpool_vm_fops ||
+	       file->f_op == &vmpool_mounted_vm_fops;
 }
 
 /* A reopen through /proc/self/fd/N: a new file for the same, live, VM. */
@@ -377,8 +399,11 @@ static int vmpool_vm_release(struct inode *inode, struct file *file)
 {
 	struct vmpool_vm *vm = file->private_data;
 
-	if (refcount_dec_and_test(&vm->users))
+	if (refcount_dec_and_test(&vm->users)) {
 		vmpool_vm_destroy(vm);
+		/* Files and O_PATH references hold mounts of their own. */
+		simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
+	}
 	return 0;
 }
 
@@ -386,6 +411,19 @@ static const struct file_operations vmpool_vm_fops = {
 	.owner		= THIS_MODULE,
 	.open		= vmpool_vm_open,
 	.release	= vmpool_vm_release,
+	.mmap		= vmpool_vm_mmap,
+	.fallocate	= vmpool_vm_fallocate,
+	.unlocked_ioctl	= vmpool_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= generic_file_llseek,
+};
+
+/*
+ * Files of a vmpool mount: the inode holds the VM, from the moment its size
+ * is set until it is evicted, so opening and closing it count nothing.
+ */
+const struct file_operations vmpool_mounted_vm_fops = {
+	.owner		= THIS_MODULE,
 	.mmap		= vmpool_vm_mmap,
 	.fallocate	= vmpool_vm_fallocate,
 	.unlocked_ioctl	= vmpool_vm_ioctl,
@@ -415,11 +453,12 @@ static const struct inode_operations vmpool_vm_iops = {
  * @file: any file.
  *
  * Context: any context; the caller holds a reference to @file.
- * Return: the VM, or NULL if @file is not a VM file.
+ * Return: the VM, or NULL if @file is not a VM file or is a file of a
+ * vmpool mount whose size is not set yet.
  */
 struct vmpool_vm *vmpool_vm_from_file(struct file *file)
 {
-	return file->f_op == &vmpool_vm_fops ? file->private_data : NULL;
+	return vmpool_is_vm_file(file) ? vmpool_file_vm(file) : NULL;
 }
 
 static struct file *vmpool_vm_make_file(struct vmpool_vm *vm,
@@ -463,33 +502,34 @@ static struct file *vmpool_vm_make_file(struct vmpool_vm *vm,
 }
 
 /**
- * vmpool_vm_create - create a VM and install its file descriptor
+ * vmpool_vm_new - create a VM with no file yet
  * @pool: the pool the VM draws from.
- * @args: validated creation arguments.
+ * @args: validated creation arguments (@mem_size, @reserve_pages,
+ *	@limit_pages, @flags and @name are used).
  * @tenant_id: the tenant's 128-bit id.
  *
+ * The caller gives the VM its inode, then publishes it in @inode->i_private;
+ * on failure after this, vmpool_vm_destroy() and vmpool_vm_free() undo it.
+ *
  * Context: process context, may sleep.
- * Return: the new file descriptor, or a negative errno (see
- * %VMPOOL_VM_CREATE).
+ * Return: the VM, with one user; ERR_PTR(-ENOMEM), ERR_PTR(-ENOSPC) if the
+ * global pool holds fewer than @reserve_pages free pages or too many VMs
+ * or tenants exist, or ERR_PTR(-EINTR).
  */
-int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
-		     const uuid_t *tenant_id)
+struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
+				const struct vmpool_vm_create *args,
+				const uuid_t *tenant_id)
 {
 	unsigned long nr_pages = args->mem_size >> PAGE_SHIFT;
 	struct vmpool_tenant *tenant;
 	struct vmpool_vm *vm;
-	struct file *file;
 	u32 slot;
-	int fd, ret;
-
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0)
-		return fd;
+	int ret;
 
 	ret = -ENOMEM;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
-		goto err_put_fd;
+		return ERR_PTR(-ENOMEM);
 	/* Sized by userspace: a failure is its -ENOMEM, not a kernel warning. */
 	vm->map = kvmalloc_array(nr_pages, sizeof(*vm->map),
 				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -499,7 +539,7 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 	vm->pool = pool;
 	vm->nr_pages = nr_pages;
 	if (vmpool_idle_init(vm))
-		goto err_free_map;
+		goto err_free_idle;
 	vm->limit = args->limit_pages ?: nr_pages;
 	vm->flags = args->flags;
 	vm->dedicated.head = VMPOOL_NONE;
@@ -507,11 +547,6 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 	mutex_init(&vm->swap_lock);
 	xa_init(&vm->clean);
 	strscpy(vm->name, args->name, sizeof(vm->name));
-
-	/* Dropped by vmpool_vm_destroy(), on the error path below too. */
-	ret = simple_pin_fs(&vmpool_fs_type, &vmpool_mnt, &vmpool_mnt_count);
-	if (ret)
-		goto err_free_map;
 
 	mutex_lock(&pool->lock);
 	tenant = vmpool_tenant_get(pool, tenant_id);
@@ -530,30 +565,70 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 	mutex_unlock(&pool->lock);
 
 	ret = vmpool_grow(vm, args->reserve_pages);
-	if (ret)
-		goto err_destroy;
-
-	file = vmpool_vm_make_file(vm, args);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto err_destroy;
+	if (ret) {
+		vmpool_vm_destroy(vm);
+		vmpool_vm_free(vm);
+		return ERR_PTR(ret);
 	}
-	fd_install(fd, file);
-	return fd;
+	return vm;
 
-err_destroy:
-	vmpool_vm_destroy(vm);
-	goto err_free_map;
 err_put_tenant:
 	vmpool_tenant_put(pool, tenant);
 err_unlock:
 	mutex_unlock(&pool->lock);
-	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
-err_free_map:
+err_free_idle:
 	vmpool_idle_free(vm);
 	kvfree(vm->map);
 err_free_vm:
 	kfree(vm);
+	return ERR_PTR(ret);
+}
+
+/**
+ * vmpool_vm_create - create a VM and install its file descriptor
+ * @pool: the pool the VM draws from.
+ * @args: validated creation arguments.
+ * @tenant_id: the tenant's 128-bit id.
+ *
+ * Context: process context, may sleep.
+ * Return: the new file descriptor, or a negative errno (see
+ * %VMPOOL_VM_CREATE).
+ */
+int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
+		     const uuid_t *tenant_id)
+{
+	struct vmpool_vm *vm;
+	struct file *file;
+	int fd, ret;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+
+	/* Dropped when the VM is destroyed, or below. */
+	ret = simple_pin_fs(&vmpool_anon_fs_type, &vmpool_mnt,
+			    &vmpool_mnt_count);
+	if (ret)
+		goto err_put_fd;
+
+	vm = vmpool_vm_new(pool, args, tenant_id);
+	if (IS_ERR(vm)) {
+		ret = PTR_ERR(vm);
+		goto err_release_fs;
+	}
+
+	file = vmpool_vm_make_file(vm, args);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		vmpool_vm_destroy(vm);
+		vmpool_vm_free(vm);
+		goto err_release_fs;
+	}
+	fd_install(fd, file);
+	return fd;
+
+err_release_fs:
+	simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
 err_put_fd:
 	put_unused_fd(fd);
 	return ret;
@@ -585,9 +660,9 @@ static int vmpool_init_fs_context(struct fs_context *fc)
 	return 0;
 }
 
-static struct file_system_type vmpool_fs_type = {
+static struct file_system_type vmpool_anon_fs_type = {
 	.owner		 = THIS_MODULE,
-	.name		 = "vmpool",
+	.name		 = "vmpool_anon",
 	.init_fs_context = vmpool_init_fs_context,
 	.kill_sb	 = kill_anon_super,
 };

@@ -343,8 +343,10 @@ struct vmpool_idle {
  * struct vmpool_vm - one VM: a file whose shared mappings are guest memory
  * @pool: the pool it draws from.
  * @inode: the VM's inode; @inode->i_private points back here.
- * @users: open files of the VM; when it drops to 0 the VM's memory returns
- *	to the global pool (the structure lives until the inode is evicted).
+ * @users: open files of a VM made by %VMPOOL_VM_CREATE; when it drops to 0
+ *	the VM's memory returns to the global pool (the structure lives until
+ *	the inode is evicted).  A VM of a vmpool mount lives as its inode
+ *	does, and keeps its first user.
  * @slot: the VM's number in per-page owners.
  * @flags: ``VMPOOL_VM_*`` creation flags.
  * @tenant: the VM's tenant.
@@ -527,6 +529,7 @@ void vmpool_tenant_push(struct vmpool_pool *pool, struct vmpool_tenant *t,
 			u32 idx);
 u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t);
 u32 vmpool_tenant_legacy_id(const struct vmpool_tenant *t);
+void vmpool_tenant_legacy_uuid(u32 legacy, uuid_t *id);
 
 /* alloc.c */
 int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
@@ -729,11 +732,23 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch);
 void vmpool_reclaim_stop(struct vmpool_vm *vm);
 
 /* vm.c */
+/* Largest guest memory of one VM, in pages (1 TiB with 4 KiB pages). */
+#define VMPOOL_MAX_VM_PAGES	BIT(28)
+extern const struct file_operations vmpool_mounted_vm_fops;
 bool vmpool_is_vm_file(const struct file *file);
+struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
+				const struct vmpool_vm_create *args,
+				const uuid_t *tenant_id);
+void vmpool_vm_destroy(struct vmpool_vm *vm);
+void vmpool_vm_free(struct vmpool_vm *vm);
 int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 		     const uuid_t *tenant);
 struct vmpool_vm *vmpool_vm_from_file(struct file *file);
 void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
+
+/* fs.c */
+int vmpool_fs_register(struct vmpool_pool *pool);
+void vmpool_fs_unregister(void);
 
 /* audit.c */
 void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out);

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,10 +43,6 @@
 #endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* What /proc/PID/fd/N of a VM file reads as. */
-#define VM_LINK		"/vmpool-vm"
-#define VM_LINK_DELETED	VM_LINK " (deleted)"
 
 struct command;
 
@@ -518,21 +517,18 @@ static int find_vm(struct ctl *ctl, const char *arg,
 	return 0;
 }
 
-static bool link_is_vm(const char *link)
-{
-	return !strcmp(link, VM_LINK) || !strcmp(link, VM_LINK_DELETED);
-}
-
-/* Whether @path (a link in /proc/PID/fd) names a VM file. */
+/*
+ * Whether @path (a link in /proc/PID/fd, or a file of a vmpool mount) is a
+ * VM file: a regular file on a vmpool file system.  Never opens it, so a
+ * FIFO or a device that is not one is left alone.
+ */
 static bool path_is_vm(const char *path)
 {
-	char link[sizeof(VM_LINK_DELETED) + 1];
-	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	struct statfs fs;
+	struct stat st;
 
-	if (n < 0)
-		return false;
-	link[n] = 0;
-	return link_is_vm(link);
+	return !statfs(path, &fs) && fs.f_type == VMPOOL_FS_MAGIC &&
+	       !stat(path, &st) && S_ISREG(st.st_mode);
 }
 
 static int vm_stats(int vm, struct vmpool_vm_stats *st)
@@ -546,11 +542,9 @@ static int vm_stats(int vm, struct vmpool_vm_stats *st)
 static int reopen_if_vm(const char *path, __u32 id)
 {
 	struct vmpool_vm_stats st;
-	struct stat sb;
 	int fd;
 
-	/* Never open a FIFO or a device that only has the name. */
-	if (!path_is_vm(path) || stat(path, &sb) || !S_ISREG(sb.st_mode))
+	if (!path_is_vm(path))
 		return -1;
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -601,22 +595,22 @@ static int reopen_vm(__u32 id)
 	return fd;
 }
 
-/* The VM file at @path (/proc/PID/fd/N), opened; -1 (reported) if not one. */
+/*
+ * The VM file at @path (/proc/PID/fd/N, or a file of a vmpool mount),
+ * opened; -1 (reported) if it is not one.
+ */
 static int open_vm_path(struct ctl *ctl, const char *path)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	char self[64];
+	int fd;
 
-	if (fd < 0) {
+	if (!path_is_vm(path)) {
+		fail(ctl, access(path, F_OK) ? errno : EINVAL,
+		     "%s is not a VM", path);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
 		fail(ctl, errno, "%s", path);
-		return -1;
-	}
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	if (!path_is_vm(self)) {
-		close(fd);
-		fail(ctl, EINVAL, "%s is not a VM", path);
-		return -1;
-	}
 	return fd;
 }
 
@@ -1234,6 +1228,132 @@ static int cmd_exec(struct ctl *ctl, int argc, char **argv)
 	return fail(ctl, errno, "%s", argv[optind]);
 }
 
+/* Mounting the vmpool file system */
+
+/* Make @dir and its missing parents (mode 0755), as mkdir -p does. */
+static int make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	char *p;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (p = path + 1; ; p++) {
+		char c = *p;
+
+		if (c && c != '/')
+			continue;
+		*p = 0;
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+/*
+ * Report a failed mount step, with the file system's own message if it
+ * left one on @fsfd ("e vmpool: ...").
+ */
+static int mount_failed(struct ctl *ctl, int fsfd, const char *step)
+{
+	int err = errno;
+	char msg[512];
+	ssize_t n;
+
+	n = read(fsfd, msg, sizeof(msg) - 1);
+	if (n > 2) {
+		msg[n] = 0;
+		msg[strcspn(msg, "\n")] = 0;
+		return fail(ctl, err, "%s", msg + 2);
+	}
+	return fail(ctl, err, "%s", step);
+}
+
+/* Each KEY=VALUE or KEY of the comma-separated @opts, set on @fsfd. */
+static int mount_options(struct ctl *ctl, int fsfd, char *opts)
+{
+	char *opt, *val;
+
+	for (opt = strtok(opts, ","); opt; opt = strtok(NULL, ",")) {
+		val = strchr(opt, '=');
+		if (val)
+			*val++ = 0;
+		if (fsconfig(fsfd, val ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG,
+			     opt, val, 0))
+			return mount_failed(ctl, fsfd, opt);
+	}
+	return 0;
+}
+
+/* Mount a vmpool file system for TENANT on DIR, made if missing. */
+static int cmd_mount(struct ctl *ctl, int argc, char **argv)
+{
+	char *opts = NULL;
+	int opt, fsfd, mnt, ret = 1;
+	const char *dir;
+
+	while ((opt = command_option(ctl, argc, argv, "+hjo:",
+				     common_options)) != -1) {
+		if (opt != 'o')
+			return 1;
+		opts = optarg;
+	}
+	if (argc - optind != 2)
+		return fail(ctl, EINVAL, "mount needs TENANT and DIR");
+	dir = argv[optind + 1];
+	if (make_dirs(dir) < 0)
+		return fail(ctl, errno, "%s", dir);
+
+	fsfd = fsopen("vmpool", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return fail(ctl, errno, "the vmpool file system (module loaded?)");
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "vmpool", 0) ||
+	    fsconfig(fsfd, FSCONFIG_SET_STRING, "tenant", argv[optind], 0)) {
+		mount_failed(ctl, fsfd, "tenant");
+		goto out;
+	}
+	if (opts && mount_options(ctl, fsfd, opts))
+		goto out;
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
+		mount_failed(ctl, fsfd, "mount");
+		goto out;
+	}
+	mnt = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+		      MOUNT_ATTR_NOSUID);
+	if (mnt < 0) {
+		mount_failed(ctl, fsfd, "mount");
+		goto out;
+	}
+	if (move_mount(mnt, "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH))
+		fail(ctl, errno, "%s", dir);
+	else
+		ret = 0;
+	close(mnt);
+out:
+	close(fsfd);
+	return ret;
+}
+
+/* Unmount the vmpool file system at DIR. */
+static int cmd_umount(struct ctl *ctl, int argc, char **argv)
+{
+	struct statfs fs;
+	const char *dir;
+
+	if (plain_args(ctl, argc, argv, 1, 1))
+		return 1;
+	dir = argv[optind];
+	if (statfs(dir, &fs))
+		return fail(ctl, errno, "%s", dir);
+	if (fs.f_type != VMPOOL_FS_MAGIC)
+		return fail(ctl, EINVAL, "%s is not a vmpool mount", dir);
+	if (umount2(dir, UMOUNT_NOFOLLOW))
+		return fail(ctl, errno, "%s", dir);
+	return 0;
+}
+
 static void print_help(FILE *out)
 {
 	const struct command *cmd;
@@ -1317,6 +1437,15 @@ static const struct command commands[] = {
 	  "VM's file descriptor as FD (default 3): the VM lives while COMMAND\n"
 	  "holds it, and other vmpoolctl commands reach it by its id or name,\n"
 	  "or as /proc/PID/fd/FD.  Exits with COMMAND's status.\n" },
+	{ "mount", cmd_mount, "[-o OPTIONS] TENANT DIR",
+	  "Mount a vmpool file system on DIR (made if missing) for TENANT, a\n"
+	  "number or a UUID: every file created there is a VM of TENANT, sized\n"
+	  "once by ftruncate(), as QEMU's memory-backend-file mem-path=DIR does.\n"
+	  "OPTIONS: size= (cap of the mount's VMs together), reserve= and limit=\n"
+	  "(of each VM, bytes with K, M or G), uid=, gid=, mode= (of DIR).\n"
+	  "Mounted nodev, noexec, nosuid.\n" },
+	{ "umount", cmd_umount, "DIR",
+	  "Unmount the vmpool file system at DIR (busy while VMs are open).\n" },
 	{ "help", cmd_help, "[COMMAND]",
 	  "Print the help of vmpoolctl, or of COMMAND.\n" },
 	{ }

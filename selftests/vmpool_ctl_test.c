@@ -18,6 +18,8 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <sched.h>
+#include <sys/mount.h>
 
 #include "vmpool_test.h"
 #include "kselftest_harness.h"
@@ -312,7 +314,7 @@ TEST_F(ctl, help)
 	static const char *const commands[] = {
 		"info", "list", "stats", "audit", "version", "grow", "shrink",
 		"split", "merge", "attach", "detach", "tasks", "store", "exec",
-		"help",
+		"mount", "umount", "help",
 	};
 	char line[32], *help;
 	unsigned int i;
@@ -704,6 +706,62 @@ TEST_F(ctl, without_cap_sys_admin)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(RESERVE, dedicated(self->a));
+}
+
+/* mount and umount; a VM of the mount is named by its path, id or name. */
+TEST_F(ctl, mount_umount)
+{
+	char dir[64], path[96];
+	struct vmpool_vm_stats st;
+	struct stat sb;
+	int vm;
+
+	/* Gone with this process, whatever happens to the test. */
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(dir, sizeof(dir), "/tmp/vmpoolctl-mnt-%d/acme", getpid());
+
+	/* The kernel's own words for a refused option. */
+	EXPECT_TRUE(ctl_fails("mount", "EINVAL", "mount -o reserve=8M,limit=4M %u %s",
+			      self->tenant, dir)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "reserve= is above limit=")) TH_LOG("%s", err);
+	EXPECT_TRUE(ctl_fails("mount", "EINVAL", "mount -o colour=blue %u %s",
+			      self->tenant, dir)) TH_LOG("%s", err);
+	EXPECT_TRUE(ctl_fails("mount", "EINVAL", "mount acme %s", dir))
+		TH_LOG("%s", err);
+	EXPECT_TRUE(ctl_fails("mount", "EINVAL", "mount %u", self->tenant));
+	EXPECT_TRUE(ctl_fails("umount", "EINVAL", "umount %s", dir));
+
+	ASSERT_EQ(0, ctl("mount -o size=8M,reserve=64K,mode=0700 %u %s",
+			 self->tenant, dir)) TH_LOG("%s", err);
+	EXPECT_STREQ("", out);
+	ASSERT_EQ(0, stat(dir, &sb));
+	EXPECT_EQ(S_IFDIR | 0700, sb.st_mode);
+
+	snprintf(path, sizeof(path), "%s/guest", dir);
+	vm = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, ftruncate(vm, 4 << 20));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(self->tenant, st.tenant);
+	EXPECT_EQ(16, st.dedicated_pages);
+
+	/* By path, by id, by name. */
+	ASSERT_EQ(0, ctl("stats --json %s", path)) TH_LOG("%s", err);
+	EXPECT_EQ(st.id, json_u64(out, "id"));
+	ASSERT_EQ(0, ctl("grow %s 16", path)) TH_LOG("%s", err);
+	ASSERT_EQ(0, ctl("grow %u 16", st.id)) TH_LOG("%s", err);
+	ASSERT_EQ(0, ctl("shrink guest 8")) TH_LOG("%s", err);
+	EXPECT_EQ(40, dedicated(vm));
+
+	EXPECT_TRUE(ctl_fails("umount", "EBUSY", "umount %s", dir));
+	close(vm);
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, ctl("umount %s", dir)) TH_LOG("%s", err);
+	EXPECT_NE(0, stat(path, &sb));
+	rmdir(dir);
+	*strrchr(dir, '/') = 0;
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN

@@ -453,6 +453,25 @@ struct vmpool_info {
 #define VMPOOL_NAME_LEN		32
 
 /**
+ * DOC: the vmpool file system
+ *
+ * ``mount -t vmpool -o tenant=ID[,size=,reserve=,limit=,uid=,gid=,mode=]
+ * none DIR`` mounts a file system on which every regular file created is a
+ * VM of tenant ID (a number from 1 to 2^32-1, or a UUID), named after the
+ * file.  Setting the size of a new file, once, from 0 (ftruncate()) creates
+ * the VM, with ``reserve=`` pages taken from the global pool and ``limit=``
+ * as its limit; a size that is not a multiple of the page size fails with
+ * -EINVAL, one beyond the mount's ``size=`` with -ENOSPC.  Any other size
+ * change fails with -EINVAL.  The VM lives until the file is unlinked and
+ * its last descriptor and mapping are gone.  Its file takes the same
+ * ioctls as a file descriptor from %VMPOOL_VM_CREATE; before its size is
+ * set they fail with -ENXIO, and mmap() and fallocate() with -EINVAL.
+ */
+
+/** @VMPOOL_FS_MAGIC: f_type that fstatfs() reports for every VM file. */
+#define VMPOOL_FS_MAGIC		0x766d706c
+
+/**
  * DOC: VM creation flags
  *
  * %VMPOOL_VM_SHARE_TENANT: the VM accepts, unzeroed, memory that other VMs
