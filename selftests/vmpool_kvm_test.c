@@ -11,7 +11,9 @@
  */
 #define _GNU_SOURCE
 #include <linux/falloc.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 
 #include "vmpool_test.h"
 #include "vmpool_kvm.h"
@@ -276,6 +278,87 @@ TEST_F_TIMEOUT(kvm, next_guest_of_another_tenant_reads_zero, 300)
 	EXPECT_EQ(0, ram[len - 1]);
 	EXPECT_EQ(0, munmap(ram, len));
 	EXPECT_EQ(0, close(vm));
+}
+
+/* A VM file @name made on a fresh vmpool mount of @tenant at @dir. */
+static int mounted_vm(char *dir, size_t dirlen, __u32 tenant,
+		      const char *name, size_t len)
+{
+	char opts[32], path[96];
+	int vm;
+
+	snprintf(dir, dirlen, "/tmp/vmpool-kvm-XXXXXX");
+	snprintf(opts, sizeof(opts), "tenant=%u", tenant);
+	if (!mkdtemp(dir) || mount("none", dir, "vmpool", 0, opts))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	vm = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (vm >= 0 && ftruncate(vm, len)) {
+		close(vm);
+		return -1;
+	}
+	return vm;
+}
+
+/*
+ * The same on a VM made as QEMU makes it on a vmpool mount: the guest's
+ * writes are in the file (reopened by its path), a discard goes to the
+ * VM's own pool and comes back unzeroed, and once the file is unlinked
+ * and closed, a guest on another tenant's mount reads zeros.
+ */
+TEST_F_TIMEOUT(kvm, guest_on_a_mounted_vm, 300)
+{
+	const __u64 seed = 0x6d6f756e74766d01ULL, seed2 = seed ^ 0xffffffffULL;
+	size_t pages = 1024, len = pages * PAGE, half = len / 2;
+	struct vmpool_vm_stats before, after;
+	char dir[64], dir2[64], path[96];
+	__u64 reason = 0;
+	char *ram, *host;
+	int vm, fd2;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	vm = mounted_vm(dir, sizeof(dir), vmpool_new_tenant(), "guest", len);
+	ASSERT_LE(0, vm);
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed, &reason)) {
+		TH_LOG("exit %s", vmpool_kvm_exit_name(reason));
+	}
+	snprintf(path, sizeof(path), "%s/guest", dir);
+	fd2 = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	host = mmap(NULL, len, PROT_READ, MAP_SHARED, fd2, 0);
+	ASSERT_NE(MAP_FAILED, host);
+	EXPECT_EQ(0, vmpool_kvm_check_host(host, len, seed));
+
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &before));
+	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       half, half));
+	ASSERT_EQ(0, madvise(ram + half, half, MADV_DONTNEED));
+	ASSERT_EQ(0, vmpool_kvm_fill(ram, len, seed2, &reason));
+	EXPECT_EQ(0, vmpool_kvm_check_host(host, len, seed2));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &after));
+	EXPECT_EQ(pages / 2, after.faults_dedicated - before.faults_dedicated);
+	EXPECT_EQ(0, after.bytes_zeroed - before.bytes_zeroed);
+	EXPECT_EQ(0, munmap(host, len));
+	EXPECT_EQ(0, close(fd2));
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, unlink(path));
+	EXPECT_EQ(0, close(vm));
+	EXPECT_EQ(0, umount2(dir, 0));
+	rmdir(dir);
+
+	vm = mounted_vm(dir2, sizeof(dir2), vmpool_new_tenant(), "next", len);
+	ASSERT_LE(0, vm);
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	EXPECT_EQ(pages - 1, vmpool_kvm_count_mismatch(ram, len, seed2));
+	EXPECT_EQ(0, ram[len - 1]);
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, close(vm));
+	EXPECT_EQ(0, umount2(dir2, 0));
+	rmdir(dir2);
 }
 
 TEST_HARNESS_MAIN
