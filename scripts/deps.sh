@@ -15,7 +15,6 @@ set -euo pipefail
 BASE_PKGS="make gcc libc6-dev sparse qemu-system-x86 busybox-static cpio
 	xz-utils kmod perl python3 linux-source-6.12 bc flex bison libelf-dev
 	libssl-dev dwarves dkms"
-INITMODS="netfs 9pnet 9pnet_virtio 9p overlay"
 APT_UPDATED=
 
 missing_pkgs() {
@@ -75,29 +74,12 @@ if ! ls -d /usr/src/linux-headers-6.1.0-*-amd64 >/dev/null 2>&1; then
 	apt_install "$h61"
 fi
 
-KDIR_CACHE=$(kernel_dir "$KVER")
-if [ ! -e "$KDIR_CACHE/.complete" ]; then
-	apt_update_once
-	tmp=$(mktemp -d)
-	chmod 755 "$tmp"
-	trap 'rm -rf "$tmp"' EXIT
-	log "fetching linux-image-$KVER-unsigned"
-	(cd "$tmp" && apt-get download -qq "linux-image-$KVER-unsigned")
-	rm -rf "$KDIR_CACHE"
-	mkdir -p "$KDIR_CACHE/root" "$KDIR_CACHE/initmods"
-	dpkg -x "$tmp"/linux-image-*.deb "$KDIR_CACHE/root"
-	depmod -b "$KDIR_CACHE/root" "$KVER"
-	for m in $INITMODS; do
-		f=$(find "$KDIR_CACHE/root/lib/modules/$KVER" -name "$m.ko*" | head -n 1)
-		[ -n "$f" ] || die "module $m not found in linux-image-$KVER"
-		case "$f" in
-		*.xz) xz -dc "$f" >"$KDIR_CACHE/initmods/$m.ko" ;;
-		*) cp "$f" "$KDIR_CACHE/initmods/$m.ko" ;;
-		esac
-	done
-	echo "$INITMODS" >"$KDIR_CACHE/initmods/order"
-	touch "$KDIR_CACHE/.complete"
-fi
+# The test kernel's image, and 6.1's, to boot it too (scripts/check-6.1.sh).
+K61=$(kver_61)
+for k in "$KVER" "$K61"; do
+	[ -e "$(kernel_dir "$k")/.complete" ] || apt_update_once
+	fetch_kernel "$k"
+done
 
 # kselftest harness and checkpatch come from the kernel source package.
 SRC=$(src_dir)

@@ -54,6 +54,52 @@ kernel_dir() {
 	echo "$VMPOOL_CACHE/kernel/$1"
 }
 
+# Debian 12's default kernel (6.1) whose headers are installed, newest
+# first: e.g. 6.1.0-56-amd64.  Empty if none.
+kver_61() {
+	ls -d /usr/src/linux-headers-6.1.0-*-amd64 2>/dev/null | sort -V |
+		tail -n 1 | sed 's|.*/linux-headers-||'
+}
+
+# Modules the guest initramfs loads to reach the host's root, with what
+# they depend on (on 6.1 the virtio core is modular too).
+INITMODS="virtio_pci 9pnet_virtio 9p overlay"
+
+# Unpack linux-image-<kver>-unsigned into the cache (kernel_dir), with
+# depmod run and the initramfs modules decompressed and listed in load
+# order; nothing if it is there already.
+fetch_kernel() {
+	local kver=$1 dir tmp kind path m
+	dir=$(kernel_dir "$kver")
+	[ -e "$dir/.complete" ] && return 0
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp"
+	log "fetching linux-image-$kver-unsigned"
+	(cd "$tmp" && apt-get download -qq "linux-image-$kver-unsigned") ||
+		{ rm -rf "$tmp"; die "cannot download linux-image-$kver-unsigned"; }
+	rm -rf "$dir"
+	mkdir -p "$dir/root" "$dir/initmods"
+	dpkg -x "$tmp"/linux-image-*.deb "$dir/root"
+	rm -rf "$tmp"
+	depmod -b "$dir/root" "$kver"
+	: >"$dir/initmods/order"
+	# shellcheck disable=SC2086
+	modprobe -d "$dir/root" -S "$kver" --show-depends -a $INITMODS >"$dir/deps" ||
+		die "modules missing in linux-image-$kver: $INITMODS"
+	while read -r kind path _; do
+		[ "$kind" = insmod ] || continue
+		m=$(basename "$path" .xz)
+		[ -e "$dir/initmods/$m" ] && continue
+		case "$path" in
+		*.xz) xz -dc "$path" >"$dir/initmods/$m" ;;
+		*) cp "$path" "$dir/initmods/$m" ;;
+		esac
+		echo "${m%.ko}" >>"$dir/initmods/order"
+	done <"$dir/deps"
+	rm -f "$dir/deps"
+	touch "$dir/.complete"
+}
+
 src_dir() {
 	echo "$VMPOOL_CACHE/src/$(source_version)"
 }
