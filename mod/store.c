@@ -205,11 +205,17 @@ void vmpool_store_put_slot(struct vmpool_pool *pool, u32 slot)
 /*
  * Whether the store takes direct I/O of whole pages at page-aligned
  * offsets: a block device whose logical blocks are no larger than a page,
- * or a file whose file system does direct I/O.
+ * or a file whose file system does direct I/O.  A file system whose
+ * direct_IO is noop_direct_IO only lets O_DIRECT opens through and hands
+ * the I/O on to another file, which may not take it (6.1's overlayfs over
+ * tmpfs fails it with -EINVAL): its page cache it is.
  */
 static bool vmpool_store_direct(struct file *store)
 {
-	if (!(store->f_mode & FMODE_CAN_ODIRECT))
+	const struct address_space_operations *aops = store->f_mapping->a_ops;
+
+	if (!(store->f_mode & FMODE_CAN_ODIRECT) ||
+	    (aops && aops->direct_IO == noop_direct_IO))
 		return false;
 	if (S_ISBLK(file_inode(store)->i_mode))
 		return bdev_logical_block_size(vmpool_file_bdev(store)) <=
