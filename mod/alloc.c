@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 
 #include "vmpool.h"
+#include "trace.h"
 
 /* Pages handled between two chances to reschedule. */
 #define VMPOOL_BATCH		256
@@ -122,12 +123,13 @@ static void vmpool_count_recycled(struct vmpool_vm *vm)
 	vm->stats.pages_recycled++;
 }
 
-/* Zero page @idx for @vm, under the lock, and count it. */
-static void vmpool_page_scrub(struct vmpool_vm *vm, u32 idx)
+/* Zero page @idx, of tenant slot @from, for @vm, under the lock; count it. */
+static void vmpool_page_scrub(struct vmpool_vm *vm, u32 idx, u16 from)
 {
 	vmpool_page_zero(vm->pool, idx);
 	__clear_bit(idx, vm->pool->dirty);
 	vmpool_count_zeroed(vm);
+	trace_vmpool_scrub(vm->slot, vm->tenant->slot, from, 1);
 }
 
 /*
@@ -140,7 +142,7 @@ static void vmpool_page_enter(struct vmpool_vm *vm, u32 idx, u16 mark)
 	struct vmpool_pool *pool = vm->pool;
 
 	if (vmpool_needs_zero(vm, idx, mark))
-		vmpool_page_scrub(vm, idx);
+		vmpool_page_scrub(vm, idx, mark);
 	else if (test_bit(idx, pool->dirty))
 		vmpool_count_recycled(vm);
 	__set_bit(idx, pool->owned);
@@ -228,6 +230,7 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
 		}
 		pool->nr_transit -= n;
 		vm->nr_transit -= n;
+		trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, n);
 		mutex_unlock(&pool->lock);
 		cond_resched();
 	}
@@ -262,12 +265,14 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = vm->pool;
 	unsigned long i;
+	int ret;
 	u16 mark;
 	u32 idx;
 
 	mutex_lock(&pool->lock);
 	if (pages > pool->nr_free || pages > vm->limit - vmpool_vm_holding(vm)) {
 		mutex_unlock(&pool->lock);
+		trace_vmpool_grow(vm->slot, vm->tenant->slot, pages, -ENOSPC);
 		return -ENOSPC;
 	}
 	for (i = 0; i < pages; i++) {
@@ -283,7 +288,9 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	}
 	mutex_unlock(&pool->lock);
 
-	return vmpool_scrub_into(vm, &scrub);
+	ret = vmpool_scrub_into(vm, &scrub);
+	trace_vmpool_grow(vm->slot, vm->tenant->slot, pages, ret);
+	return ret;
 }
 
 /**
@@ -309,6 +316,7 @@ int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
 	else
 		vmpool_vm_give_free_locked(vm, pages);
 	mutex_unlock(&pool->lock);
+	trace_vmpool_shrink(vm->slot, vm->tenant->slot, pages, ret);
 	return ret;
 }
 
@@ -359,7 +367,9 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = src->pool;
 	u16 mark = src->tenant->slot;
-	unsigned long i;
+	unsigned long i, zeroed;
+	bool merge = !pages;
+	int ret;
 	u32 idx;
 
 	mutex_lock(&pool->lock);
@@ -368,6 +378,7 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	if (pages > src->dedicated.count ||
 	    pages > dst->limit - vmpool_vm_holding(dst)) {
 		mutex_unlock(&pool->lock);
+		trace_vmpool_move(src->slot, dst->slot, merge, 0, 0, -ENOSPC);
 		return -ENOSPC;
 	}
 	for (i = 0; i < pages; i++) {
@@ -381,10 +392,13 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
 			cond_resched();
 	}
+	zeroed = scrub.count;
 	mutex_unlock(&pool->lock);
 
 	*moved = pages;
-	return vmpool_scrub_into(dst, &scrub);
+	ret = vmpool_scrub_into(dst, &scrub);
+	trace_vmpool_move(src->slot, dst->slot, merge, pages, zeroed, ret);
+	return ret;
 }
 
 /* Return released held pages to the global pool; true if any went. */
@@ -465,10 +479,10 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill)
 		 * needs nothing.
 		 */
 		if (!fill && stale) {
-			vmpool_page_scrub(vm, *idx);
+			vmpool_page_scrub(vm, *idx, vm->tenant->slot);
 		} else if (!fill && test_bit(*idx, pool->dirty)) {
 			if (vm->flags & VMPOOL_VM_ZERO_RELEASED)
-				vmpool_page_scrub(vm, *idx);
+				vmpool_page_scrub(vm, *idx, vm->tenant->slot);
 			else
 				vmpool_count_recycled(vm);
 		}
@@ -524,6 +538,7 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
 int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
+	u64 dedicated, zeroed;
 	int ret = 0;
 
 	mutex_lock(&pool->lock);
@@ -534,9 +549,15 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	}
 	if (*idx != VMPOOL_NONE)
 		goto out;
+	dedicated = vm->stats.faults_dedicated;
+	zeroed = vm->stats.bytes_zeroed;
 	ret = vmpool_vm_take_locked(vm, idx, false);
-	if (!ret)
+	if (!ret) {
 		vmpool_vm_map_locked(vm, index, *idx);
+		trace_vmpool_alloc(vm->slot, vm->tenant->slot, index,
+				   vm->stats.faults_dedicated != dedicated,
+				   vm->stats.bytes_zeroed != zeroed);
+	}
 out:
 	mutex_unlock(&pool->lock);
 	return ret;
@@ -596,7 +617,9 @@ static bool vmpool_vm_hold_if_busy(struct vmpool_vm *vm, u32 idx)
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 {
 	struct vmpool_pool *pool = vm->pool;
+	unsigned long released = 0, held = 0;
 	pgoff_t index = start;
+	int ret = 0;
 
 	while (index < end) {
 		pgoff_t batch_end = min_t(pgoff_t, end, index + VMPOOL_BATCH);
@@ -615,17 +638,23 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 			if (!vmpool_vm_hold_if_busy(vm, idx)) {
 				vmpool_dedicated_push(vm, idx);
 				vm->stats.pages_released++;
+				released++;
+			} else {
+				held++;
 			}
 		}
 		mutex_unlock(&pool->lock);
 
 		if (index < end) {
-			if (fatal_signal_pending(current))
-				return -EINTR;
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
 			cond_resched();
 		}
 	}
-	return 0;
+	trace_vmpool_release(vm->slot, start, index, released, held);
+	return ret;
 }
 
 /* Let the waiters of @lock, and the scheduler, in. */

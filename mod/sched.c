@@ -42,6 +42,7 @@
 #include <trace/events/timer.h>
 
 #include "vmpool.h"
+#include "trace.h"
 
 static unsigned int min_idle_us = 1000;
 module_param(min_idle_us, uint, 0644);
@@ -125,6 +126,8 @@ static void vmpool_activity_stop(struct vmpool_activity *act, u64 now,
 	if (!act->dead && act->running && --act->running == 0) {
 		vmpool_predict_stop(&act->pred, now,
 				    vmpool_wake_next(&act->wake, now));
+		trace_vmpool_predict(act->vm->slot, now, act->pred.pending,
+				     act->pred.next_start, act->pred.next_len);
 		if (blocked)
 			vmpool_idle_notify(act->vm);
 	}

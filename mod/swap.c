@@ -41,6 +41,7 @@
 #include <linux/uaccess.h>
 
 #include "vmpool.h"
+#include "trace.h"
 
 /* Pages with a clean copy sent out under one hold of the pool lock. */
 #define VMPOOL_CLEAN_BATCH	256
@@ -184,6 +185,7 @@ static void vmpool_in_finish(struct vmpool_vm *vm, struct vmpool_in_run *r,
 			vmpool_store_put_slot(vm->pool, r->slot + i);
 		vmpool_vm_map_locked(vm, index + i, idx[i]);
 	}
+	trace_vmpool_page_in(vm->slot, index, r->slot, r->n, ret, prefetch);
 	if (ret < 0) {
 		vm->stats.store_errors++;
 		pr_err_ratelimited("VM %u: reading page %lu back from the store: %d\n",
@@ -557,6 +559,7 @@ static int vmpool_out_finish(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 	}
 	if (done > 0)
 		vm->stats.pages_out += done;
+	trace_vmpool_page_out(vm->slot, b->index, b->slot, b->n, done);
 	mutex_unlock(&pool->lock);
 	return done;
 }

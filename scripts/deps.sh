@@ -14,7 +14,7 @@ set -euo pipefail
 
 BASE_PKGS="make gcc libc6-dev sparse qemu-system-x86 busybox-static cpio
 	xz-utils kmod perl python3 linux-source-6.12 bc flex bison libelf-dev
-	libssl-dev dwarves dkms"
+	libssl-dev dwarves dkms trace-cmd"
 APT_UPDATED=
 
 missing_pkgs() {

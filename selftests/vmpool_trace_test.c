@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's trace events, read back through tracefs: enabled in a trace
+ * instance of the test's own, the pool operations driven through the uapi
+ * must show up as events whose fields agree with the VMs' statistics:
+ * allocations from the global and the dedicated pool, a release, the
+ * scrub of another tenant's pages, grow, shrink, split, merge, page-out
+ * and page-in.  And trace-cmd record -e vmpool sees them too.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include "vmpool_test.h"
+#include "kselftest_harness.h"
+
+#define PAGE		4096UL
+#define TRACEFS		"/sys/kernel/tracing"
+#define STORE		"/tmp/vmpool-trace-store"
+
+static const char *const events[] = {
+	"vmpool_alloc", "vmpool_release", "vmpool_scrub", "vmpool_grow",
+	"vmpool_shrink", "vmpool_move", "vmpool_page_out", "vmpool_page_in",
+	"vmpool_predict",
+};
+
+FIXTURE(trace) {
+	int dev;
+	char inst[128];
+	char *text;
+};
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+static int inst_write(const char *inst, const char *file, const char *s)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", inst, file);
+	return write_file(path, s);
+}
+
+/* The instance's whole trace buffer, NUL-terminated (malloc'd). */
+static char *read_trace(const char *inst)
+{
+	size_t len = 0, cap = 1 << 20;
+	char path[256], *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/trace", inst);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !buf)
+		return NULL;
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				break;
+		}
+	}
+	close(fd);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+FIXTURE_SETUP(trace)
+{
+	char path[256];
+	struct stat sb;
+	unsigned int i;
+
+	self->dev = -1;
+	self->inst[0] = 0;
+	self->text = NULL;
+	if (stat(TRACEFS "/events", &sb))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (stat(TRACEFS "/events", &sb))
+		SKIP(return, "no tracefs");
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	if (self->dev < 0 && errno == ENOENT)
+		SKIP(return, "vmpool module not loaded");
+	ASSERT_LE(0, self->dev);
+	if (stat(TRACEFS "/events/vmpool", &sb))
+		SKIP(return, "the kernel has no trace events (CONFIG_EVENT_TRACING)");
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		snprintf(path, sizeof(path), TRACEFS "/events/vmpool/%s/format",
+			 events[i]);
+		EXPECT_EQ(0, stat(path, &sb)) TH_LOG("no event %s", events[i]);
+	}
+	snprintf(self->inst, sizeof(self->inst),
+		 TRACEFS "/instances/vmpool-test-%d", getpid());
+	ASSERT_EQ(0, mkdir(self->inst, 0700));
+	ASSERT_EQ(0, inst_write(self->inst, "buffer_size_kb", "8192"));
+	ASSERT_EQ(0, inst_write(self->inst, "events/vmpool/enable", "1"));
+}
+
+FIXTURE_TEARDOWN(trace)
+{
+	struct vmpool_audit audit;
+
+	free(self->text);
+	if (self->inst[0]) {
+		inst_write(self->inst, "events/vmpool/enable", "0");
+		rmdir(self->inst);
+	}
+	if (self->dev < 0)
+		return;
+	EXPECT_EQ(0, vmpool_audit(self->dev, &audit));
+	EXPECT_EQ(0, audit.errors);
+	close(self->dev);
+}
+
+/*
+ * Over the lines of events @event (of VM @vm, unless 0; with @with in the
+ * line, unless NULL): the sum of the number after @field ("pages="), or
+ * with @field NULL, how many there are.
+ */
+static unsigned long sum_field(const char *text, const char *event, __u32 vm,
+			       const char *field, const char *with)
+{
+	char head[64], vmkey[32], l[512];
+	const char *line = text, *end, *f;
+	unsigned long sum = 0;
+	size_t len;
+
+	snprintf(head, sizeof(head), " %s: ", event);
+	snprintf(vmkey, sizeof(vmkey), "vm=%u ", vm);
+	for (; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		len = end ? (size_t)(end - line) : strlen(line);
+		snprintf(l, sizeof(l), "%.*s", (int)len, line);
+		if (!strstr(l, head) || (vm && !strstr(l, vmkey)) ||
+		    (with && !strstr(l, with)))
+			continue;
+		if (!field) {
+			sum++;
+			continue;
+		}
+		f = strstr(l, field);
+		if (f)
+			sum += strtoul(f + strlen(field), NULL, 10);
+	}
+	return sum;
+}
+
+static unsigned long count(const char *text, const char *event, __u32 vm,
+			   const char *with)
+{
+	return sum_field(text, event, vm, NULL, with);
+}
+
+static __u32 vm_id(int vm)
+{
+	struct vmpool_vm_stats st;
+
+	return vmpool_vm_stats(vm, &st) ? 0 : st.id;
+}
+
+TEST_F(trace, pool_operations_are_traced)
+{
+	const size_t len = 64 * PAGE;
+	struct vmpool_vm_stats a_st, c_st, a0, a1, b0, b1;
+	__u32 ta = vmpool_new_tenant(), tb = vmpool_new_tenant();
+	int a, b, c, store, i;
+	__u32 ida, idb, idc;
+	__u64 n, slots;
+	char want[96];
+	const char *after;
+	char *p;
+
+	a = vmpool_vm_create(self->dev, ta, len, 0, 0, "trace-a");
+	b = vmpool_vm_create(self->dev, tb, len, 0, 0, "trace-b");
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ida = vm_id(a);
+	idb = vm_id(b);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
+	ASSERT_NE(MAP_FAILED, p);
+
+	/* 16 pages from the global pool; 4 released; 4 back, unzeroed. */
+	for (i = 0; i < 16; i++)
+		p[i * PAGE] = 1;
+	ASSERT_EQ(0, fallocate(a, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, 4 * PAGE));
+	for (i = 0; i < 4; i++)
+		p[i * PAGE] = 2;
+	ASSERT_EQ(0, vmpool_resize(self->dev, VMPOOL_POOL_GROW, a, 8));
+	ASSERT_EQ(0, vmpool_resize(self->dev, VMPOOL_POOL_SHRINK, a, 2));
+	/* A's free pages to B, another tenant, and all back. */
+	ASSERT_EQ(0, vmpool_vm_stats(b, &b0));
+	ASSERT_EQ(3, vmpool_move(self->dev, a, b, 3));
+	ASSERT_EQ(0, vmpool_vm_stats(b, &b1));
+	ASSERT_EQ(0, vmpool_vm_stats(a, &a0));
+	ASSERT_EQ(3, vmpool_move(self->dev, b, a, 0));
+	ASSERT_EQ(0, vmpool_vm_stats(a, &a1));
+
+	/* Out to a store and back in by a fault. */
+	store = vmpool_store_file(STORE, 256);
+	ASSERT_LE(0, store);
+	ASSERT_EQ(0, vmpool_set_store(self->dev, store, &slots));
+	ASSERT_EQ(0, vmpool_page_out(a, 0, 0, 16 * PAGE, &n, NULL));
+	ASSERT_EQ(16, n);
+	EXPECT_EQ(2, p[0]);
+	ASSERT_EQ(0, vmpool_vm_stats(a, &a_st));
+
+	/* A goes; C, of B's tenant, takes its pages: scrubbed. */
+	ASSERT_EQ(0, munmap(p, len));
+	ASSERT_EQ(0, close(a));
+	ASSERT_EQ(0, close(b));
+	ASSERT_EQ(0, vmpool_held_after_wait(self->dev));
+	/* C may get A's id: what follows is counted apart. */
+	ASSERT_EQ(0, inst_write(self->inst, "trace_marker", "vmpool-test: C"));
+	c = vmpool_vm_create(self->dev, tb, len, 64, 0, "trace-c");
+	ASSERT_LE(0, c);
+	idc = vm_id(c);
+	ASSERT_EQ(0, vmpool_vm_stats(c, &c_st));
+	ASSERT_EQ(0, close(c));
+	ASSERT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	close(store);
+
+	ASSERT_EQ(0, inst_write(self->inst, "events/vmpool/enable", "0"));
+	self->text = read_trace(self->inst);
+	ASSERT_NE(NULL, self->text);
+
+	/* Allocations: 16 + the fault's read-back from the global pool, 4. */
+	EXPECT_EQ(16, count(self->text, "vmpool_alloc", ida, "from=global"))
+		TH_LOG("%s", self->text);
+	EXPECT_EQ(4, count(self->text, "vmpool_alloc", ida,
+			   "from=dedicated zeroed=0"));
+	EXPECT_EQ(a_st.faults_global + a_st.faults_dedicated - a_st.pages_in,
+		  count(self->text, "vmpool_alloc", ida, NULL));
+	EXPECT_EQ(4, sum_field(self->text, "vmpool_release", ida, "released=",
+			       NULL));
+	EXPECT_EQ(1, count(self->text, "vmpool_grow", ida, "pages=8 ret=0"));
+	EXPECT_EQ(1, count(self->text, "vmpool_shrink", ida, "pages=2 ret=0"));
+	/* The move to another tenant's VM, and back: what each zeroed. */
+	snprintf(want, sizeof(want), "split src=%u dst=%u pages=3 zeroed=%llu ret=0",
+		 ida, idb, (b1.bytes_zeroed - b0.bytes_zeroed) / PAGE);
+	EXPECT_EQ(1, count(self->text, "vmpool_move", 0, want)) {
+		const char *m = strstr(self->text, "vmpool_move:");
+
+		TH_LOG("want '%s', got '%.100s'", want, m ? m : "");
+	}
+	snprintf(want, sizeof(want), "merge src=%u dst=%u pages=3 zeroed=%llu ret=0",
+		 idb, ida, (a1.bytes_zeroed - a0.bytes_zeroed) / PAGE);
+	EXPECT_EQ(1, count(self->text, "vmpool_move", 0, want));
+	/* Page-out and the fault that read page 0 back. */
+	EXPECT_EQ(a_st.pages_out,
+		  sum_field(self->text, "vmpool_page_out", ida, "done=", NULL));
+	EXPECT_EQ(a_st.store_writes, count(self->text, "vmpool_page_out", ida, NULL));
+	EXPECT_EQ(a_st.pages_in,
+		  sum_field(self->text, "vmpool_page_in", ida, "done=", "fault"));
+	EXPECT_LE(1, a_st.pages_in);
+	/* The scrub of A's pages for C: the bytes C's statistics count. */
+	after = strstr(self->text, "vmpool-test: C");
+	ASSERT_NE(NULL, after);
+	EXPECT_EQ(c_st.bytes_zeroed / PAGE,
+		  sum_field(after, "vmpool_scrub", idc, "pages=", NULL));
+	EXPECT_LT(0, c_st.bytes_zeroed);
+	EXPECT_EQ(1, count(after, "vmpool_grow", idc, "pages=64 ret=0"));
+}
+
+/* A split names both VMs and counts the pages it zeroed. */
+TEST_F(trace, split_names_both_vms_and_counts_zeroing)
+{
+	__u32 ta = vmpool_new_tenant();
+	struct vmpool_vm_stats st;
+	char want[80];
+	int a, b;
+	char *p;
+
+	a = vmpool_vm_create(self->dev, ta, 16 * PAGE, 0, 0, "trace-s");
+	b = vmpool_vm_create(self->dev, ta, 16 * PAGE, 0, 0, "trace-m");
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	/* Five pages with A's data in its dedicated pool. */
+	p = mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 9, 5 * PAGE);
+	ASSERT_EQ(0, munmap(p, 16 * PAGE));
+	ASSERT_EQ(0, fallocate(a, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, 5 * PAGE));
+	/* To another VM of the same tenant, no opt-in: zeroed all the same. */
+	ASSERT_EQ(5, vmpool_move(self->dev, a, b, 5));
+	ASSERT_EQ(0, vmpool_vm_stats(b, &st));
+	ASSERT_EQ(5 * PAGE, st.bytes_zeroed);
+	self->text = read_trace(self->inst);
+	ASSERT_NE(NULL, self->text);
+	snprintf(want, sizeof(want), "split src=%u dst=%u pages=5 zeroed=5 ret=0",
+		 vm_id(a), vm_id(b));
+	EXPECT_EQ(1, count(self->text, "vmpool_move", 0, want));
+	EXPECT_EQ(5, sum_field(self->text, "vmpool_scrub", vm_id(b), "pages=",
+			       NULL));
+	EXPECT_EQ(5, sum_field(self->text, "vmpool_release", vm_id(a),
+			       "released=", NULL));
+	close(a);
+	close(b);
+}
+
+/* trace-cmd record -e vmpool, around a VM that faults 8 pages. */
+TEST_F(trace, trace_cmd_records_the_events)
+{
+	char cmd[160], out[64], cpu0[80], want[32], buf[512];
+	unsigned int allocs = 0, i;
+	int vm, status;
+	pid_t pid;
+	FILE *f;
+	char *p;
+
+	if (system("trace-cmd -h >/dev/null 2>&1") == 127 << 8)
+		SKIP(return, "trace-cmd not installed");
+	snprintf(out, sizeof(out), "/tmp/vmpool-trace-%d.dat", getpid());
+	snprintf(cpu0, sizeof(cpu0), "%s.cpu0", out);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execlp("trace-cmd", "trace-cmd", "record", "-q", "-e", "vmpool",
+		       "-o", out, NULL);
+		_exit(127);
+	}
+	/* Recording once its per-CPU file exists. */
+	for (i = 0; i < 100 && access(cpu0, F_OK); i++)
+		usleep(100000);
+	usleep(500000);
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), 8 * PAGE, 0, 0,
+			      "trace-cmd");
+	ASSERT_LE(0, vm);
+	p = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, 7, 8 * PAGE);
+	munmap(p, 8 * PAGE);
+	snprintf(want, sizeof(want), "vm=%u ", vm_id(vm));
+	close(vm);
+	usleep(500000);
+	kill(pid, SIGINT);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+
+	snprintf(cmd, sizeof(cmd), "trace-cmd report -i %s 2>/dev/null", out);
+	f = popen(cmd, "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(buf, sizeof(buf), f))
+		if (strstr(buf, "vmpool_alloc:") && strstr(buf, want))
+			allocs++;
+	pclose(f);
+	unlink(out);
+	EXPECT_EQ(8, allocs);
+}
+
+TEST_HARNESS_MAIN
