@@ -7,12 +7,14 @@
 #                     every selftest (the project's test command)
 #   make check-debug  the same selftests on the debug kernel (KASAN,
 #                     lockdep, kmemleak, UBSAN...), built once and cached
-#   make run          boot the test kernel with the module on a 256 MiB pool
+#   make run          boot a guest with KVM on vmpool memory in the test
+#                     kernel, balloon it, and show the pool's counters
 #   make bench        benchmarks in the test guest (ratios, not a test)
 #   make install      the module into /lib/modules/<release>/extra, the
 #                     udev rule, vmpoolctl and the uapi header (DESTDIR,
 #                     PREFIX=/usr/local); dkms.conf does it the DKMS way
 #   make compat-check the module built against Debian 12's 6.1 (W=1)
+#   make check-6.1    the selftests on Debian 12's 6.1 kernel
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
 #   make unit         build and run the userspace unit tests of the
@@ -54,10 +56,10 @@ UNIT_TESTS := selftests/unit/predict_test
 UNIT_CFLAGS := -Wall -Werror -O2 -g -include selftests/unit/kernel.h -Imod \
 	-I$(KSRC)/tools/testing/selftests
 
-RUN_POOL_MB ?= 256
+RUN_POOL_MB ?= 320
 
 .PHONY: all modules clean deps lint selftests unit test check check-debug run bench \
-	install install-check compat-check
+	install install-check compat-check check-6.1
 
 all: modules
 
@@ -90,6 +92,10 @@ install-check:
 # A W=1 build against Debian 12's default kernel, 6.1.
 compat-check:
 	scripts/compat-check.sh
+
+# The selftests booted on Debian 12's default kernel, 6.1.
+check-6.1: deps
+	scripts/check-6.1.sh
 
 selftests: $(SELFTESTS)
 
@@ -140,10 +146,9 @@ check-debug: deps
 
 run: deps
 	$(MAKE) USE_TEST_KDIR=1 modules scripts/vmpoolctl
-	scripts/vm-run.sh -i "mod/vmpool.ko pool_mb=$(RUN_POOL_MB)" -- \
-		sh -c 'scripts/vmpoolctl info && \
-		scripts/vmpoolctl exec -t 1 -m 64 -r 4096 -n demo -- scripts/vmpoolctl list && \
-		scripts/vmpoolctl audit && grep -H . /sys/module/vmpool/parameters/*'
+	scripts/vm-run.sh -c 1 -i "mod/vmpool.ko pool_mb=$(RUN_POOL_MB)" -- \
+		env VMPOOL_KO=$(CURDIR)/mod/vmpool.ko VMPOOL_GUEST_SHOW=1 \
+		selftests/vmpool_guest_kvm_test
 
 bench: deps
 	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench \

@@ -261,7 +261,7 @@ TEST_F(gup, io_uring_buffers_pin_until_unregistered)
 	struct vmpool_vm_stats st;
 	struct vmpool_info info;
 	struct iovec iov;
-	int vm, ring;
+	int vm, ring, ret;
 	char *p;
 
 	ring = io_uring_setup(4, &params);
@@ -275,7 +275,15 @@ TEST_F(gup, io_uring_buffers_pin_until_unregistered)
 	ASSERT_NE(MAP_FAILED, p);
 	memset(p, 1, len);
 	iov = (struct iovec){ .iov_base = p, .iov_len = len };
-	ASSERT_EQ(0, io_uring_register(ring, IORING_REGISTER_BUFFERS, &iov, 1));
+	ret = io_uring_register(ring, IORING_REGISTER_BUFFERS, &iov, 1);
+	/* 6.1's io_uring takes no file-backed fixed buffers but hugetlbfs. */
+	if (ret && errno == EOPNOTSUPP) {
+		munmap(p, len);
+		close(vm);
+		close(ring);
+		SKIP(return, "io_uring here takes no file-backed fixed buffers");
+	}
+	ASSERT_EQ(0, ret);
 
 	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       0, len / 2));

@@ -177,6 +177,7 @@ TEST_F(trace, pool_operations_are_traced)
 {
 	const size_t len = 64 * PAGE;
 	struct vmpool_vm_stats a_st, c_st, a0, a1, b0, b1;
+	struct vmpool_info info;
 	__u32 ta = vmpool_new_tenant(), tb = vmpool_new_tenant();
 	int a, b, c, store, i;
 	__u32 ida, idb, idc;
@@ -227,7 +228,10 @@ TEST_F(trace, pool_operations_are_traced)
 	ASSERT_EQ(0, vmpool_held_after_wait(self->dev));
 	/* C may get A's id: what follows is counted apart. */
 	ASSERT_EQ(0, inst_write(self->inst, "trace_marker", "vmpool-test: C"));
-	c = vmpool_vm_create(self->dev, tb, len, 64, 0, "trace-c");
+	/* Every free page: A's among them, which need zeroing. */
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	c = vmpool_vm_create(self->dev, tb, info.free_pages * PAGE,
+			     info.free_pages, 0, "trace-c");
 	ASSERT_LE(0, c);
 	idc = vm_id(c);
 	ASSERT_EQ(0, vmpool_vm_stats(c, &c_st));
@@ -274,7 +278,8 @@ TEST_F(trace, pool_operations_are_traced)
 	EXPECT_EQ(c_st.bytes_zeroed / PAGE,
 		  sum_field(after, "vmpool_scrub", idc, "pages=", NULL));
 	EXPECT_LT(0, c_st.bytes_zeroed);
-	EXPECT_EQ(1, count(after, "vmpool_grow", idc, "pages=64 ret=0"));
+	snprintf(want, sizeof(want), "pages=%llu ret=0", info.free_pages);
+	EXPECT_EQ(1, count(after, "vmpool_grow", idc, want));
 }
 
 /* A split names both VMs and counts the pages it zeroed. */
