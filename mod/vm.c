@@ -407,10 +407,16 @@ static int vmpool_vm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Mappings of guest memory start at 2 MiB boundaries where their length and
+ * offset allow, as device-dax and hugetlbfs mappings do: the first step to
+ * mapping 2 MiB extents whole.
+ */
 static const struct file_operations vmpool_vm_fops = {
 	.owner		= THIS_MODULE,
 	.open		= vmpool_vm_open,
 	.release	= vmpool_vm_release,
+	.get_unmapped_area = thp_get_unmapped_area,
 	.mmap		= vmpool_vm_mmap,
 	.fallocate	= vmpool_vm_fallocate,
 	.unlocked_ioctl	= vmpool_vm_ioctl,
@@ -424,6 +430,7 @@ static const struct file_operations vmpool_vm_fops = {
  */
 const struct file_operations vmpool_mounted_vm_fops = {
 	.owner		= THIS_MODULE,
+	.get_unmapped_area = thp_get_unmapped_area,
 	.mmap		= vmpool_vm_mmap,
 	.fallocate	= vmpool_vm_fallocate,
 	.unlocked_ioctl	= vmpool_vm_ioctl,

@@ -325,6 +325,38 @@ TEST_F(vm, shared_mappings_see_one_memory)
 	EXPECT_EQ(0, munmap(b, len));
 }
 
+/*
+ * Guest memory is mapped at 2 MiB boundaries (or at the offset's place in
+ * one) where the length allows, so that whole 2 MiB extents can be mapped.
+ */
+TEST_F(vm, mappings_start_at_2mib_boundaries)
+{
+	const size_t huge = 2UL << 20, len = 4 * huge;
+	unsigned long addr[4];
+	char *p;
+	int fd, i;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0, "align");
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 3; i++) {
+		p = map_vm(fd, len);
+		ASSERT_NE(MAP_FAILED, p);
+		addr[i] = (unsigned long)p;
+	}
+	/* At an offset inside an extent: at the same place in one. */
+	p = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 huge + PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	addr[3] = (unsigned long)p;
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, addr[i] & (huge - 1)) TH_LOG("mapping at %#lx", addr[i]);
+	EXPECT_EQ(PAGE, addr[3] & (huge - 1)) TH_LOG("mapping at %#lx", addr[3]);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, munmap((void *)addr[i], len));
+	EXPECT_EQ(0, munmap((void *)addr[3], 2 * huge));
+	EXPECT_EQ(0, close(fd));
+}
+
 TEST_F(vm, mmap_bad_input)
 {
 	size_t len = 8 * PAGE;
