@@ -12,7 +12,6 @@
 #include <linux/falloc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 
 #include "vmpool_test.h"
 #include "kselftest_harness.h"
@@ -20,6 +19,7 @@
 #define PAGE		4096UL
 #define TRACEFS		"/sys/kernel/tracing"
 #define STORE		"/tmp/vmpool-trace-store"
+#define CTL		"scripts/vmpoolctl"
 
 static const char *const events[] = {
 	"vmpool_alloc", "vmpool_release", "vmpool_scrub", "vmpool_grow",
@@ -173,6 +173,59 @@ static __u32 vm_id(int vm)
 	return vmpool_vm_stats(vm, &st) ? 0 : st.id;
 }
 
+/*
+ * trace-cmd record -e vmpool around a command (so that the events are on
+ * before it starts): vmpoolctl exec makes a VM, in which Python writes 8
+ * pages, a second after it starts and a second before it ends.
+ */
+/* One trace-cmd record of the command; the vmpool_alloc events it saw. */
+static unsigned int trace_cmd_allocs(const char *out, unsigned int *lines)
+{
+	char cmd[512], buf[512];
+	unsigned int allocs = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "trace-cmd record -q -e vmpool -o %s " CTL " exec -t %u -m 1 "
+		 "-n trace-cmd -- python3 -c 'import mmap, time; time.sleep(1); "
+		 "m = mmap.mmap(3, 8 * 4096); m[:] = b\"x\" * 8 * 4096; "
+		 "time.sleep(1)' >/dev/null 2>&1", out, vmpool_new_tenant());
+	if (system(cmd))
+		return 0;
+	snprintf(cmd, sizeof(cmd), "trace-cmd report -i %s 2>/dev/null", out);
+	f = popen(cmd, "r");
+	*lines = 0;
+	while (f && fgets(buf, sizeof(buf), f)) {
+		(*lines)++;
+		if (strstr(buf, "vmpool_alloc:") && strstr(buf, "from=global"))
+			allocs++;
+	}
+	if (f)
+		pclose(f);
+	unlink(out);
+	return allocs;
+}
+
+TEST_F(trace, trace_cmd_records_the_events)
+{
+	unsigned int allocs = 0, lines = 0, i;
+	char out[64];
+
+	if (system("trace-cmd -h >/dev/null 2>&1") == 127 << 8)
+		SKIP(return, "trace-cmd not installed");
+	if (access(CTL, X_OK))
+		SKIP(return, "%s is not built", CTL);
+	snprintf(out, sizeof(out), "/tmp/vmpool-trace-%d.dat", getpid());
+	/* On 6.1, trace-cmd now and then records nothing at all: again. */
+	for (i = 0; i < 3 && !allocs; i++) {
+		allocs = trace_cmd_allocs(out, &lines);
+		if (!allocs)
+			TH_LOG("trace-cmd run %u: %u lines, no vmpool_alloc", i + 1,
+			       lines);
+	}
+	EXPECT_EQ(8, allocs);
+}
+
 TEST_F(trace, pool_operations_are_traced)
 {
 	const size_t len = 64 * PAGE;
@@ -317,55 +370,6 @@ TEST_F(trace, split_names_both_vms_and_counts_zeroing)
 			       "released=", NULL));
 	close(a);
 	close(b);
-}
-
-/* trace-cmd record -e vmpool, around a VM that faults 8 pages. */
-TEST_F(trace, trace_cmd_records_the_events)
-{
-	char cmd[160], out[64], cpu0[80], want[32], buf[512];
-	unsigned int allocs = 0, i;
-	int vm, status;
-	pid_t pid;
-	FILE *f;
-	char *p;
-
-	if (system("trace-cmd -h >/dev/null 2>&1") == 127 << 8)
-		SKIP(return, "trace-cmd not installed");
-	snprintf(out, sizeof(out), "/tmp/vmpool-trace-%d.dat", getpid());
-	snprintf(cpu0, sizeof(cpu0), "%s.cpu0", out);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		execlp("trace-cmd", "trace-cmd", "record", "-q", "-e", "vmpool",
-		       "-o", out, NULL);
-		_exit(127);
-	}
-	/* Recording once its per-CPU file exists. */
-	for (i = 0; i < 100 && access(cpu0, F_OK); i++)
-		usleep(100000);
-	usleep(500000);
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), 8 * PAGE, 0, 0,
-			      "trace-cmd");
-	ASSERT_LE(0, vm);
-	p = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
-	ASSERT_NE(MAP_FAILED, p);
-	memset(p, 7, 8 * PAGE);
-	munmap(p, 8 * PAGE);
-	snprintf(want, sizeof(want), "vm=%u ", vm_id(vm));
-	close(vm);
-	usleep(500000);
-	kill(pid, SIGINT);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-
-	snprintf(cmd, sizeof(cmd), "trace-cmd report -i %s 2>/dev/null", out);
-	f = popen(cmd, "r");
-	ASSERT_NE(NULL, f);
-	while (fgets(buf, sizeof(buf), f))
-		if (strstr(buf, "vmpool_alloc:") && strstr(buf, want))
-			allocs++;
-	pclose(f);
-	unlink(out);
-	EXPECT_EQ(8, allocs);
 }
 
 TEST_HARNESS_MAIN
