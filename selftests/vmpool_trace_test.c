@@ -185,11 +185,13 @@ static unsigned int trace_cmd_allocs(const char *out, unsigned int *lines)
 	unsigned int allocs = 0;
 	FILE *f;
 
+	static const char py[] =
+		"import mmap,time;time.sleep(1);m=mmap.mmap(3,32768);m[:]=b'x'*32768;time.sleep(1)";
+	static const char vm[] = "-m 1 -n trace-cmd -- python3 -c";
+
 	snprintf(cmd, sizeof(cmd),
-		 "trace-cmd record -q -e vmpool -o %s " CTL " exec -t %u -m 1 "
-		 "-n trace-cmd -- python3 -c 'import mmap, time; time.sleep(1); "
-		 "m = mmap.mmap(3, 8 * 4096); m[:] = b\"x\" * 8 * 4096; "
-		 "time.sleep(1)' >/dev/null 2>&1", out, vmpool_new_tenant());
+		 "trace-cmd record -q -e vmpool -o %s %s exec -t %u %s \"%s\" >/dev/null 2>&1",
+		 out, CTL, vmpool_new_tenant(), vm, py);
 	if (system(cmd))
 		return 0;
 	snprintf(cmd, sizeof(cmd), "trace-cmd report -i %s 2>/dev/null", out);
