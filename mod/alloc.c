@@ -270,6 +270,12 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	u32 idx;
 
 	mutex_lock(&pool->lock);
+	if (pages > pool->nr_free && !list_empty(&pool->closing)) {
+		/* Closed VMs' memory is on its way: wait for it. */
+		mutex_unlock(&pool->lock);
+		vmpool_close_settle(pool);
+		mutex_lock(&pool->lock);
+	}
 	if (pages > pool->nr_free || pages > vm->limit - vmpool_vm_holding(vm)) {
 		mutex_unlock(&pool->lock);
 		trace_vmpool_grow(vm->slot, vm->tenant->slot, pages, -ENOSPC);

@@ -41,6 +41,7 @@ static long vmpool_check_extension(unsigned long ext)
 	case VMPOOL_CAP_PAGES:
 	case VMPOOL_CAP_VM_FLAGS:
 	case VMPOOL_CAP_STORE:
+	case VMPOOL_CAP_SETTLE:
 		return 1;
 	case VMPOOL_CAP_SCHED:
 		return vmpool_sched_available();
@@ -57,11 +58,13 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	int ret;
 
 	ret = vmpool_copy_args_from_user(&info, sizeof(info),
-					 VMPOOL_INFO_SIZE_VER0, 0,
+					 VMPOOL_INFO_SIZE_VER0, VMPOOL_INFO_SETTLE,
 					 uarg);
 	if (ret)
 		return ret;
 
+	if (info.flags & VMPOOL_INFO_SETTLE)
+		vmpool_close_settle(pool);
 	vmpool_pool_stats(pool, &st);
 	info.page_size = PAGE_SIZE;
 	info.total_pages = st.total_pages;
@@ -83,6 +86,7 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	info.shortage_failures = st.shortage.failures;
 	info.pages_reclaimed = st.shortage.reclaimed;
 	info.pages_reclaimed_running = st.shortage.reclaimed_running;
+	info.closing_pages = st.closing_pages;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
 }
@@ -255,6 +259,8 @@ static long vmpool_ioctl_list(struct vmpool_vm_list __user *uarg)
 	/* Snapshot under the lock; copy out after it (a copy may fault). */
 	mutex_lock(&pool->lock);
 	xa_for_each(&pool->vms, slot, vm) {
+		if (vm->closed)
+			continue;
 		if (n < args.nr_entries)
 			vmpool_vm_fill_stats(vm, &stats[n]);
 		n++;
@@ -287,11 +293,13 @@ static long vmpool_ioctl_audit(struct vmpool_audit __user *uarg)
 	int ret;
 
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
-					 VMPOOL_AUDIT_SIZE_VER0, 0,
+					 VMPOOL_AUDIT_SIZE_VER0, VMPOOL_AUDIT_SETTLE,
 					 uarg);
 	if (ret)
 		return ret;
 
+	if (args.flags & VMPOOL_AUDIT_SETTLE)
+		vmpool_close_settle(vmpool_dev_pool);
 	vmpool_audit(vmpool_dev_pool, &args);
 	return vmpool_copy_args_to_user(uarg, &args, sizeof(args));
 }

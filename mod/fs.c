@@ -254,7 +254,7 @@ static void vmpool_fs_evict_inode(struct inode *inode)
 	struct vmpool_vm *vm = inode->i_private;
 
 	if (vm) {
-		vmpool_vm_destroy(vm);
+		vmpool_vm_close(vm);
 		spin_lock(&fsi->lock);
 		fsi->used -= vm->nr_pages;
 		spin_unlock(&fsi->lock);
@@ -262,7 +262,7 @@ static void vmpool_fs_evict_inode(struct inode *inode)
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	if (vm)
-		vmpool_vm_free(vm);
+		vmpool_vm_put(vm);
 }
 
 /* Blocks are pages of guest memory: the cap, or the whole pool. */

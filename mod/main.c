@@ -95,6 +95,8 @@ static void __exit vmpool_exit(void)
 {
 	vmpool_dev_unregister();
 	vmpool_fs_unregister();
+	/* Closed VMs return their memory, to the store's slots too. */
+	vmpool_close_settle(&vmpool_pool);
 	vmpool_sched_exit();
 	vmpool_store_release(&vmpool_pool);
 	vmpool_pool_destroy(&vmpool_pool);

@@ -67,6 +67,8 @@ void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
 	INIT_LIST_HEAD(&pool->marked);
 	INIT_LIST_HEAD(&pool->tenant_list);
 	INIT_DELAYED_WORK(&pool->held_work, vmpool_held_work);
+	INIT_LIST_HEAD(&pool->closing);
+	INIT_WORK(&pool->close_work, vmpool_close_work);
 	xa_init_flags(&pool->vms, XA_FLAGS_ALLOC1);
 	xa_init_flags(&pool->tenants, XA_FLAGS_ALLOC1);
 }
@@ -140,6 +142,7 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 {
 	struct vmpool_tenant *t, *tmp;
 
+	vmpool_close_settle(pool);
 	WARN_ON_ONCE(!xa_empty(&pool->vms));
 	WARN_ON_ONCE(pool->held.count || pool->nr_transit);
 	cancel_delayed_work_sync(&pool->held_work);
@@ -173,6 +176,7 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
  */
 void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 {
+	struct vmpool_vm *vm;
 	unsigned long i;
 	void *entry;
 
@@ -188,9 +192,10 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->swapped_pages = pool->store.nr_used - pool->store.nr_clean;
 	st->store_slots = pool->store.nr_slots;
 	st->shortage = pool->shortage;
+	st->closing_pages = vmpool_closing_pages_locked(pool);
 	st->nr_vms = 0;
-	xa_for_each(&pool->vms, i, entry)
-		st->nr_vms++;
+	xa_for_each(&pool->vms, i, vm)
+		st->nr_vms += !vm->closed;
 	st->nr_tenants = 0;
 	xa_for_each(&pool->tenants, i, entry)
 		st->nr_tenants++;

@@ -270,6 +270,12 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 		mutex_unlock(&pool->lock);
 		return true;
 	}
+	/* Closed VMs' memory is on its way: no one need give any up. */
+	if (!list_empty(&pool->closing)) {
+		mutex_unlock(&pool->lock);
+		vmpool_close_settle(pool);
+		return true;
+	}
 	pool->shortage.shortages++;
 	vm->stats.shortages++;
 	after = prefetch ? vmpool_reclaim_wake(vm) : 0;

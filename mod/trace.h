@@ -54,6 +54,41 @@ TRACE_EVENT(vmpool_release,
 );
 
 /*
+ * A VM closed: its last file went, with @mapped guest pages backed and
+ * @dedicated free pages in its pool, which go back in the background.
+ */
+TRACE_EVENT(vmpool_close,
+	    TP_PROTO(u16 vm, u16 tenant, unsigned long mapped,
+		     unsigned long dedicated),
+	    TP_ARGS(vm, tenant, mapped, dedicated),
+	    TP_STRUCT__entry(__field(u16, vm)
+			     __field(u16, tenant)
+			     __field(unsigned long, mapped)
+			     __field(unsigned long, dedicated)),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->tenant = tenant;
+			   __entry->mapped = mapped;
+			   __entry->dedicated = dedicated;),
+	    TP_printk("vm=%u tenant=%u mapped=%lu dedicated=%lu",
+		      __entry->vm, __entry->tenant, __entry->mapped,
+		      __entry->dedicated)
+);
+
+/* A closed VM's memory is back in the global pool: @pages pages. */
+TRACE_EVENT(vmpool_closed,
+	    TP_PROTO(u16 vm, u16 tenant, unsigned long pages),
+	    TP_ARGS(vm, tenant, pages),
+	    TP_STRUCT__entry(__field(u16, vm)
+			     __field(u16, tenant)
+			     __field(unsigned long, pages)),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->tenant = tenant;
+			   __entry->pages = pages;),
+	    TP_printk("vm=%u tenant=%u pages=%lu",
+		      __entry->vm, __entry->tenant, __entry->pages)
+);
+
+/*
  * Pages zeroed before they reach a VM: from tenant @from (0 for pages of
  * several) to @vm of tenant @to.
  */

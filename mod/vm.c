@@ -46,11 +46,16 @@ static struct file_system_type vmpool_anon_fs_type;
 static const struct file_operations vmpool_vm_fops;
 
 /**
- * vmpool_vm_free - free a destroyed VM's structure
- * @vm: the VM, destroyed by vmpool_vm_destroy(); its inode is going.
+ * vmpool_vm_put - drop a reference to a VM's structure
+ * @vm: the VM, destroyed by vmpool_vm_destroy() or closed by
+ *	vmpool_vm_close().
+ *
+ * The last reference, of its inode or of the close work, frees it.
  */
-void vmpool_vm_free(struct vmpool_vm *vm)
+void vmpool_vm_put(struct vmpool_vm *vm)
 {
+	if (!refcount_dec_and_test(&vm->refs))
+		return;
 	/* Freed with the pages they are copies of. */
 	WARN_ON_ONCE(vm->nr_clean);
 	xa_destroy(&vm->clean);
@@ -60,10 +65,12 @@ void vmpool_vm_free(struct vmpool_vm *vm)
 }
 
 /**
- * vmpool_vm_destroy - give a VM's memory back and forget its slot
+ * vmpool_vm_destroy - give a VM's memory back and forget its slot, now
  * @vm: the VM; nothing maps it or acts on it through a file any more.
  *
- * The structure itself lives on until its inode goes (vmpool_vm_free()).
+ * For a VM that never had a file; one whose last file went is closed by
+ * vmpool_vm_close() instead.  The structure itself lives on until its
+ * inode goes (vmpool_vm_put()).
  *
  * Context: process context, may sleep.
  */
@@ -400,7 +407,7 @@ static int vmpool_vm_release(struct inode *inode, struct file *file)
 	struct vmpool_vm *vm = file->private_data;
 
 	if (refcount_dec_and_test(&vm->users)) {
-		vmpool_vm_destroy(vm);
+		vmpool_vm_close(vm);
 		/* Files and O_PATH references hold mounts of their own. */
 		simple_release_fs(&vmpool_mnt, &vmpool_mnt_count);
 	}
@@ -516,7 +523,7 @@ static struct file *vmpool_vm_make_file(struct vmpool_vm *vm,
  * @tenant_id: the tenant's 128-bit id.
  *
  * The caller gives the VM its inode, then publishes it in @inode->i_private;
- * on failure after this, vmpool_vm_destroy() and vmpool_vm_free() undo it.
+ * on failure after this, vmpool_vm_destroy() and vmpool_vm_put() undo it.
  *
  * Context: process context, may sleep.
  * Return: the VM, with one user; ERR_PTR(-ENOMEM), ERR_PTR(-ENOSPC) if the
@@ -551,6 +558,8 @@ struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
 	vm->flags = args->flags;
 	vm->dedicated.head = VMPOOL_NONE;
 	refcount_set(&vm->users, 1);
+	refcount_set(&vm->refs, 1);
+	INIT_LIST_HEAD(&vm->close_node);
 	mutex_init(&vm->swap_lock);
 	xa_init(&vm->clean);
 	strscpy(vm->name, args->name, sizeof(vm->name));
@@ -574,7 +583,7 @@ struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
 	ret = vmpool_grow(vm, args->reserve_pages);
 	if (ret) {
 		vmpool_vm_destroy(vm);
-		vmpool_vm_free(vm);
+		vmpool_vm_put(vm);
 		return ERR_PTR(ret);
 	}
 	return vm;
@@ -628,7 +637,7 @@ int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		vmpool_vm_destroy(vm);
-		vmpool_vm_free(vm);
+		vmpool_vm_put(vm);
 		goto err_release_fs;
 	}
 	fd_install(fd, file);
@@ -648,7 +657,7 @@ static void vmpool_evict_inode(struct inode *inode)
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	if (vm)
-		vmpool_vm_free(vm);
+		vmpool_vm_put(vm);
 }
 
 static const struct super_operations vmpool_sops = {

@@ -69,6 +69,12 @@
  * takes those).  No one waits for a VM's invalidate lock while holding
  * another's.
  *
+ * The close work (close.c) takes vmpool_pool.lock, then, with no lock
+ * held, vmpool_sched_mutex.  A grow or a fault short of pages waits for it
+ * (vmpool_close_settle()) holding no lock of the pool or of a VM's
+ * mapping; its inode->i_rwsem, or its mm's mmap_lock, stays, and the close
+ * work takes neither.
+ *
  * The scheduler feed (attach.c, sched.c) has locks of its own, outside all
  * of the above but vmpool_pool.lock:
  *
@@ -255,6 +261,9 @@ struct vmpool_shortage {
  * @tenant_list: every tenant, for lookup by id.
  * @store: the backing store of paged-out pages.
  * @shortage: VMs that found the pool empty, and what others gave them.
+ * @closing: VMs closed whose memory is not back yet, oldest first
+ *	(close.c).
+ * @close_work: returns their memory.
  */
 struct vmpool_pool {
 	u32 source;
@@ -288,6 +297,8 @@ struct vmpool_pool {
 	struct list_head tenant_list;
 	struct vmpool_backing store;
 	struct vmpool_shortage shortage;
+	struct list_head closing;
+	struct work_struct close_work;
 };
 
 /**
@@ -380,6 +391,11 @@ struct vmpool_idle {
  * @reclaimers: other VMs taking pages from it (reclaim.c); its memory
  *	goes only once they are done.  Raised under @pool->lock while
  *	@dying is clear.
+ * @refs: references to the structure: its inode's, and the close work's
+ *	while its memory goes back (close.c).
+ * @closed: its last file went; it is on @pool->closing until its memory
+ *	is back.  Protected by @pool->lock.
+ * @close_node: entry in @pool->closing; protected by @pool->lock.
  */
 struct vmpool_vm {
 	struct vmpool_pool *pool;
@@ -405,6 +421,9 @@ struct vmpool_vm {
 	struct vmpool_idle idle;
 	bool dying;
 	atomic_t reclaimers;
+	refcount_t refs;
+	bool closed;
+	struct list_head close_node;
 };
 
 /* Pages @vm holds: mapped, in its dedicated pool and on their way there. */
@@ -481,6 +500,7 @@ struct vmpool_activity {
  * @swapped_pages: guest pages whose data is in the store.
  * @store_slots: pages the store holds.
  * @shortage: VMs that found the pool empty.
+ * @closing_pages: pages of closed VMs on their way back.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
@@ -497,6 +517,7 @@ struct vmpool_pool_stats {
 	u64 swapped_pages;
 	u64 store_slots;
 	struct vmpool_shortage shortage;
+	u64 closing_pages;
 };
 
 /* pool.c */
@@ -740,11 +761,17 @@ struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
 				const struct vmpool_vm_create *args,
 				const uuid_t *tenant_id);
 void vmpool_vm_destroy(struct vmpool_vm *vm);
-void vmpool_vm_free(struct vmpool_vm *vm);
+void vmpool_vm_put(struct vmpool_vm *vm);
 int vmpool_vm_create(struct vmpool_pool *pool, struct vmpool_vm_create *args,
 		     const uuid_t *tenant);
 struct vmpool_vm *vmpool_vm_from_file(struct file *file);
 void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st);
+
+/* close.c */
+void vmpool_vm_close(struct vmpool_vm *vm);
+void vmpool_close_work(struct work_struct *work);
+void vmpool_close_settle(struct vmpool_pool *pool);
+unsigned long vmpool_closing_pages_locked(struct vmpool_pool *pool);
 
 /* fs.c */
 int vmpool_fs_register(struct vmpool_pool *pool);

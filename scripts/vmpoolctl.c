@@ -253,6 +253,36 @@ static int plain_args(struct ctl *ctl, int argc, char **argv, int min, int max)
 	return 0;
 }
 
+/* The options of info and audit: --settle, --help and --json. */
+static const struct option settle_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "settle", no_argument, NULL, 's' },
+	{ }
+};
+
+/*
+ * The options of a command that takes --settle and no other arguments;
+ * --settle sets @settle_flag (the SETTLE flag of its ioctl) in @flags.
+ *
+ * Return: 0, or 1 after a usage error (reported).
+ */
+static int settle_args(struct ctl *ctl, int argc, char **argv,
+		       __u32 settle_flag, __u32 *flags)
+{
+	int opt;
+
+	while ((opt = command_option(ctl, argc, argv, "+hjs",
+				     settle_options)) != -1) {
+		if (opt != 's')
+			return 1;
+		*flags |= settle_flag;
+	}
+	if (optind < argc)
+		return fail(ctl, EINVAL, "too many arguments");
+	return 0;
+}
+
 /* Printing the uapi structures */
 
 enum field_type { FIELD_U32, FIELD_S32, FIELD_U64, FIELD_NAME, FIELD_UUID };
@@ -290,7 +320,7 @@ static const struct field info_fields[] = {
 	INFO(transit_pages, U64), INFO(swapped_pages, U64),
 	INFO(store_slots, U64), INFO(shortages, U64),
 	INFO(shortage_failures, U64), INFO(pages_reclaimed, U64),
-	INFO(pages_reclaimed_running, U64),
+	INFO(pages_reclaimed_running, U64), INFO(closing_pages, U64),
 };
 
 static const struct field stats_fields[] = {
@@ -671,6 +701,7 @@ static void print_info(const struct vmpool_info *info)
 	       (unsigned long long)info->free_pages / mib);
 	printf("dedicated_pages %llu\n", (unsigned long long)info->dedicated_pages);
 	printf("mapped_pages    %llu\n", (unsigned long long)info->mapped_pages);
+	printf("closing_pages   %llu\n", (unsigned long long)info->closing_pages);
 	printf("vms             %u (%u tenants)\n", info->nr_vms, info->nr_tenants);
 	printf("bytes_zeroed    %llu\n", (unsigned long long)info->bytes_zeroed);
 	printf("pages_recycled  %llu\n", (unsigned long long)info->pages_recycled);
@@ -692,7 +723,8 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 {
 	struct vmpool_info info = { .size = sizeof(info) };
 
-	if (plain_args(ctl, argc, argv, 0, 0) || device(ctl) < 0)
+	if (settle_args(ctl, argc, argv, VMPOOL_INFO_SETTLE, &info.flags) ||
+	    device(ctl) < 0)
 		return 1;
 	if (ioctl(ctl->fd, VMPOOL_INFO, &info))
 		return fail(ctl, errno, NULL);
@@ -863,7 +895,8 @@ static int cmd_audit(struct ctl *ctl, int argc, char **argv)
 {
 	struct vmpool_audit audit = { .size = sizeof(audit) };
 
-	if (plain_args(ctl, argc, argv, 0, 0) || device(ctl) < 0)
+	if (settle_args(ctl, argc, argv, VMPOOL_AUDIT_SETTLE, &audit.flags) ||
+	    device(ctl) < 0)
 		return 1;
 	if (ioctl(ctl->fd, VMPOOL_AUDIT, &audit))
 		return fail(ctl, errno, NULL);
@@ -1398,15 +1431,16 @@ static int cmd_help(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "info", cmd_info, "",
-	  "Describe the global pool (struct vmpool_info).\n" },
+	{ "info", cmd_info, "[--settle]",
+	  "Describe the global pool (struct vmpool_info).  A closed VM's memory\n"
+	  "goes back in the background (closing_pages); --settle waits for it.\n" },
 	{ "list", cmd_list, "",
 	  "List the live VMs; with --json an array of struct vmpool_vm_stats.\n" },
 	{ "stats", cmd_stats, "VM",
 	  "Print every figure of one VM (struct vmpool_vm_stats), one a line.\n" },
-	{ "audit", cmd_audit, "",
+	{ "audit", cmd_audit, "[--settle]",
 	  "Check the pool's accounting (struct vmpool_audit); fails if it\n"
-	  "found inconsistencies.\n" },
+	  "found inconsistencies.  --settle waits for closed VMs' memory first.\n" },
 	{ "version", cmd_version, "",
 	  "Interface version of the loaded module (api_version).\n" },
 	{ "grow", cmd_grow, "VM PAGES",

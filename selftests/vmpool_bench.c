@@ -9,9 +9,10 @@
  *   anonymous            madvise(MADV_DONTNEED), re-fault (kernel zeroes)
  *   memfd/shmem          fallocate(PUNCH_HOLE), re-fault
  * and the kernel's scrub rate (growing a pool from another tenant's pages)
- * is set against userspace memset() of the same size.  Every figure is a
- * ratio against a baseline measured in the same run, beside the counts
- * that do not depend on the machine.
+ * is set against userspace memset() of the same size.  Closing a VM of
+ * 1 GiB (or the pool) is set against closing one of 1/16 of that.  Every
+ * figure is a ratio against a baseline measured in the same run, beside
+ * the counts that do not depend on the machine.
  *
  * usage: vmpool_bench [MiB] [rounds]
  */
@@ -226,6 +227,47 @@ static void scrub_vs_memset(int dev, double *scrub, double *set, __u64 *zeroed)
 	munmap(p, len);
 }
 
+/*
+ * Closing a VM of @big pages against one of @big / 16, every page mapped:
+ * the best of @rounds seconds for close() itself, and until its memory is
+ * back in the global pool (INFO with VMPOOL_INFO_SETTLE after the close).
+ */
+static void close_cost(int dev, size_t big, int rounds, double close_s[2],
+		       double back_s[2])
+{
+	size_t n[2] = { big / 16, big };
+	double t, c, b;
+	int i, r, vm;
+	char *p;
+
+	for (i = 0; i < 2; i++) {
+		close_s[i] = 1e9;
+		back_s[i] = 1e9;
+		for (r = 0; r < rounds; r++) {
+			struct vmpool_info info;
+
+			vm = vmpool_vm_create(dev, vmpool_new_tenant(),
+					      n[i] * PAGE, 0, 0, "close");
+			if (vm < 0)
+				die("VMPOOL_VM_CREATE");
+			p = mmap(NULL, n[i] * PAGE, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, vm, 0);
+			if (p == MAP_FAILED ||
+			    madvise(p, n[i] * PAGE, MADV_POPULATE_WRITE))
+				die("populate");
+			munmap(p, n[i] * PAGE);
+			t = now();
+			close(vm);
+			c = now() - t;
+			if (vmpool_info(dev, &info))
+				die("VMPOOL_INFO");
+			b = now() - t;
+			close_s[i] = c < close_s[i] ? c : close_s[i];
+			back_s[i] = b < back_s[i] ? b : back_s[i];
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 64;
@@ -233,6 +275,9 @@ int main(int argc, char **argv)
 	double anon, memfd, same, cross, scrub, set;
 	struct vmpool_vm_stats sd = { 0 };
 	struct vmpool_info cd = { 0 };
+	double close_s[2], back_s[2];
+	struct vmpool_info info;
+	size_t big;
 	__u64 zeroed;
 	int dev;
 
@@ -247,6 +292,12 @@ int main(int argc, char **argv)
 	same = cycle_same_tenant(dev, rounds, &sd);
 	cross = cycle_cross_tenant(dev, rounds, &cd);
 	scrub_vs_memset(dev, &scrub, &set, &zeroed);
+	if (vmpool_info(dev, &info))
+		die("VMPOOL_INFO");
+	/* 1 GiB against 64 MiB where the pool allows. */
+	big = info.free_pages < (1UL << 30) / PAGE ? info.free_pages & ~15UL :
+						      (1UL << 30) / PAGE;
+	close_cost(dev, big, rounds, close_s, back_s);
 
 	printf("# balloon cycle of %zu MiB (%zu pages), best of %d rounds\n",
 	       mib, pages, rounds);
@@ -268,6 +319,12 @@ int main(int argc, char **argv)
 	printf("vmpool same-tenant vs memfd: %.2f\n", same / memfd);
 	printf("scrub bandwidth vs userspace memset: %.2f (%llu bytes zeroed by the kernel)\n",
 	       set / scrub, (unsigned long long)zeroed);
+	printf("# closing a VM of %zu MiB against %zu MiB (16x the pages, all mapped):\n",
+	       big * PAGE >> 20, big / 16 * PAGE >> 20);
+	printf("close() %.2f (%.3f ms vs %.3f ms), ",
+	       close_s[1] / close_s[0], close_s[1] * 1e3, close_s[0] * 1e3);
+	printf("until the memory is back %.2f (%.1f ms vs %.1f ms)\n",
+	       back_s[1] / back_s[0], back_s[1] * 1e3, back_s[0] * 1e3);
 	close(dev);
 	return 0;
 }

@@ -476,6 +476,13 @@ TEST_F(ctl, info_version_audit)
 	EXPECT_NE(~0ULL, json_u64(out, "pages_reclaimed_running"));
 	EXPECT_EQ(0, ctl("info --json"));
 	EXPECT_TRUE(is_json(out));
+	/* Nothing closing: --settle returns at once, with the same pool. */
+	ASSERT_EQ(0, ctl("info --settle --json"));
+	EXPECT_TRUE(is_json(out)) TH_LOG("%s", out);
+	EXPECT_EQ(0, json_u64(out, "closing_pages"));
+	EXPECT_EQ(info.total_pages, json_u64(out, "total_pages"));
+	ASSERT_EQ(0, ctl("info --settle"));
+	EXPECT_NE(NULL, strstr(out, "closing_pages   0\n")) TH_LOG("%s", out);
 
 	ASSERT_EQ(0, ctl("version"));
 	EXPECT_STREQ("api_version 1\n", out);
@@ -485,6 +492,9 @@ TEST_F(ctl, info_version_audit)
 
 	ASSERT_EQ(0, ctl("audit"));
 	EXPECT_NE(NULL, strstr(out, " 0 errors"));
+	ASSERT_EQ(0, ctl("audit --settle"));
+	EXPECT_NE(NULL, strstr(out, " 0 errors"));
+	EXPECT_TRUE(ctl_fails("audit", "EINVAL", "audit --settle x"));
 	ASSERT_EQ(0, ctl("audit --json"));
 	EXPECT_TRUE(is_json(out)) TH_LOG("%s", out);
 	EXPECT_EQ(0, json_u64(out, "errors"));

@@ -70,7 +70,7 @@ TEST_F(dev, api_version)
 TEST_F(dev, check_extension)
 {
 	static const unsigned long unknown[] = {
-		0, 9, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
+		0, 10, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
 	};
 	unsigned int i;
 
@@ -91,6 +91,8 @@ TEST_F(dev, check_extension)
 				  VMPOOL_CAP_SCHED));
 	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 				  VMPOOL_CAP_STORE));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_SETTLE));
 	for (i = 0; i < ARRAY_SIZE(unknown); i++)
 		EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 					  unknown[i]));
@@ -222,11 +224,47 @@ TEST_F(dev, info_every_flag)
 		memset(&info, 0, sizeof(info));
 		info.size = sizeof(info);
 		info.flags = 1U << bit;
+		if (info.flags == VMPOOL_INFO_SETTLE) {
+			/* Nothing is closing: it returns at once. */
+			EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_INFO,
+						  (unsigned long)&info));
+			EXPECT_EQ(VMPOOL_INFO_SETTLE, info.flags);
+			EXPECT_EQ(info.total_pages, info.free_pages);
+			EXPECT_EQ(0, info.closing_pages);
+			continue;
+		}
 		EXPECT_EQ(-EINVAL, vmpool_ioctl(self->fd, VMPOOL_INFO,
 						(unsigned long)&info)) {
 			TH_LOG("flag bit %u", bit);
 		}
 		EXPECT_EQ(0, info.total_pages);
+	}
+	info.flags = VMPOOL_INFO_SETTLE | 2;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->fd, VMPOOL_INFO,
+					(unsigned long)&info));
+}
+
+TEST_F(dev, audit_every_flag)
+{
+	struct vmpool_audit audit;
+	unsigned int bit;
+
+	for (bit = 0; bit < 32; bit++) {
+		memset(&audit, 0, sizeof(audit));
+		audit.size = sizeof(audit);
+		audit.flags = 1U << bit;
+		if (audit.flags == VMPOOL_AUDIT_SETTLE) {
+			EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_AUDIT,
+						  (unsigned long)&audit));
+			EXPECT_EQ(0, audit.errors);
+			EXPECT_LT(0, audit.total_pages);
+			continue;
+		}
+		EXPECT_EQ(-EINVAL, vmpool_ioctl(self->fd, VMPOOL_AUDIT,
+						(unsigned long)&audit)) {
+			TH_LOG("flag bit %u", bit);
+		}
+		EXPECT_EQ(0, audit.total_pages);
 	}
 }
 

@@ -119,10 +119,20 @@ static inline int vmpool_vm_stats(int vm, struct vmpool_vm_stats *st)
 	return vmpool_ioctl(vm, VMPOOL_VM_GET_STATS, (unsigned long)st);
 }
 
+/* The pool as it stands now, closed VMs' memory perhaps on its way back. */
+static inline int vmpool_info_now(int dev, struct vmpool_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return vmpool_ioctl(dev, VMPOOL_INFO, (unsigned long)info);
+}
+
+/* The pool once the memory of every VM closed so far is back. */
 static inline int vmpool_info(int dev, struct vmpool_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
+	info->flags = VMPOOL_INFO_SETTLE;
 	return vmpool_ioctl(dev, VMPOOL_INFO, (unsigned long)info);
 }
 
@@ -130,6 +140,7 @@ static inline int vmpool_audit(int dev, struct vmpool_audit *audit)
 {
 	memset(audit, 0, sizeof(*audit));
 	audit->size = sizeof(*audit);
+	audit->flags = VMPOOL_AUDIT_SETTLE;
 	return vmpool_ioctl(dev, VMPOOL_AUDIT, (unsigned long)audit);
 }
 

@@ -24,7 +24,7 @@
 static const char *const events[] = {
 	"vmpool_alloc", "vmpool_release", "vmpool_scrub", "vmpool_grow",
 	"vmpool_shrink", "vmpool_move", "vmpool_page_out", "vmpool_page_in",
-	"vmpool_predict",
+	"vmpool_predict", "vmpool_close", "vmpool_closed",
 };
 
 FIXTURE(trace) {
@@ -281,6 +281,8 @@ TEST_F(trace, pool_operations_are_traced)
 	ASSERT_EQ(0, close(a));
 	ASSERT_EQ(0, close(b));
 	ASSERT_EQ(0, vmpool_held_after_wait(self->dev));
+	/* A's memory is back (and its slot free) before C comes. */
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	/* C may get A's id: what follows is counted apart. */
 	ASSERT_EQ(0, inst_write(self->inst, "trace_marker", "vmpool-test: C"));
 	/* Every free page: A's among them, which need zeroing. */
@@ -327,6 +329,13 @@ TEST_F(trace, pool_operations_are_traced)
 	EXPECT_EQ(a_st.pages_in,
 		  sum_field(self->text, "vmpool_page_in", ida, "done=", "fault"));
 	EXPECT_LE(1, a_st.pages_in);
+	/* A closed with what it held, and all of it came back. */
+	snprintf(want, sizeof(want), "mapped=%llu dedicated=%llu",
+		 a_st.mapped_pages, a_st.dedicated_pages);
+	EXPECT_EQ(1, count(self->text, "vmpool_close", ida, want));
+	snprintf(want, sizeof(want), "pages=%llu",
+		 a_st.mapped_pages + a_st.dedicated_pages);
+	EXPECT_EQ(1, count(self->text, "vmpool_closed", ida, want));
 	/* The scrub of A's pages for C: the bytes C's statistics count. */
 	after = strstr(self->text, "vmpool-test: C");
 	ASSERT_NE(NULL, after);

@@ -186,6 +186,129 @@ TEST_F(vm, create_and_close)
 	EXPECT_EQ(self->info.total_pages, info.free_pages);
 }
 
+/* VMs VMPOOL_LIST_VMS reports. */
+static int listed_vms(int dev)
+{
+	struct vmpool_vm_list list = {
+		.size = sizeof(list),
+		.entry_size = sizeof(struct vmpool_vm_stats),
+	};
+
+	if (vmpool_ioctl(dev, VMPOOL_LIST_VMS, (unsigned long)&list))
+		return -1;
+	return list.nr_entries;
+}
+
+/* A VM of the whole pool with every page mapped once, unmapped again. */
+static int whole_pool_vm(int dev, const struct vmpool_info *info)
+{
+	size_t len = info->total_pages * PAGE;
+	char *p;
+	int fd;
+
+	fd = vmpool_vm_create(dev, 1, len, 0, 0, "whole");
+	if (fd < 0)
+		return fd;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED || madvise(p, len, MADV_POPULATE_WRITE) ||
+	    munmap(p, len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A closed VM's memory goes back in the background: at once the VM is
+ * neither counted nor listed, and its pages show as closing; INFO with
+ * VMPOOL_INFO_SETTLE waits until every one is back.  Several rounds of the
+ * whole pool, so that an INFO that did not wait sees pages still closing.
+ */
+TEST_F(vm, closed_vm_memory_comes_back_in_the_background)
+{
+	struct vmpool_info now, settled;
+	struct vmpool_audit audit;
+	int round, fd, seen = 0;
+
+	ASSERT_EQ(1, vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_SETTLE));
+	for (round = 0; round < 8; round++) {
+		fd = whole_pool_vm(self->dev, &self->info);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(1, listed_vms(self->dev));
+		ASSERT_EQ(0, close(fd));
+
+		ASSERT_EQ(0, vmpool_info_now(self->dev, &now));
+		EXPECT_EQ(VMPOOL_INFO_SIZE_VER4, now.size);
+		EXPECT_EQ(0, now.nr_vms);
+		EXPECT_EQ(0, listed_vms(self->dev));
+		EXPECT_EQ(now.total_pages, now.free_pages + now.closing_pages);
+		seen += now.closing_pages != 0;
+		/* The accounting holds while the pages come back. */
+		audit = (struct vmpool_audit){ .size = sizeof(audit) };
+		ASSERT_EQ(0, vmpool_ioctl(self->dev, VMPOOL_AUDIT,
+					  (unsigned long)&audit));
+		EXPECT_EQ(0, audit.errors);
+		EXPECT_GE(1, audit.nr_vms);
+
+		ASSERT_EQ(0, vmpool_info(self->dev, &settled));
+		EXPECT_EQ(0, settled.closing_pages);
+		EXPECT_EQ(0, settled.mapped_pages);
+		EXPECT_EQ(settled.total_pages, settled.free_pages);
+	}
+	TH_LOG("pages still closing right after close(): %d of 8 rounds", seen);
+}
+
+/* A reserve as large as the pool, right after a VM of it closed. */
+TEST_F(vm, grow_waits_for_a_closed_vm)
+{
+	__u64 total = self->info.total_pages;
+	struct vmpool_info info;
+	int round, fd;
+
+	fd = whole_pool_vm(self->dev, &self->info);
+	ASSERT_LE(0, fd);
+	for (round = 0; round < 8; round++) {
+		ASSERT_EQ(0, close(fd));
+		fd = vmpool_vm_create(self->dev, round + 2, total * PAGE, total,
+				      0, "reserve");
+		ASSERT_LE(0, fd) TH_LOG("round %d: %s", round, strerror(-fd));
+	}
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(total, info.free_pages);
+}
+
+/*
+ * Faults that find the pool empty while a closed VM's memory comes back
+ * wait for it: no shortage, no other VM pays.
+ */
+TEST_F(vm, faults_wait_for_a_closed_vm)
+{
+	size_t len = self->info.total_pages * PAGE;
+	struct vmpool_info info;
+	int round, fd, next;
+	char *p;
+
+	fd = whole_pool_vm(self->dev, &self->info);
+	ASSERT_LE(0, fd);
+	for (round = 0; round < 8; round++) {
+		next = vmpool_vm_create(self->dev, round + 2, len, 0, 0, "next");
+		ASSERT_LE(0, next);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, next, 0);
+		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_EQ(0, close(fd));
+		EXPECT_EQ(0, madvise(p, len, MADV_POPULATE_WRITE))
+			TH_LOG("round %d: %s", round, strerror(errno));
+		ASSERT_EQ(0, munmap(p, len));
+		fd = next;
+	}
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(0, info.shortages);
+	EXPECT_EQ(self->info.total_pages, info.free_pages);
+}
+
 TEST_F(vm, create_bad_input)
 {
 	unsigned char buf[sizeof(struct vmpool_vm_create) + 8];

@@ -350,6 +350,9 @@
  * @VMPOOL_CAP_STORE: %VMPOOL_SET_STORE, %VMPOOL_VM_PAGE_OUT and
  *	%VMPOOL_VM_SET_IDLE_LIMIT are available, and &struct vmpool_vm_stats
  *	reports paging.
+ * @VMPOOL_CAP_SETTLE: a closed VM's memory goes back in the background;
+ *	&struct vmpool_info reports @closing_pages, and %VMPOOL_INFO_SETTLE
+ *	and %VMPOOL_AUDIT_SETTLE wait for it.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
@@ -360,6 +363,7 @@ enum vmpool_extension {
 	VMPOOL_CAP_VM_FLAGS = 6,
 	VMPOOL_CAP_SCHED = 7,
 	VMPOOL_CAP_STORE = 8,
+	VMPOOL_CAP_SETTLE = 9,
 };
 
 /**
@@ -378,7 +382,7 @@ enum vmpool_source {
  * struct vmpool_info - argument of %VMPOOL_INFO
  * @size: in: size of this structure as known by the caller; out: number of
  *	bytes the kernel filled in.
- * @flags: in: must be 0.
+ * @flags: in: 0 or %VMPOOL_INFO_SETTLE.
  * @page_size: out: size in bytes of one pool page.
  * @total_pages: out: pages managed by the module.
  * @free_pages: out: pages in the global pool, not dedicated to any VM.
@@ -387,7 +391,8 @@ enum vmpool_source {
  * @nr_chunks: out: physically contiguous ranges making up the pool.
  * @dedicated_pages: out: free pages in the VMs' dedicated pools.
  * @mapped_pages: out: pages holding guest memory.
- * @nr_vms: out: live VMs.
+ * @nr_vms: out: live VMs (a closed VM whose memory is not back yet is not
+ *	counted).
  * @nr_tenants: out: tenants with a live VM or with pages holding their data.
  * @bytes_zeroed: out: bytes zeroed before a page changed tenant.
  * @pages_recycled: out: pages handed to a VM without zeroing because they
@@ -411,6 +416,9 @@ enum vmpool_source {
  * @pages_reclaimed_running: out: of those, pages taken from a VM that was
  *	running: the pool could not hold the working sets of the VMs running
  *	at the time.
+ * @closing_pages: out: of @dedicated_pages, @mapped_pages and
+ *	@transit_pages, the pages of closed VMs, on their way back to the
+ *	global pool.
  *
  * @free_pages + @dedicated_pages + @mapped_pages + @held_pages +
  * @transit_pages = @total_pages.
@@ -438,6 +446,7 @@ struct vmpool_info {
 	__aligned_u64 shortage_failures;
 	__aligned_u64 pages_reclaimed;
 	__aligned_u64 pages_reclaimed_running;
+	__aligned_u64 closing_pages;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
@@ -448,6 +457,23 @@ struct vmpool_info {
 #define VMPOOL_INFO_SIZE_VER2	120
 /** @VMPOOL_INFO_SIZE_VER3: with the shortage figures. */
 #define VMPOOL_INFO_SIZE_VER3	152
+/** @VMPOOL_INFO_SIZE_VER4: with @closing_pages. */
+#define VMPOOL_INFO_SIZE_VER4	160
+
+/**
+ * DOC: settling the pool
+ *
+ * A VM's memory goes back to the global pool in the background after its
+ * last file goes, so that closing a VM takes a time that does not depend on
+ * its size; meanwhile &struct vmpool_info reports it in @closing_pages.  A
+ * grow or a fault that finds too few free pages waits for it.
+ *
+ * %VMPOOL_INFO_SETTLE, %VMPOOL_AUDIT_SETTLE: in the @flags of
+ * &struct vmpool_info and &struct vmpool_audit, wait until the memory of
+ * every VM closed before the call is back, then report.
+ */
+#define VMPOOL_INFO_SETTLE	0x1
+#define VMPOOL_AUDIT_SETTLE	0x1
 
 /** @VMPOOL_NAME_LEN: bytes in a VM name, including the terminating NUL. */
 #define VMPOOL_NAME_LEN		32
@@ -853,9 +879,9 @@ struct vmpool_task_list {
 /**
  * struct vmpool_audit - argument of %VMPOOL_AUDIT
  * @size: size of this structure as known by the caller.
- * @flags: must be 0.
+ * @flags: 0 or %VMPOOL_AUDIT_SETTLE.
  * @errors: out: inconsistencies found (0 when the accounting holds).
- * @nr_vms: out: live VMs seen.
+ * @nr_vms: out: VMs seen, closed ones whose memory is not back included.
  * @total_pages: out: pages seen, counted one by one.
  * @free_pages: out: pages found in the global pool.
  * @dedicated_pages: out: pages found in dedicated pools.
