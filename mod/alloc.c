@@ -37,10 +37,10 @@ static bool vmpool_needs_zero(struct vmpool_vm *vm, u32 idx, u16 mark)
 
 /*
  * Take a page out of the global pool for @vm: its tenant's own pages first
- * when it accepts them, then pages holding nobody's data, then the
- * tenant's, then the pages of the tenant that has had global pages
- * longest.  *@mark is set to the tenant the page was marked with (0 for
- * none).  O(1).
+ * when it accepts them, then zeroed pages (the scrubber's reserve), then
+ * pages holding nobody's data, then the pages of the tenant that has had
+ * global pages longest.  *@mark is set to the tenant the page was marked
+ * with (0 for none).  O(1).
  */
 static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
 			      u16 *mark)
@@ -55,21 +55,28 @@ static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
 			goto out;
 		}
 	}
-	idx = vmpool_list_pop(pool, &pool->unmarked);
+	*mark = 0;
+	idx = vmpool_list_pop(pool, &pool->zeroed);
 	if (idx != VMPOOL_NONE) {
-		*mark = 0;
+		pool->scrub.hits++;
 		goto out;
 	}
-	other = list_first_entry_or_null(&pool->marked, struct vmpool_tenant,
-					 marked);
-	if (!other)
-		return VMPOOL_NONE;
-	idx = vmpool_tenant_pop(pool, other);
-	*mark = other->slot;
-	/* @t itself has a live VM: only another tenant can go. */
-	vmpool_tenant_try_free(pool, other);
+	idx = vmpool_list_pop(pool, &pool->unmarked);
+	if (idx == VMPOOL_NONE) {
+		other = list_first_entry_or_null(&pool->marked,
+						 struct vmpool_tenant, marked);
+		if (!other)
+			return VMPOOL_NONE;
+		idx = vmpool_tenant_pop(pool, other);
+		*mark = other->slot;
+		/* @t itself has a live VM: only another tenant can go. */
+		vmpool_tenant_try_free(pool, other);
+	}
+	if (vmpool_needs_zero(vm, idx, *mark))
+		pool->scrub.misses++;
 out:
 	pool->nr_free--;
+	vmpool_scrub_kick_locked(pool);
 	return idx;
 }
 
@@ -86,9 +93,10 @@ static void vmpool_global_put(struct vmpool_pool *pool, struct vmpool_tenant *t,
 		vmpool_tenant_push(pool, t, idx);
 	} else {
 		pool->owner[idx] = 0;
-		vmpool_list_push(pool, &pool->unmarked, idx);
+		vmpool_list_push(pool, &pool->zeroed, idx);
 	}
 	pool->nr_free++;
+	vmpool_scrub_kick_locked(pool);
 }
 
 /*
@@ -270,10 +278,10 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	u32 idx;
 
 	mutex_lock(&pool->lock);
-	if (pages > pool->nr_free && !list_empty(&pool->closing)) {
-		/* Closed VMs' memory is on its way: wait for it. */
+	if (pages > pool->nr_free && vmpool_pool_pending_locked(pool)) {
+		/* Pages are on their way back: wait for them. */
 		mutex_unlock(&pool->lock);
-		vmpool_close_settle(pool);
+		vmpool_pool_wait_pending(pool);
 		mutex_lock(&pool->lock);
 	}
 	if (pages > pool->nr_free || pages > vm->limit - vmpool_vm_holding(vm)) {

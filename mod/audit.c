@@ -82,6 +82,21 @@ static unsigned long audit_list(struct vmpool_auditor *a,
 	return n;
 }
 
+/* The zeroed list: unmarked global pages, every one clean. */
+static unsigned long audit_zeroed(struct vmpool_auditor *a)
+{
+	struct vmpool_pool *pool = a->pool;
+	unsigned long n, i;
+	u32 idx = pool->zeroed.head;
+
+	/* The first @n links are known good. */
+	n = audit_list(a, &pool->zeroed, false, 0, "zeroed list");
+	for (i = 0; i < n; i++, idx = pool->next[idx])
+		if (test_bit(idx, pool->dirty))
+			audit_fail(a, "zeroed list: page %u dirty", idx);
+	return n;
+}
+
 /* A store slot in @vm's page map: used, and in no other entry. */
 static void audit_slot(struct vmpool_auditor *a, struct vmpool_vm *vm,
 		       pgoff_t index, u32 slot)
@@ -247,6 +262,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		return;
 	}
 	free += audit_list(&a, &pool->unmarked, false, 0, "unmarked list");
+	free += audit_zeroed(&a);
 	held = audit_held(&a);
 
 	xa_for_each(&pool->tenants, tslot, t) {

@@ -63,9 +63,13 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	if (ret)
 		return ret;
 
-	if (info.flags & VMPOOL_INFO_SETTLE)
+	if (info.flags & VMPOOL_INFO_SETTLE) {
+		vmpool_scrub_pause(pool);
 		vmpool_close_settle(pool);
+	}
 	vmpool_pool_stats(pool, &st);
+	if (info.flags & VMPOOL_INFO_SETTLE)
+		vmpool_scrub_resume(pool);
 	info.page_size = PAGE_SIZE;
 	info.total_pages = st.total_pages;
 	info.free_pages = st.free_pages;
@@ -87,6 +91,10 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	info.pages_reclaimed = st.shortage.reclaimed;
 	info.pages_reclaimed_running = st.shortage.reclaimed_running;
 	info.closing_pages = st.closing_pages;
+	info.reserve_pages = st.reserve_pages;
+	info.scrubbed_bytes = st.scrubbed_bytes;
+	info.reserve_hits = st.reserve_hits;
+	info.reserve_misses = st.reserve_misses;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
 }
@@ -298,9 +306,13 @@ static long vmpool_ioctl_audit(struct vmpool_audit __user *uarg)
 	if (ret)
 		return ret;
 
-	if (args.flags & VMPOOL_AUDIT_SETTLE)
+	if (args.flags & VMPOOL_AUDIT_SETTLE) {
+		vmpool_scrub_pause(vmpool_dev_pool);
 		vmpool_close_settle(vmpool_dev_pool);
+	}
 	vmpool_audit(vmpool_dev_pool, &args);
+	if (args.flags & VMPOOL_AUDIT_SETTLE)
+		vmpool_scrub_resume(vmpool_dev_pool);
 	return vmpool_copy_args_to_user(uarg, &args, sizeof(args));
 }
 

@@ -72,9 +72,12 @@ static int __init vmpool_init(void)
 		return ret;
 
 	vmpool_sched_init();
-	ret = vmpool_fs_register(&vmpool_pool);
+	ret = vmpool_scrub_start(&vmpool_pool);
 	if (ret)
 		goto err_destroy_pool;
+	ret = vmpool_fs_register(&vmpool_pool);
+	if (ret)
+		goto err_stop_scrub;
 	ret = vmpool_dev_register(&vmpool_pool);
 	if (ret)
 		goto err_unregister_fs;
@@ -86,6 +89,8 @@ static int __init vmpool_init(void)
 
 err_unregister_fs:
 	vmpool_fs_unregister();
+err_stop_scrub:
+	vmpool_scrub_stop(&vmpool_pool);
 err_destroy_pool:
 	vmpool_pool_destroy(&vmpool_pool);
 	return ret;
@@ -97,6 +102,7 @@ static void __exit vmpool_exit(void)
 	vmpool_fs_unregister();
 	/* Closed VMs return their memory, to the store's slots too. */
 	vmpool_close_settle(&vmpool_pool);
+	vmpool_scrub_stop(&vmpool_pool);
 	vmpool_sched_exit();
 	vmpool_store_release(&vmpool_pool);
 	vmpool_pool_destroy(&vmpool_pool);

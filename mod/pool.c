@@ -69,6 +69,7 @@ void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
 	INIT_DELAYED_WORK(&pool->held_work, vmpool_held_work);
 	INIT_LIST_HEAD(&pool->closing);
 	INIT_WORK(&pool->close_work, vmpool_close_work);
+	pool->zeroed.head = VMPOOL_NONE;
 	xa_init_flags(&pool->vms, XA_FLAGS_ALLOC1);
 	xa_init_flags(&pool->tenants, XA_FLAGS_ALLOC1);
 }
@@ -193,6 +194,10 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->store_slots = pool->store.nr_slots;
 	st->shortage = pool->shortage;
 	st->closing_pages = vmpool_closing_pages_locked(pool);
+	st->reserve_pages = pool->zeroed.count;
+	st->scrubbed_bytes = pool->scrub.bytes;
+	st->reserve_hits = pool->scrub.hits;
+	st->reserve_misses = pool->scrub.misses;
 	st->nr_vms = 0;
 	xa_for_each(&pool->vms, i, vm)
 		st->nr_vms += !vm->closed;

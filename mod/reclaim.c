@@ -270,10 +270,10 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 		mutex_unlock(&pool->lock);
 		return true;
 	}
-	/* Closed VMs' memory is on its way: no one need give any up. */
-	if (!list_empty(&pool->closing)) {
+	/* Pages are on their way back: no one need give any up. */
+	if (vmpool_pool_pending_locked(pool)) {
 		mutex_unlock(&pool->lock);
-		vmpool_close_settle(pool);
+		vmpool_pool_wait_pending(pool);
 		return true;
 	}
 	pool->shortage.shortages++;

@@ -90,7 +90,8 @@ TRACE_EVENT(vmpool_closed,
 
 /*
  * Pages zeroed before they reach a VM: from tenant @from (0 for pages of
- * several) to @vm of tenant @to.
+ * several, or of none) to @vm of tenant @to; by the background scrubber,
+ * into the pre-zeroed reserve, with @vm and @to 0.
  */
 TRACE_EVENT(vmpool_scrub,
 	    TP_PROTO(u16 vm, u16 to, u16 from, unsigned int pages),

@@ -23,9 +23,9 @@
  *
  * A page that is not mapped is on exactly one singly linked list: the
  * global list of the tenant it is marked with, the global list of unmarked
- * pages, the dedicated list of its VM, or the held list; or it is in
- * transit, on the private list of a grow, split or merge that zeroes it
- * outside the lock.
+ * pages, the global list of zeroed pages, the dedicated list of its VM, or
+ * the held list; or it is in transit, on the private list of a grow, split
+ * or merge, or in the scrubber's batch, that zeroes it outside the lock.
  *
  * Page references: every pool page is an order-0 page with a reference
  * count, of which the pool owns one.  Guest memory maps the pages
@@ -104,6 +104,7 @@
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/uio.h>
+#include <linux/wait.h>
 
 struct crypto_sync_skcipher;
 #include <linux/uuid.h>
@@ -226,6 +227,37 @@ struct vmpool_shortage {
 };
 
 /**
+ * struct vmpool_scrub - the background scrubber (scrub.c)
+ * @task: its thread; NULL once stopped.
+ * @wait: where it sleeps.
+ * @kicked: it has been woken to look at the reserve again.
+ * @active: it refills the reserve (below the low mark on start, until the
+ *	high one).
+ * @paused: reports in progress that want none of its pages in transit.
+ * @transit: pages it is zeroing, on no list (counted in
+ *	vmpool_pool.nr_transit too).
+ * @batches: batches it has put on the zeroed list.
+ * @bytes: bytes it has zeroed.
+ * @hits: pages VMs took from the global pool already zeroed.
+ * @misses: pages VMs took from the global pool and had to zero.
+ *
+ * Protected by vmpool_pool.lock (@transit and @batches are read without
+ * it by whoever waits for a batch).
+ */
+struct vmpool_scrub {
+	struct task_struct *task;
+	wait_queue_head_t wait;
+	bool kicked;
+	bool active;
+	unsigned int paused;
+	unsigned long transit;
+	u64 batches;
+	u64 bytes;
+	u64 hits;
+	u64 misses;
+};
+
+/**
  * struct vmpool_pool - the memory managed by the module
  * @source: where the memory came from (&enum vmpool_source).
  * @chunks: contiguous ranges, in pool index order; read-only after load.
@@ -245,7 +277,10 @@ struct vmpool_shortage {
  * @mapped: per page, set while the page backs guest memory.
  * @stale: per page, set while the page is in a dedicated pool holding data
  *	that lives on in the store.
- * @unmarked: global pages holding no tenant's data.
+ * @zeroed: global pages known to hold zeros: the pre-zeroed reserve, which
+ *	every VM takes from first (scrub.c).
+ * @unmarked: global pages holding no tenant's data, but not known to be
+ *	zero (memory fresh from the source).
  * @marked: tenants whose global list is not empty, oldest first.
  * @held: pages released while referenced elsewhere, marked with their
  *	tenant; while it is not empty the module holds a reference to itself.
@@ -264,6 +299,7 @@ struct vmpool_shortage {
  * @closing: VMs closed whose memory is not back yet, oldest first
  *	(close.c).
  * @close_work: returns their memory.
+ * @scrub: the scrubber that fills @zeroed.
  */
 struct vmpool_pool {
 	u32 source;
@@ -299,6 +335,8 @@ struct vmpool_pool {
 	struct vmpool_shortage shortage;
 	struct list_head closing;
 	struct work_struct close_work;
+	struct vmpool_list zeroed;
+	struct vmpool_scrub scrub;
 };
 
 /**
@@ -501,6 +539,10 @@ struct vmpool_activity {
  * @store_slots: pages the store holds.
  * @shortage: VMs that found the pool empty.
  * @closing_pages: pages of closed VMs on their way back.
+ * @reserve_pages: free pages known to be zero.
+ * @scrubbed_bytes: bytes the scrubber zeroed.
+ * @reserve_hits: pages VMs took from the global pool already zeroed.
+ * @reserve_misses: pages VMs took from the global pool and zeroed.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
@@ -518,6 +560,10 @@ struct vmpool_pool_stats {
 	u64 store_slots;
 	struct vmpool_shortage shortage;
 	u64 closing_pages;
+	u64 reserve_pages;
+	u64 scrubbed_bytes;
+	u64 reserve_hits;
+	u64 reserve_misses;
 };
 
 /* pool.c */
@@ -772,6 +818,15 @@ void vmpool_vm_close(struct vmpool_vm *vm);
 void vmpool_close_work(struct work_struct *work);
 void vmpool_close_settle(struct vmpool_pool *pool);
 unsigned long vmpool_closing_pages_locked(struct vmpool_pool *pool);
+
+/* scrub.c */
+int vmpool_scrub_start(struct vmpool_pool *pool);
+void vmpool_scrub_stop(struct vmpool_pool *pool);
+void vmpool_scrub_kick_locked(struct vmpool_pool *pool);
+void vmpool_scrub_pause(struct vmpool_pool *pool);
+void vmpool_scrub_resume(struct vmpool_pool *pool);
+bool vmpool_pool_pending_locked(struct vmpool_pool *pool);
+void vmpool_pool_wait_pending(struct vmpool_pool *pool);
 
 /* fs.c */
 int vmpool_fs_register(struct vmpool_pool *pool);

@@ -321,6 +321,8 @@ static const struct field info_fields[] = {
 	INFO(store_slots, U64), INFO(shortages, U64),
 	INFO(shortage_failures, U64), INFO(pages_reclaimed, U64),
 	INFO(pages_reclaimed_running, U64), INFO(closing_pages, U64),
+	INFO(reserve_pages, U64), INFO(scrubbed_bytes, U64),
+	INFO(reserve_hits, U64), INFO(reserve_misses, U64),
 };
 
 static const struct field stats_fields[] = {
@@ -704,6 +706,11 @@ static void print_info(const struct vmpool_info *info)
 	printf("closing_pages   %llu\n", (unsigned long long)info->closing_pages);
 	printf("vms             %u (%u tenants)\n", info->nr_vms, info->nr_tenants);
 	printf("bytes_zeroed    %llu\n", (unsigned long long)info->bytes_zeroed);
+	printf("reserve_pages   %llu zeroed ahead (%llu bytes so far); %llu hits, %llu misses\n",
+	       (unsigned long long)info->reserve_pages,
+	       (unsigned long long)info->scrubbed_bytes,
+	       (unsigned long long)info->reserve_hits,
+	       (unsigned long long)info->reserve_misses);
 	printf("pages_recycled  %llu\n", (unsigned long long)info->pages_recycled);
 	printf("store_slots     %llu (%llu in use)\n",
 	       (unsigned long long)info->store_slots,

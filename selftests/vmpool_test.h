@@ -42,8 +42,9 @@ static inline long long vmpool_param(const char *name)
 
 /*
  * Make sure the module is loaded with exactly @params ("pool_mb=64" or
- * "region=64M@0x40000000"), reloading it from $VMPOOL_KO if it is loaded
- * otherwise.  No VM or /dev/vmpool file may be open.  Returns 0 or -errno.
+ * "region=64M@0x40000000", and "scrub_low=L scrub_high=H" after it if the
+ * scrubber is on), reloading it from $VMPOOL_KO if it is loaded otherwise.
+ * No VM or /dev/vmpool file may be open.  Returns 0 or -errno.
  */
 static inline int vmpool_load(const char *params)
 {
@@ -62,6 +63,12 @@ static inline int vmpool_load(const char *params)
 		else
 			snprintf(want, sizeof(want), "pool_mb=%lld", mb);
 		fclose(f);
+		/* A scrubber left on by a test counts as other parameters. */
+		if (vmpool_param("scrub_high") > 0)
+			snprintf(want + strlen(want), sizeof(want) - strlen(want),
+				 " scrub_low=%lld scrub_high=%lld",
+				 vmpool_param("scrub_low"),
+				 vmpool_param("scrub_high"));
 		if (!strcmp(want, params))
 			return 0;
 		if (syscall(SYS_delete_module, "vmpool", O_NONBLOCK))

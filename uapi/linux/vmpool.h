@@ -419,6 +419,15 @@ enum vmpool_source {
  * @closing_pages: out: of @dedicated_pages, @mapped_pages and
  *	@transit_pages, the pages of closed VMs, on their way back to the
  *	global pool.
+ * @reserve_pages: out: of @free_pages, the pages known to be zero: the
+ *	pre-zeroed reserve that the background scrubber fills (module
+ *	parameters ``scrub_low`` and ``scrub_high``) and every VM takes from
+ *	first.  The rest of @free_pages may hold data: the scrubber's backlog.
+ * @scrubbed_bytes: out: bytes the scrubber zeroed (not in @bytes_zeroed,
+ *	which counts what VMs waited for).
+ * @reserve_hits: out: pages VMs took from the global pool already zeroed.
+ * @reserve_misses: out: pages VMs took from the global pool that had to be
+ *	zeroed on the way in.
  *
  * @free_pages + @dedicated_pages + @mapped_pages + @held_pages +
  * @transit_pages = @total_pages.
@@ -447,6 +456,10 @@ struct vmpool_info {
 	__aligned_u64 pages_reclaimed;
 	__aligned_u64 pages_reclaimed_running;
 	__aligned_u64 closing_pages;
+	__aligned_u64 reserve_pages;
+	__aligned_u64 scrubbed_bytes;
+	__aligned_u64 reserve_hits;
+	__aligned_u64 reserve_misses;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
@@ -457,8 +470,8 @@ struct vmpool_info {
 #define VMPOOL_INFO_SIZE_VER2	120
 /** @VMPOOL_INFO_SIZE_VER3: with the shortage figures. */
 #define VMPOOL_INFO_SIZE_VER3	152
-/** @VMPOOL_INFO_SIZE_VER4: with @closing_pages. */
-#define VMPOOL_INFO_SIZE_VER4	160
+/** @VMPOOL_INFO_SIZE_VER4: with @closing_pages and the scrubber's figures. */
+#define VMPOOL_INFO_SIZE_VER4	192
 
 /**
  * DOC: settling the pool
@@ -470,7 +483,8 @@ struct vmpool_info {
  *
  * %VMPOOL_INFO_SETTLE, %VMPOOL_AUDIT_SETTLE: in the @flags of
  * &struct vmpool_info and &struct vmpool_audit, wait until the memory of
- * every VM closed before the call is back, then report.
+ * every VM closed before the call is back, and the background scrubber
+ * has no page in transit, then report.
  */
 #define VMPOOL_INFO_SETTLE	0x1
 #define VMPOOL_AUDIT_SETTLE	0x1
