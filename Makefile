@@ -70,7 +70,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(SELFTESTS) $(UNIT_TESTS) selftests/vmpool_bench \
 		selftests/vmpool_sched_bench selftests/vmpool_swap_bench \
-		scripts/vmpoolctl .lint.log
+		selftests/vmpool_fault_bench scripts/vmpoolctl .lint.log
 
 deps:
 	scripts/deps.sh
@@ -152,10 +152,15 @@ run: deps
 
 bench: deps
 	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench \
-		selftests/vmpool_sched_bench selftests/vmpool_swap_bench
+		selftests/vmpool_fault_bench selftests/vmpool_sched_bench \
+		selftests/vmpool_swap_bench
 	scripts/run-bench.sh $(BENCH_ARGS)
 
 selftests/vmpool_bench: selftests/vmpool_bench.c selftests/vmpool_test.h uapi/linux/vmpool.h
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
+
+selftests/vmpool_fault_bench: selftests/vmpool_fault_bench.c selftests/vmpool_test.h \
+		uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
 selftests/vmpool_sched_bench: selftests/vmpool_sched_bench.c selftests/vmpool_test.h \

@@ -16,9 +16,11 @@
  * needs them does not go without: a grow that finds too few free pages, and
  * a fault that finds none, wait for the closing VMs first
  * (vmpool_close_settle()), as does %VMPOOL_INFO or %VMPOOL_AUDIT with their
- * SETTLE flag, and the module's unloading.
+ * SETTLE flag, and the module's unloading; the module cannot be unloaded
+ * before it is done.
  */
 #include <linux/list.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 
@@ -45,6 +47,8 @@ void vmpool_vm_close(struct vmpool_vm *vm)
 	vmpool_idle_stop(vm);
 
 	refcount_inc(&vm->refs);
+	/* Until its memory is back (held pages then pin the module). */
+	__module_get(THIS_MODULE);
 	mutex_lock(&pool->lock);
 	vm->closed = true;
 	list_add_tail(&vm->close_node, &pool->closing);
@@ -89,6 +93,8 @@ void vmpool_close_work(struct work_struct *work)
 		/* Out of the pool's list: no listing reads its activity any more. */
 		vmpool_sched_vm_destroy(vm);
 		vmpool_vm_put(vm);
+		/* The module's unloading flushes this work before it goes. */
+		module_put(THIS_MODULE);
 		cond_resched();
 	}
 }

@@ -102,6 +102,8 @@ long vmpool_ioctl_set_store(struct vmpool_pool *pool,
 		}
 	}
 
+	/* Closed VMs free their slots as their memory comes back. */
+	vmpool_close_settle(pool);
 	mutex_lock(&pool->lock);
 	if (st->nr_used) {
 		mutex_unlock(&pool->lock);

@@ -4,7 +4,8 @@
  * write a tenant marker, release, grow, shrink, split, merge and destroy,
  * over VMs of three tenants.  After every cycle every byte every live VM
  * can see is scanned: it must hold zeros or its own tenant's marker, never
- * another tenant's.  VMPOOL_SEED replays a run.
+ * another tenant's.  VMPOOL_SEED replays a run.  Once with the background
+ * scrubber off, once with it zeroing free pages all along.
  */
 #define _GNU_SOURCE
 #include <linux/falloc.h>
@@ -33,6 +34,19 @@ FIXTURE(leak) {
 	unsigned long foreign, scanned;
 };
 
+FIXTURE_VARIANT(leak) {
+	unsigned int scrub_low, scrub_high;
+};
+
+FIXTURE_VARIANT_ADD(leak, scrubber_off) {
+};
+
+/* Refilled at 10% of the pool, to 30%: it keeps up with the cycles. */
+FIXTURE_VARIANT_ADD(leak, scrubber_on) {
+	.scrub_low = 10,
+	.scrub_high = 30,
+};
+
 FIXTURE_SETUP(leak)
 {
 	int i;
@@ -45,10 +59,13 @@ FIXTURE_SETUP(leak)
 		self->vms[i].fd = -1;
 	for (i = 0; i < TENANTS; i++)
 		self->tenants[i] = vmpool_new_tenant();
+	ASSERT_EQ(0, vmpool_scrub_marks(variant->scrub_low,
+					variant->scrub_high));
 }
 
 FIXTURE_TEARDOWN(leak)
 {
+	EXPECT_EQ(0, vmpool_scrub_marks(0, 0));
 }
 
 static void vm_destroy(struct vm *v)
@@ -81,7 +98,7 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 	const char *seed_env = getenv("VMPOOL_SEED");
 	unsigned long cycles = cycles_env ? strtoul(cycles_env, NULL, 0) : 1000;
 	unsigned int seed = seed_env ? atoi(seed_env) : 20261122;
-	unsigned long c, moves = 0, zeroed0;
+	unsigned long c, moves = 0, zeroed0, scrubbed0;
 	struct vmpool_audit audit;
 	struct vmpool_info info;
 	struct vm *v, *w;
@@ -91,6 +108,7 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 	TH_LOG("seed %u, %lu cycles", seed, cycles);
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	zeroed0 = info.bytes_zeroed;
+	scrubbed0 = info.scrubbed_bytes;
 
 	/*
 	 * A tenant no cycle uses first fills the whole pool and exits: every
@@ -171,11 +189,15 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 		vm_destroy(&self->vms[k]);
 
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
-	TH_LOG("%lu cycles, %lu pages scanned, %lu split/merge, %llu bytes zeroed, 0 foreign bytes",
-	       cycles, self->scanned, moves,
-	       (unsigned long long)(info.bytes_zeroed - zeroed0));
+	TH_LOG("%lu cycles, %lu pages scanned, %lu split/merge, 0 foreign bytes",
+	       cycles, self->scanned, moves);
+	TH_LOG("%llu bytes zeroed by VMs, %llu by the scrubber",
+	       (unsigned long long)(info.bytes_zeroed - zeroed0),
+	       (unsigned long long)(info.scrubbed_bytes - scrubbed0));
 	EXPECT_LT(0, moves);
 	EXPECT_LT(0, info.bytes_zeroed - zeroed0);
+	/* The scrubber did its part, or none when off. */
+	EXPECT_EQ(!!variant->scrub_high, info.scrubbed_bytes > scrubbed0);
 	ASSERT_EQ(0, vmpool_audit(self->dev, &audit));
 	EXPECT_EQ(0, audit.errors);
 	EXPECT_EQ(info.total_pages, info.free_pages);

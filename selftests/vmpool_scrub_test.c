@@ -26,21 +26,6 @@ FIXTURE(scrub) {
 	__u64 low, high;
 };
 
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/module/vmpool/parameters/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Pages of [p, p+len) not entirely zero. */
 static size_t nonzero_pages(const void *p, size_t len)
 {
@@ -263,19 +248,19 @@ TEST_F(scrub, watermarks_reject_bad_values)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		EXPECT_EQ(-EINVAL, write_param("scrub_high", bad[i]))
+		EXPECT_EQ(-EINVAL, vmpool_set_param("scrub_high", bad[i]))
 			TH_LOG("'%s'", bad[i]);
 		EXPECT_EQ(50, vmpool_param("scrub_high"));
 	}
-	EXPECT_EQ(-ERANGE, write_param("scrub_low", "4294967296"));
+	EXPECT_EQ(-ERANGE, vmpool_set_param("scrub_low", "4294967296"));
 	EXPECT_EQ(25, vmpool_param("scrub_low"));
 
 	/* Off: the reserve stays as it is; up: it grows to the new mark. */
-	ASSERT_EQ(0, write_param("scrub_high", "0"));
+	ASSERT_EQ(0, vmpool_set_param("scrub_high", "0"));
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	EXPECT_EQ(self->high, info.reserve_pages);
-	ASSERT_EQ(0, write_param("scrub_low", "60"));
-	ASSERT_EQ(0, write_param("scrub_high", "75"));
+	ASSERT_EQ(0, vmpool_set_param("scrub_low", "60"));
+	ASSERT_EQ(0, vmpool_set_param("scrub_high", "75"));
 	ASSERT_TRUE(wait_reserve(self->dev, self->info.total_pages * 75 / 100,
 				 &info));
 }

@@ -237,14 +237,7 @@ static void sleep_for(__u64 ns)
 /* Write @val to @path; 0 or -errno. */
 static int put(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return vmpool_write_file(path, val);
 }
 
 static int putf(const char *val, const char *fmt, ...)

@@ -197,6 +197,45 @@ static inline int vmpool_source_params(__u32 source, char *buf, size_t len)
 	return 0;
 }
 
+/* Write @val to @path (a sysfs or procfs file, say); 0 or -errno. */
+static inline int vmpool_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Write module parameter @name (as root).  Returns 0 or -errno. */
+static inline int vmpool_set_param(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/vmpool/parameters/%s", name);
+	return vmpool_write_file(path, val);
+}
+
+/*
+ * Set the scrubber's watermarks (module parameters, in percent of the
+ * pool); 0 and 0 turn it off.  Returns 0 or -errno.
+ */
+static inline int vmpool_scrub_marks(unsigned int low, unsigned int high)
+{
+	char buf[16];
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%u", low);
+	ret = vmpool_set_param("scrub_low", buf);
+	if (ret)
+		return ret;
+	snprintf(buf, sizeof(buf), "%u", high);
+	return vmpool_set_param("scrub_high", buf);
+}
+
 /* Fill [p, p+len) with words @marker ^ index. */
 static inline void vmpool_fill(void *p, size_t len, __u64 marker)
 {

@@ -196,7 +196,8 @@
  * unknown @flags, @flags with @fd -1, non-zero @reserved, a file that is
  * neither a regular file nor a block device, a VM file, or one smaller
  * than a page; -EBADF if @fd is not open for reading and writing; -EBUSY
- * if the current store holds pages; -EOPNOTSUPP for
+ * if the current store holds pages of a live VM (those of closed VMs are
+ * waited for); -EOPNOTSUPP for
  * %VMPOOL_STORE_ENCRYPT on a kernel without "xts(aes)"; -EPERM; -ENOMEM.
  */
 #define VMPOOL_SET_STORE	_IO(VMPOOL_IOCTL_TYPE, 0x0a)

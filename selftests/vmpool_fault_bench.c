@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool fault latency (not a test: it asserts nothing, it reports).
+ *
+ * N first writes to pages of a VM, each timed on its own:
+ *   same tenant     re-faults of pages the VM released (its dedicated pool,
+ *                   nothing zeroed)
+ *   cross, reserve  faults of a new tenant's VM with the scrubber's
+ *                   pre-zeroed reserve full
+ *   cross, inline   the same with the scrubber off and the reserve empty:
+ *                   each page zeroed at the fault
+ * p50 and p99 of each, and their ratios to the same-tenant fault, after the
+ * counts that do not depend on the machine.  The scrubber's watermarks are
+ * set for the run and put back after it.
+ *
+ * usage: vmpool_fault_bench [pages]
+ */
+#define _GNU_SOURCE
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "vmpool_test.h"
+
+#define PAGE	4096UL
+
+static int dev;
+static size_t n;
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void set_param(const char *name, unsigned long val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lu", val);
+	if (vmpool_set_param(name, buf))
+		die(name);
+}
+
+static void info(struct vmpool_info *i)
+{
+	if (vmpool_info(dev, i))
+		die("VMPOOL_INFO");
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Time the first write to each of @n pages at @p; sorted into @t. */
+static void time_faults(char *p, double *t)
+{
+	struct timespec a, b;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		__atomic_store_n(&p[i * PAGE], 1, __ATOMIC_RELAXED);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		t[i] = (b.tv_sec - a.tv_sec) * 1e6 + (b.tv_nsec - a.tv_nsec) / 1e3;
+	}
+	qsort(t, n, sizeof(*t), cmp);
+}
+
+static int new_vm(const char *name, char **p)
+{
+	int vm = vmpool_vm_create(dev, vmpool_new_tenant(), n * PAGE, 0, 0,
+				  name);
+
+	if (vm < 0)
+		die("VMPOOL_VM_CREATE");
+	*p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	if (*p == MAP_FAILED)
+		die("mmap");
+	return vm;
+}
+
+static void drop_vm(int vm, char *p)
+{
+	munmap(p, n * PAGE);
+	close(vm);
+}
+
+/* Re-faults of pages the VM released: its dedicated pool. */
+static void same_tenant(double *t, __u64 *zeroed)
+{
+	struct vmpool_vm_stats st;
+	char *p;
+	int vm;
+
+	vm = new_vm("same", &p);
+	memset(p, 1, n * PAGE);
+	if (fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      n * PAGE))
+		die("fallocate");
+	if (vmpool_vm_stats(vm, &st))
+		die("VMPOOL_VM_GET_STATS");
+	*zeroed = st.bytes_zeroed;
+	time_faults(p, t);
+	if (vmpool_vm_stats(vm, &st))
+		die("VMPOOL_VM_GET_STATS");
+	*zeroed = st.bytes_zeroed - *zeroed;
+	drop_vm(vm, p);
+}
+
+/* A new tenant's faults from the global pool; what they zeroed, hits. */
+static void cross_tenant(double *t, __u64 *zeroed, __u64 *hits)
+{
+	struct vmpool_vm_stats st;
+	struct vmpool_info a, b;
+	char *p;
+	int vm;
+
+	vm = new_vm("cross", &p);
+	info(&a);
+	time_faults(p, t);
+	info(&b);
+	if (vmpool_vm_stats(vm, &st))
+		die("VMPOOL_VM_GET_STATS");
+	*zeroed = st.bytes_zeroed;
+	*hits = b.reserve_hits - a.reserve_hits;
+	drop_vm(vm, p);
+}
+
+int main(int argc, char **argv)
+{
+	long long low = vmpool_param("scrub_low"), high = vmpool_param("scrub_high");
+	__u64 z_same, z_res, z_in, h_res, h_in;
+	double *same, *res, *in;
+	struct vmpool_info i;
+	unsigned long pct;
+	int k, vm;
+
+	n = argc > 1 ? strtoul(argv[1], NULL, 0) : 4096;
+	dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	if (dev < 0 || low < 0 || high < 0)
+		die(VMPOOL_DEV);
+	same = calloc(n, sizeof(*same));
+	res = calloc(n, sizeof(*res));
+	in = calloc(n, sizeof(*in));
+	if (!same || !res || !in)
+		die("calloc");
+
+	same_tenant(same, &z_same);
+
+	/*
+	 * A reserve of twice the pages the faults take, and a low mark that
+	 * the faults do not reach: the scrubber is idle while they run.
+	 */
+	info(&i);
+	pct = (2 * n * 100 + i.total_pages - 1) / i.total_pages;
+	set_param("scrub_high", pct);
+	set_param("scrub_low", pct);
+	for (k = 0; k < 600; k++) {
+		info(&i);
+		if (i.reserve_pages >= 2 * n)
+			break;
+		usleep(100 * 1000);
+	}
+	set_param("scrub_low", 0);
+	cross_tenant(res, &z_res, &h_res);
+
+	/* Off, and the reserve taken by a VM that keeps it. */
+	set_param("scrub_low", 0);
+	set_param("scrub_high", 0);
+	info(&i);
+	vm = vmpool_vm_create(dev, vmpool_new_tenant(), i.total_pages * PAGE,
+			      i.reserve_pages, 0, "drain");
+	if (vm < 0)
+		die("VMPOOL_VM_CREATE");
+	cross_tenant(in, &z_in, &h_in);
+	close(vm);
+	set_param("scrub_low", low);
+	set_param("scrub_high", high);
+
+	printf("# %zu first writes each, timed one by one\n", n);
+	printf("# counts (platform independent):\n");
+	printf("same tenant:    bytes_zeroed %llu\n", (unsigned long long)z_same);
+	printf("cross, reserve: bytes_zeroed %llu, %llu pages from the reserve\n",
+	       (unsigned long long)z_res, (unsigned long long)h_res);
+	printf("cross, inline:  bytes_zeroed %llu, %llu pages from the reserve\n",
+	       (unsigned long long)z_in, (unsigned long long)h_in);
+	printf("# latency in us under TCG, p50 / p99, and against the same-tenant fault:\n");
+	printf("same tenant:    %.1f / %.1f\n", same[n / 2], same[n * 99 / 100]);
+	printf("cross, reserve: %.1f / %.1f  (%.2f / %.2f)\n", res[n / 2],
+	       res[n * 99 / 100], res[n / 2] / same[n / 2],
+	       res[n * 99 / 100] / same[n * 99 / 100]);
+	printf("cross, inline:  %.1f / %.1f  (%.2f / %.2f)\n", in[n / 2],
+	       in[n * 99 / 100], in[n / 2] / same[n / 2],
+	       in[n * 99 / 100] / same[n * 99 / 100]);
+	free(same);
+	free(res);
+	free(in);
+	close(dev);
+	return 0;
+}
