@@ -272,6 +272,7 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 {
 	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = vm->pool;
+	bool paused = false;
 	unsigned long i;
 	int ret;
 	u16 mark;
@@ -279,13 +280,20 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 
 	mutex_lock(&pool->lock);
 	if (pages > pool->nr_free && vmpool_pool_pending_locked(pool)) {
-		/* Pages are on their way back: wait for them. */
+		/*
+		 * Pages are on their way back: wait for them, and keep the
+		 * scrubber from taking the next batch meanwhile.
+		 */
 		mutex_unlock(&pool->lock);
-		vmpool_pool_wait_pending(pool);
+		vmpool_close_settle(pool);
+		vmpool_scrub_pause(pool);
+		paused = true;
 		mutex_lock(&pool->lock);
 	}
 	if (pages > pool->nr_free || pages > vm->limit - vmpool_vm_holding(vm)) {
 		mutex_unlock(&pool->lock);
+		if (paused)
+			vmpool_scrub_resume(pool);
 		trace_vmpool_grow(vm->slot, vm->tenant->slot, pages, -ENOSPC);
 		return -ENOSPC;
 	}
@@ -301,6 +309,8 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 			cond_resched();
 	}
 	mutex_unlock(&pool->lock);
+	if (paused)
+		vmpool_scrub_resume(pool);
 
 	ret = vmpool_scrub_into(vm, &scrub);
 	trace_vmpool_grow(vm->slot, vm->tenant->slot, pages, ret);
@@ -714,12 +724,16 @@ void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx)
  * @vm: the VM.
  * @idx: a page @vm owns, on no list, that nothing else references.
  *
- * It is zeroed before it backs a hole of @vm.
+ * It is zeroed before it backs a hole of @vm.  It holds data (a page
+ * taken clean for a read that failed may hold part of what the store gave
+ * back), so it is dirty too: wherever it goes next, it is zeroed before
+ * another tenant sees it.
  *
  * Context: @vm's pool lock held.
  */
 void vmpool_vm_release_stale_page(struct vmpool_vm *vm, u32 idx)
 {
+	__set_bit(idx, vm->pool->dirty);
 	__set_bit(idx, vm->pool->stale);
 	vmpool_dedicated_push(vm, idx);
 }

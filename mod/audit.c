@@ -217,12 +217,14 @@ static unsigned long audit_transit(struct vmpool_auditor *a)
 		n++;
 	}
 	audit_expect(a, "transit", n, pool->nr_transit);
-	/* Only a dedicated pool holds stale pages. */
+	/* Only a dedicated pool holds stale pages, and they hold data. */
 	for_each_set_bit(i, pool->stale, pool->nr_pages)
-		if (!test_bit(i, pool->owned) || test_bit(i, pool->mapped))
-			audit_fail(a, "page %lu: stale but owned %d mapped %d",
+		if (!test_bit(i, pool->owned) || test_bit(i, pool->mapped) ||
+		    !test_bit(i, pool->dirty))
+			audit_fail(a, "page %lu: stale but owned %d mapped %d dirty %d",
 				   i, test_bit(i, pool->owned),
-				   test_bit(i, pool->mapped));
+				   test_bit(i, pool->mapped),
+				   test_bit(i, pool->dirty));
 	return n;
 }
 

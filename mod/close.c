@@ -42,15 +42,22 @@ void vmpool_vm_close(struct vmpool_vm *vm)
 {
 	struct vmpool_pool *pool = vm->pool;
 
-	/* Other VMs stop taking its pages, then its idle paging stops. */
+	/*
+	 * Other VMs stop taking its pages, its idle paging stops, and its
+	 * threads are free to attach to another VM.
+	 */
 	vmpool_reclaim_stop(vm);
 	vmpool_idle_stop(vm);
+	mutex_lock(&pool->lock);
+	vm->closed = true;
+	mutex_unlock(&pool->lock);
+	/* Closed: no listing reads its activity any more. */
+	vmpool_sched_vm_destroy(vm);
 
 	refcount_inc(&vm->refs);
 	/* Until its memory is back (held pages then pin the module). */
 	__module_get(THIS_MODULE);
 	mutex_lock(&pool->lock);
-	vm->closed = true;
 	list_add_tail(&vm->close_node, &pool->closing);
 	trace_vmpool_close(vm->slot, vm->tenant->slot, vm->nr_mapped,
 			   vm->dedicated.count);
@@ -71,7 +78,6 @@ void vmpool_close_work(struct work_struct *work)
 						close_work);
 	unsigned long pages;
 	struct vmpool_vm *vm;
-	u16 tenant;
 
 	for (;;) {
 		mutex_lock(&pool->lock);
@@ -82,16 +88,14 @@ void vmpool_close_work(struct work_struct *work)
 			return;
 		}
 		pages = vmpool_vm_holding(vm);
-		tenant = vm->tenant->slot;
 		vmpool_vm_return_all(vm);
+		/* Its slot goes last: no event names another VM by it. */
+		trace_vmpool_closed(vm->slot, vm->tenant->slot, pages);
 		list_del_init(&vm->close_node);
 		xa_erase(&pool->vms, vm->slot);
 		/* The tenant may go with its last VM. */
 		vmpool_tenant_put(pool, vm->tenant);
 		mutex_unlock(&pool->lock);
-		trace_vmpool_closed(vm->slot, tenant, pages);
-		/* Out of the pool's list: no listing reads its activity any more. */
-		vmpool_sched_vm_destroy(vm);
 		vmpool_vm_put(vm);
 		/* The module's unloading flushes this work before it goes. */
 		module_put(THIS_MODULE);

@@ -14,21 +14,26 @@
  * first; both are module parameters, writable at run time, and 0 (the
  * default) turns it off.
  *
- * It takes a batch of pages off the free lists under the pool lock, with
- * preemption off so that a vCPU never waits for the lock behind a thread
- * of the idle class that lost its CPU, zeroes them outside the lock (they
- * are in transit meanwhile) and puts them on the zeroed list.  Whoever
- * finds the pool short while a batch is out waits for it
- * (vmpool_pool_wait_pending()); a settled report pauses it
- * (vmpool_scrub_pause()).
+ * It takes a batch of pages off the free lists under the pool lock, zeroes
+ * them outside the lock (they are in transit meanwhile) and puts them on
+ * the zeroed list.  No vCPU waits for the lock behind a thread of the idle
+ * class: the scrubber never queues on the lock (it tries it, and backs off
+ * if it is taken, so that the lock is never handed to it while it waits
+ * for a CPU), and holds it with preemption off, for list operations only.
+ * Whoever finds the pool short while a batch is out waits for it
+ * (vmpool_pool_wait_pending()), and a settled report or a grow short of
+ * pages pauses the scrubber (vmpool_scrub_pause()); meanwhile the scrubber
+ * runs in the normal class, so that they do not wait for an idle CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/wait.h>
 #include <linux/wait_bit.h>
 #include <uapi/linux/sched/types.h>
@@ -38,6 +43,8 @@
 
 /* Pages the scrubber takes off the free lists at a time. */
 #define VMPOOL_SCRUB_TAKE	32
+/* How long the scrubber backs off when the pool lock is taken, in us. */
+#define VMPOOL_SCRUB_BACKOFF_US	50
 
 /* Watermarks, in percent of the pool's pages. */
 static unsigned int scrub_low;
@@ -120,25 +127,49 @@ void vmpool_scrub_kick_locked(struct vmpool_pool *pool)
 }
 
 /*
+ * Take the pool lock, with preemption off, without ever waiting on it: the
+ * lock must not be handed to a thread of the idle class that waits for a
+ * CPU.  Undone by vmpool_scrub_unlock().
+ */
+static void vmpool_scrub_lock(struct vmpool_pool *pool)
+{
+	while (!mutex_trylock(&pool->lock))
+		usleep_range(VMPOOL_SCRUB_BACKOFF_US,
+			     2 * VMPOOL_SCRUB_BACKOFF_US);
+	preempt_disable();
+}
+
+static void vmpool_scrub_unlock(struct vmpool_pool *pool)
+{
+	mutex_unlock(&pool->lock);
+	preempt_enable();
+}
+
+/*
  * Take up to @max pages holding data off the global pool into @batch, in
  * transit: the oldest tenant's first, then memory fresh from the source.
+ * The slots of tenants whose last global page went are put in @gone, for
+ * the caller to free them, with preemption on.
  */
 static unsigned int vmpool_scrub_take(struct vmpool_pool *pool, u32 *batch,
-				      unsigned int max, u16 *from)
+				      unsigned int max, u16 *from, u16 *gone,
+				      unsigned int *nr_gone)
 {
 	struct vmpool_tenant *t;
 	unsigned int n = 0;
 	u32 idx;
 
 	*from = 0;
+	*nr_gone = 0;
 	while (n < max) {
 		t = list_first_entry_or_null(&pool->marked,
 					     struct vmpool_tenant, marked);
 		if (t) {
 			idx = vmpool_tenant_pop(pool, t);
 			*from = n && *from != t->slot ? 0 : t->slot;
-			/* Its last data is going: it may go too. */
-			vmpool_tenant_try_free(pool, t);
+			/* Off the marked list: seen once a batch. */
+			if (!t->free.count)
+				gone[(*nr_gone)++] = t->slot;
 		} else {
 			idx = vmpool_list_pop(pool, &pool->unmarked);
 			if (idx == VMPOOL_NONE)
@@ -162,12 +193,12 @@ static unsigned int vmpool_scrub_next(struct vmpool_pool *pool, u32 *batch,
 				      u16 *from)
 {
 	struct vmpool_scrub *s = &pool->scrub;
+	unsigned int n = 0, nr_gone = 0, i;
+	u16 gone[VMPOOL_SCRUB_TAKE];
 	unsigned long low, high, want;
-	unsigned int n = 0;
+	struct vmpool_tenant *t;
 
-	mutex_lock(&pool->lock);
-	/* A thread of the idle class must not lose its CPU holding this. */
-	preempt_disable();
+	vmpool_scrub_lock(pool);
 	s->kicked = false;
 	vmpool_scrub_marks(pool, &low, &high);
 	if (!s->active && pool->zeroed.count < low &&
@@ -179,10 +210,20 @@ static unsigned int vmpool_scrub_next(struct vmpool_pool *pool, u32 *batch,
 		want = min3(high - pool->zeroed.count,
 			    vmpool_scrub_backlog(pool),
 			    (unsigned long)VMPOOL_SCRUB_TAKE);
-		n = vmpool_scrub_take(pool, batch, want, from);
+		n = vmpool_scrub_take(pool, batch, want, from, gone, &nr_gone);
 	}
-	mutex_unlock(&pool->lock);
-	preempt_enable();
+	vmpool_scrub_unlock(pool);
+
+	/* Tenants whose data is all gone, and nothing else holds, go. */
+	if (nr_gone) {
+		mutex_lock(&pool->lock);
+		for (i = 0; i < nr_gone; i++) {
+			t = xa_load(&pool->tenants, gone[i]);
+			if (t)
+				vmpool_tenant_try_free(pool, t);
+		}
+		mutex_unlock(&pool->lock);
+	}
 	return n;
 }
 
@@ -193,8 +234,7 @@ static void vmpool_scrub_done(struct vmpool_pool *pool, const u32 *batch,
 	struct vmpool_scrub *s = &pool->scrub;
 	unsigned int i;
 
-	mutex_lock(&pool->lock);
-	preempt_disable();
+	vmpool_scrub_lock(pool);
 	for (i = 0; i < n; i++) {
 		__clear_bit(batch[i], pool->dirty);
 		vmpool_list_push(pool, &pool->zeroed, batch[i]);
@@ -204,9 +244,9 @@ static void vmpool_scrub_done(struct vmpool_pool *pool, const u32 *batch,
 	s->transit -= n;
 	s->batches++;
 	s->bytes += (u64)n * PAGE_SIZE;
+	s->hurried = false;
 	trace_vmpool_scrub(0, 0, from, n);
-	mutex_unlock(&pool->lock);
-	preempt_enable();
+	vmpool_scrub_unlock(pool);
 	/* Whoever waits for the batch (full barrier before the wake). */
 	smp_mb();
 	wake_up_var(&s->transit);
@@ -224,8 +264,10 @@ static int vmpool_scrubd(void *data)
 	unsigned int n, i;
 	u16 from;
 
-	sched_setattr_nocheck(current, &attr);
 	while (!kthread_should_stop()) {
+		/* Back to the idle class after a batch someone waited for. */
+		if (current->policy != SCHED_IDLE)
+			sched_setattr_nocheck(current, &attr);
 		n = vmpool_scrub_next(pool, batch, &from);
 		if (!n) {
 			wait_event_idle(s->wait, READ_ONCE(s->kicked) ||
@@ -292,6 +334,27 @@ void vmpool_scrub_stop(struct vmpool_pool *pool)
 		kthread_stop(task);
 }
 
+/*
+ * Someone waits for the scrubber's batch: it runs in the normal class
+ * until the batch is done, so that they do not wait for an idle CPU.
+ */
+static void vmpool_scrub_hurry(struct vmpool_pool *pool)
+{
+	struct vmpool_scrub *s = &pool->scrub;
+	struct task_struct *task = NULL;
+
+	mutex_lock(&pool->lock);
+	if (s->transit && s->task && !s->hurried) {
+		s->hurried = true;
+		task = get_task_struct(s->task);
+	}
+	mutex_unlock(&pool->lock);
+	if (task) {
+		sched_set_normal(task, 0);
+		put_task_struct(task);
+	}
+}
+
 /**
  * vmpool_scrub_pause - stop the scrubber taking pages, and wait for its
  *	batch in flight
@@ -307,6 +370,7 @@ void vmpool_scrub_pause(struct vmpool_pool *pool)
 	mutex_lock(&pool->lock);
 	pool->scrub.paused++;
 	mutex_unlock(&pool->lock);
+	vmpool_scrub_hurry(pool);
 	wait_var_event(&pool->scrub.transit, !READ_ONCE(pool->scrub.transit));
 }
 
@@ -364,6 +428,8 @@ void vmpool_pool_wait_pending(struct vmpool_pool *pool)
 	batches = s->batches;
 	mutex_unlock(&pool->lock);
 	/* That batch, not the ones after it. */
-	if (out)
+	if (out) {
+		vmpool_scrub_hurry(pool);
 		wait_var_event(&s->transit, READ_ONCE(s->batches) != batches);
+	}
 }

@@ -69,11 +69,11 @@
  * takes those).  No one waits for a VM's invalidate lock while holding
  * another's.
  *
- * The close work (close.c) takes vmpool_pool.lock, then, with no lock
- * held, vmpool_sched_mutex.  A grow or a fault short of pages waits for it
- * (vmpool_close_settle()) holding no lock of the pool or of a VM's
- * mapping; its inode->i_rwsem, or its mm's mmap_lock, stays, and the close
- * work takes neither.
+ * The close work (close.c) and the scrubber (scrub.c) take vmpool_pool.lock
+ * only.  A grow or a fault short of pages waits for them
+ * (vmpool_pool_wait_pending()) holding no lock of the pool or of a VM's
+ * mapping; its inode->i_rwsem, or its mm's mmap_lock, stays, and neither
+ * takes those.
  *
  * The scheduler feed (attach.c, sched.c) has locks of its own, outside all
  * of the above but vmpool_pool.lock:
@@ -234,6 +234,8 @@ struct vmpool_shortage {
  * @active: it refills the reserve (below the low mark on start, until the
  *	high one).
  * @paused: reports in progress that want none of its pages in transit.
+ * @hurried: someone waits for its batch: it runs in the normal class
+ *	until the batch is done.
  * @transit: pages it is zeroing, on no list (counted in
  *	vmpool_pool.nr_transit too).
  * @batches: batches it has put on the zeroed list.
@@ -250,6 +252,7 @@ struct vmpool_scrub {
 	bool kicked;
 	bool active;
 	unsigned int paused;
+	bool hurried;
 	unsigned long transit;
 	u64 batches;
 	u64 bytes;
@@ -413,7 +416,8 @@ struct vmpool_idle {
  *	dedicated_pages are derived); protected by @pool->lock.
  * @activity: when its threads run, and the prediction; NULL until
  *	something is first attached.  Set under vmpool_sched_mutex, cleared
- *	after the VM has left @pool->vms; read under either.
+ *	once the VM is @closed (or, for one that never had a file, has left
+ *	@pool->vms); read under either, by listings only of VMs not closed.
  * @nr_swapped: guest pages whose data is in the store; protected by
  *	@pool->lock.
  * @clean: per resident guest page read back from the store and not

@@ -13,10 +13,18 @@
  * counts that do not depend on the machine.  The scrubber's watermarks are
  * set for the run and put back after it.
  *
+ * Then what one VM's faults suffer from another's work:
+ *   B's same-tenant re-faults alone, and while VM A, of another tenant,
+ *   grows by 256 MiB of pages that need zeroing and shrinks again
+ *   (p50 / p99, and the ratio);
+ *   re-faults per second of one thread on one VM, and of two threads on
+ *   two VMs at once (the ratio: 2.0 if they never wait for each other).
+ *
  * usage: vmpool_fault_bench [pages]
  */
 #define _GNU_SOURCE
 #include <linux/falloc.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <time.h>
 
@@ -130,6 +138,140 @@ static void cross_tenant(double *t, __u64 *zeroed, __u64 *hits)
 	drop_vm(vm, p);
 }
 
+/* Set to end the threads' loops. */
+static int stop;
+
+/* Percentile @q of the sorted @t of @len entries. */
+static double pct_of(const double *t, size_t len, unsigned int q)
+{
+	return t[len * q / 100];
+}
+
+/* A VM with @n pages touched once and released to its dedicated pool. */
+static int released_vm(const char *name, char **p)
+{
+	int vm = new_vm(name, p);
+
+	memset(*p, 1, n * PAGE);
+	if (fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		      n * PAGE))
+		die("fallocate");
+	return vm;
+}
+
+/* VM A's work: grow by @arg pages of another tenant's data, shrink. */
+static void *grower(void *arg)
+{
+	unsigned long pages = (unsigned long)arg;
+	int vm, dirty;
+	char *p;
+
+	/* Another tenant's data in the global pool, then A grows over it. */
+	dirty = vmpool_vm_create(dev, vmpool_new_tenant(), pages * PAGE, 0, 0,
+				 "dirty");
+	if (dirty < 0)
+		die("VMPOOL_VM_CREATE");
+	p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, dirty,
+		 0);
+	if (p == MAP_FAILED || madvise(p, pages * PAGE, MADV_POPULATE_WRITE))
+		die("populate");
+	munmap(p, pages * PAGE);
+	close(dirty);
+	vm = vmpool_vm_create(dev, vmpool_new_tenant(), pages * PAGE, 0, 0, "a");
+	if (vm < 0)
+		die("VMPOOL_VM_CREATE");
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		if (vmpool_resize(dev, VMPOOL_POOL_GROW, vm, pages) ||
+		    vmpool_resize(dev, VMPOOL_POOL_SHRINK, vm, pages))
+			die("grow/shrink");
+	}
+	close(vm);
+	return NULL;
+}
+
+/* B's re-faults, @rounds times over its @n pages, into @t (sorted). */
+static void refaults(int vm, char *p, int rounds, double *t)
+{
+	int r;
+
+	for (r = 0; r < rounds; r++) {
+		if (fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			      n * PAGE))
+			die("fallocate");
+		time_faults(p, t + r * n);
+	}
+	qsort(t, rounds * n, sizeof(*t), cmp);
+}
+
+/* B's fault latency alone and while A grows across tenants. */
+static void under_grow(double *alone, double *busy, int rounds)
+{
+	pthread_t a;
+	char *p;
+	int vm;
+
+	vm = released_vm("b", &p);
+	refaults(vm, p, rounds, alone);
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+	if (pthread_create(&a, NULL, grower, (void *)(65536UL)))
+		die("pthread_create");
+	usleep(200 * 1000);
+	refaults(vm, p, rounds, busy);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(a, NULL);
+	drop_vm(vm, p);
+}
+
+struct faulter {
+	int vm;
+	char *p;
+	unsigned long faults;
+};
+
+/* Re-fault the VM's pages until told to stop; count them. */
+static void *faulter(void *arg)
+{
+	struct faulter *f = arg;
+	size_t i;
+
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		if (fallocate(f->vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      0, n * PAGE))
+			die("fallocate");
+		for (i = 0; i < n && !__atomic_load_n(&stop, __ATOMIC_RELAXED);
+		     i++, f->faults++)
+			__atomic_store_n(&f->p[i * PAGE], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Faults per second of @nr threads on a VM each, over @secs seconds. */
+static double parallel_rate(int nr, unsigned int secs)
+{
+	struct faulter f[2];
+	unsigned long sum = 0;
+	pthread_t th[2];
+	struct timespec a, b;
+	int i;
+
+	for (i = 0; i < nr; i++)
+		f[i] = (struct faulter){ .vm = released_vm("par", &f[i].p) };
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < nr; i++)
+		if (pthread_create(&th[i], NULL, faulter, &f[i]))
+			die("pthread_create");
+	sleep(secs);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < nr; i++) {
+		pthread_join(th[i], NULL);
+		sum += f[i].faults;
+		drop_vm(f[i].vm, f[i].p);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return sum / ((b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+}
+
 int main(int argc, char **argv)
 {
 	long long low = vmpool_param("scrub_low"), high = vmpool_param("scrub_high");
@@ -199,6 +341,32 @@ int main(int argc, char **argv)
 	free(same);
 	free(res);
 	free(in);
+
+	{
+		const int rounds = 4;
+		double *alone = calloc(rounds * n, sizeof(double));
+		double *busy = calloc(rounds * n, sizeof(double));
+		double one, two;
+
+		if (!alone || !busy)
+			die("calloc");
+		under_grow(alone, busy, rounds);
+		one = parallel_rate(1, 3);
+		two = parallel_rate(2, 3);
+		printf("# B's re-faults (%d x %zu), alone and while A grows ",
+		       rounds, n);
+		printf("256 MiB across tenants:\n");
+		printf("alone:        %.1f / %.1f us\n", pct_of(alone, rounds * n, 50),
+		       pct_of(alone, rounds * n, 99));
+		printf("during grow:  %.1f / %.1f us  (%.2f / %.2f)\n",
+		       pct_of(busy, rounds * n, 50), pct_of(busy, rounds * n, 99),
+		       pct_of(busy, rounds * n, 50) / pct_of(alone, rounds * n, 50),
+		       pct_of(busy, rounds * n, 99) / pct_of(alone, rounds * n, 99));
+		printf("# re-faults per second, one thread on one VM, two on two:\n");
+		printf("one: %.0f, two: %.0f (%.2f)\n", one, two, two / one);
+		free(alone);
+		free(busy);
+	}
 	close(dev);
 	return 0;
 }

@@ -37,7 +37,7 @@ static int unload(void)
 {
 	if (access("/sys/module/vmpool", F_OK))
 		return 0;
-	return syscall(SYS_delete_module, "vmpool", O_NONBLOCK) ? -errno : 0;
+	return vmpool_unload();
 }
 
 FIXTURE(load) {

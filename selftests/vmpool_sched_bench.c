@@ -209,8 +209,7 @@ int main(int argc, char **argv)
 	int dev, vm, vm2, block[2];
 	pthread_t idle;
 
-	if (vmpool_load("pool_mb=64") ||
-	    syscall(SYS_delete_module, "vmpool", O_NONBLOCK)) {
+	if (vmpool_load("pool_mb=64") || vmpool_unload()) {
 		perror("unloading vmpool (VMPOOL_KO set?)");
 		return 1;
 	}

@@ -541,6 +541,52 @@ TEST_F(store_fault, read_error_gives_sigbus_dm_error)
 		   0x6572726f72726561ULL);
 }
 
+/*
+ * A failed read into a page that was zero leaves it holding whatever the
+ * read gave: it counts as data from then on (dirty), so that it goes to
+ * no other tenant unzeroed, not even from the zeroed list.
+ */
+TEST_F(store_fault, failed_read_leaves_its_page_dirty)
+{
+	struct faulty *f = &self->f;
+	struct vmpool_vm_stats st;
+	struct vmpool_info info;
+	char c = 0;
+	void *addr;
+	__u64 n = 0;
+	int other;
+
+	vmpool_fill(f->mem, VM_PAGES * PAGE, 0x7374616c65646972ULL);
+	ASSERT_EQ(0, vmpool_page_out(f->vm, VMPOOL_PAGE_OUT_RELEASE, 0,
+				     VM_PAGES * PAGE, &n, NULL));
+	ASSERT_EQ(VM_PAGES, n);
+	/* Every free page zeroed: the read's page comes zero from there. */
+	ASSERT_EQ(0, vmpool_info(f->dev, &info));
+	other = vmpool_vm_create(f->dev, vmpool_new_tenant(),
+				 info.free_pages * PAGE, info.free_pages, 0,
+				 "zeroer");
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, close(other));
+	ASSERT_EQ(0, vmpool_info(f->dev, &info));
+	ASSERT_EQ(info.free_pages, info.reserve_pages);
+
+	ASSERT_EQ(0, dm_set_table(f->ctl, "error", ""));
+	EXPECT_EQ(-1, read_byte(f->mem + 3 * PAGE, &c, &addr));
+	ASSERT_EQ(0, vmpool_vm_stats(f->vm, &st));
+	EXPECT_LE(1, st.store_errors);
+	EXPECT_EQ(1, st.dedicated_pages);
+	/* The audit checks that the page is dirty. */
+	audit_clean(_metadata, f->dev, VM_PAGES);
+	ASSERT_EQ(0, vmpool_info(f->dev, &info));
+	EXPECT_EQ(info.free_pages, info.reserve_pages);
+
+	/* It leaves the VM marked with its tenant, not as zeroed. */
+	ASSERT_EQ(0, vmpool_resize(f->dev, VMPOOL_POOL_SHRINK, f->vm, 1));
+	ASSERT_EQ(0, vmpool_info(f->dev, &info));
+	EXPECT_EQ(info.free_pages - 1, info.reserve_pages);
+	ASSERT_EQ(0, dm_set_linear(f->ctl, f->disk));
+}
+
 /* dm-flakey, down all the time, failing reads only. */
 TEST_F(store_fault, read_error_gives_sigbus_dm_flakey)
 {

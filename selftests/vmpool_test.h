@@ -41,6 +41,25 @@ static inline long long vmpool_param(const char *name)
 }
 
 /*
+ * Unload the module once the memory of closed VMs is back (until then
+ * they keep it loaded).  Returns 0 or -errno.
+ */
+static inline int vmpool_unload(void)
+{
+	struct vmpool_info info = {
+		.size = sizeof(info),
+		.flags = VMPOOL_INFO_SETTLE,
+	};
+	int dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+
+	if (dev >= 0) {
+		ioctl(dev, VMPOOL_INFO, &info);
+		close(dev);
+	}
+	return syscall(SYS_delete_module, "vmpool", O_NONBLOCK) ? -errno : 0;
+}
+
+/*
  * Make sure the module is loaded with exactly @params ("pool_mb=64" or
  * "region=64M@0x40000000", and "scrub_low=L scrub_high=H" after it if the
  * scrubber is on), reloading it from $VMPOOL_KO if it is loaded otherwise.
@@ -71,8 +90,9 @@ static inline int vmpool_load(const char *params)
 				 vmpool_param("scrub_high"));
 		if (!strcmp(want, params))
 			return 0;
-		if (syscall(SYS_delete_module, "vmpool", O_NONBLOCK))
-			return -errno;
+		ret = vmpool_unload();
+		if (ret)
+			return ret;
 	}
 	if (!ko)
 		return -ENOENT;

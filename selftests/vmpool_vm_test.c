@@ -1245,7 +1245,7 @@ TEST_F(vm, o_path_file_outlives_vm)
 
 	/* With the last reference gone, the module unloads. */
 	ASSERT_EQ(0, close(opath));
-	ASSERT_EQ(0, syscall(SYS_delete_module, "vmpool", O_NONBLOCK));
+	ASSERT_EQ(0, vmpool_unload());
 	ASSERT_EQ(0, vmpool_load(self->params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
