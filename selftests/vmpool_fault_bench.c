@@ -254,8 +254,10 @@ static double parallel_rate(int nr, unsigned int secs)
 	struct timespec a, b;
 	int i;
 
-	for (i = 0; i < nr; i++)
-		f[i] = (struct faulter){ .vm = released_vm("par", &f[i].p) };
+	for (i = 0; i < nr; i++) {
+		f[i].faults = 0;
+		f[i].vm = released_vm("par", &f[i].p);
+	}
 	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < nr; i++)
