@@ -16,7 +16,7 @@
  * Then what one VM's faults suffer from another's work:
  *   B's same-tenant re-faults alone, and while VM A, of another tenant,
  *   grows by 256 MiB of pages that need zeroing and shrinks again
- *   (p50 / p99, and the ratio);
+ *   (p50 / p99 / worst, and the ratios);
  *   re-faults per second of one thread on one VM, and of two threads on
  *   two VMs at once (the ratio: 2.0 if they never wait for each other).
  *
@@ -358,12 +358,15 @@ int main(int argc, char **argv)
 		printf("# B's re-faults (%d x %zu), alone and while A grows ",
 		       rounds, n);
 		printf("256 MiB across tenants:\n");
-		printf("alone:        %.1f / %.1f us\n", pct_of(alone, rounds * n, 50),
-		       pct_of(alone, rounds * n, 99));
-		printf("during grow:  %.1f / %.1f us  (%.2f / %.2f)\n",
+		printf("alone:        %.1f / %.1f us, worst %.1f us\n",
+		       pct_of(alone, rounds * n, 50),
+		       pct_of(alone, rounds * n, 99), alone[rounds * n - 1]);
+		printf("during grow:  %.1f / %.1f us, worst %.1f us  (%.2f / %.2f / %.2f)\n",
 		       pct_of(busy, rounds * n, 50), pct_of(busy, rounds * n, 99),
+		       busy[rounds * n - 1],
 		       pct_of(busy, rounds * n, 50) / pct_of(alone, rounds * n, 50),
-		       pct_of(busy, rounds * n, 99) / pct_of(alone, rounds * n, 99));
+		       pct_of(busy, rounds * n, 99) / pct_of(alone, rounds * n, 99),
+		       busy[rounds * n - 1] / alone[rounds * n - 1]);
 		printf("# re-faults per second, one thread on one VM, two on two:\n");
 		printf("one: %.0f, two: %.0f (%.2f)\n", one, two, two / one);
 		free(alone);
