@@ -8,8 +8,9 @@
  * O_DIRECT, attach themselves (and threads that exit while attached) to
  * VMs that others destroy, page ranges out to a store (too small for all
  * of them) that faults read back, and set idle limits, so that VMs whose
- * attached threads sleep are paged out and prefetched, all at once, for
- * $VMPOOL_STRESS_SECONDS (default 10).
+ * attached threads sleep are paged out and prefetched, all at once, while
+ * the background scrubber zeroes free pages, for $VMPOOL_STRESS_SECONDS
+ * (default 10).
  * Built with VMPOOL_STRESS_KVM (vmpool_stress_kvm_test), KVM guests run on
  * the VMs' memory among all that.
  *
@@ -707,11 +708,7 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 				  info.free_pages - FREE_PAGES, 0, "filler");
 	ASSERT_LE(0, filler);
 	ASSERT_EQ(0, sigaction(SIGBUS, &sigbus, NULL));
-	/*
-	 * The scrubber stays off here: with it on, this test hangs now and
-	 * then on 6.1 (Documentation, "Background scrubber", known issue).
-	 */
-	ASSERT_EQ(0, vmpool_scrub_marks(0, 0));
+	ASSERT_EQ(0, vmpool_scrub_marks(10, 30));
 	TH_LOG("seed %u, %d s, %d threads%s", seed, seconds, THREADS,
 	       disk ? "" : ", no RAM disk: no O_DIRECT");
 
