@@ -38,6 +38,7 @@ environment:
   VMPOOL_VM_APPEND   extra kernel command line
   VMPOOL_VM_APPEND_PC  extra kernel command line on the pc machine only
   VMPOOL_KVM=1       use KVM instead of TCG (not for nested guests)
+  VMPOOL_VM_KEEP     as -o DIR
   VMPOOL_VM_TRACE_HOLD=0  no trace instances holding the scheduler
                      tracepoints on a TCG guest with more than one CPU
 USAGE
@@ -48,7 +49,7 @@ MEM=${VMPOOL_VM_MEM:-2G}
 CPUS=${VMPOOL_VM_CPUS:-2}
 TIMEOUT=${VMPOOL_VM_TIMEOUT:-900}
 APPEND=${VMPOOL_VM_APPEND:-}
-KEEP=
+KEEP=${VMPOOL_VM_KEEP:-}
 MACHINE=pc
 INSMOD=()
 DEVICES=()
@@ -122,19 +123,18 @@ if [ "${VMPOOL_KVM:-0}" = 1 ]; then
 elif [ "$CPUS" -gt 1 ] && [ "${VMPOOL_VM_TRACE_HOLD:-1}" = 1 ]; then
 	# Under TCG with more than one CPU, a CPU that runs kernel text while
 	# another patches it (text_poke_bp(), as a static key or static call
-	# does) dies now and then on a stale breakpoint ("Oops: int3").
-	# Registering the first probe on sched_switch patches __schedule().
-	# Two trace instances, created with tracing off before the other CPUs
-	# start, hold a probe each on every scheduler tracepoint vmpool uses,
-	# so that vmpool's probes come and go without patching text.  (Boots
-	# with one CPU do without: there the patching runs for real.)
-	for i in 0 1; do
-		APPEND="$APPEND trace_instance=vmpool_hold$i^traceoff"
-		APPEND="$APPEND,sched:sched_switch,sched:sched_process_exit"
-		APPEND="$APPEND,sched:sched_waking,timer:hrtimer_start"
-		APPEND="$APPEND,timer:hrtimer_cancel,timer:hrtimer_expire_entry"
-		APPEND="$APPEND,timer:hrtimer_expire_exit"
-	done
+	# does) dies now and then on a stale breakpoint ("Oops: int3"), or
+	# hangs.  Registering the first probe on sched_switch patches
+	# __schedule().  The guest therefore boots with one CPU; its /init
+	# (scripts/guest-init) creates two trace instances with tracing off
+	# that hold a probe each on every scheduler tracepoint vmpool uses,
+	# then brings the other CPUs up, so that vmpool's probes come and go
+	# without patching text.  (Boots with one CPU do without: there the
+	# patching runs for real.)
+	APPEND="$APPEND maxcpus=1 vmpool_hold=sched:sched_switch"
+	APPEND="$APPEND,sched:sched_process_exit,sched:sched_waking"
+	APPEND="$APPEND,timer:hrtimer_start,timer:hrtimer_cancel"
+	APPEND="$APPEND,timer:hrtimer_expire_entry,timer:hrtimer_expire_exit"
 fi
 
 : >"$RUN/output"
