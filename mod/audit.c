@@ -319,7 +319,8 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		     pool->nr_pages);
 	audit_expect(&a, "free + dedicated + mapped + held + transit",
 		     free + dedicated + mapped + held + transit, pool->nr_pages);
-	audit_expect(&a, "store slots used", swapped + clean,
+	audit_expect(&a, "store slots used",
+		     swapped + clean + pool->store.nr_writing,
 		     pool->store.nr_used);
 	audit_expect(&a, "store clean copies", clean, pool->store.nr_clean);
 	mutex_unlock(&pool->lock);

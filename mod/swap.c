@@ -496,6 +496,7 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 	ret = vmpool_store_get_slots(pool, n, &b->slot);
 	if (ret < 0)
 		return ret;
+	pool->store.nr_writing += ret;
 	*index = b->index + ret;
 	b->n = ret;
 	b->store = get_file(pool->store.file);
@@ -549,6 +550,7 @@ static int vmpool_out_finish(struct vmpool_vm *vm, struct vmpool_out_batch *b,
 	/* -EAGAIN: a freeze of the store's file system; no error. */
 	if (done < 0 && done != -EAGAIN)
 		vm->stats.store_errors++;
+	pool->store.nr_writing -= b->n;
 	for (i = 0; i < b->n; i++) {
 		if ((int)i >= done) {
 			vmpool_store_put_slot(pool, b->slot + i);

@@ -197,6 +197,8 @@ struct vmpool_tenant {
  * @nr_used: slots set in @used.
  * @nr_clean: of those, slots that hold clean copies of resident pages
  *	(clean.c).
+ * @nr_writing: of those, slots taken by page-out writes in flight, not
+ *	yet in a VM's page map (swap.c).
  * @next: where the search for a free slot starts.
  * @encrypt: pages go to the store encrypted with their tenant's key.
  *
@@ -208,6 +210,7 @@ struct vmpool_backing {
 	unsigned long *used;
 	unsigned long nr_used;
 	unsigned long nr_clean;
+	unsigned long nr_writing;
 	unsigned long next;
 	bool encrypt;
 };

@@ -102,6 +102,8 @@ enum {
 #endif
 
 static unsigned long reopen_errors;
+/* Inconsistencies the audit found in the middle of the run. */
+static unsigned long audit_errors;
 /* Forked children that saw another tenant's data, or did not exit cleanly. */
 static unsigned long fork_errors;
 /*
@@ -235,6 +237,19 @@ static void op_create(struct slot *s, unsigned int *seed)
 		}
 	}
 	pthread_rwlock_unlock(&s->lock);
+}
+
+/* A forked child that did not exit cleanly: counted, the first named. */
+static void fork_failed(int status)
+{
+	if (__atomic_fetch_add(&fork_errors, 1, __ATOMIC_RELAXED))
+		return;
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "# forked child: killed by signal %d\n",
+			WTERMSIG(status));
+	else
+		fprintf(stderr, "# forked child: exit %d\n",
+			WEXITSTATUS(status));
 }
 
 /* SIGBUS: out of a touch, counted; anywhere else, a failure. */
@@ -604,7 +619,12 @@ static void *worker(void *arg)
 				/* The child sees what the parent mapped. */
 				word = __atomic_load_n(page_word(s, 0),
 						       __ATOMIC_RELAXED);
-				_exit(!word_ok(word, s->tag, s->share));
+				if (word_ok(word, s->tag, s->share))
+					_exit(0);
+				dprintf(2, "# forked child: 0x%08x in a VM tagged 0x%08x%s\n",
+					word, s->tag,
+					s->share ? " (shares with its tenant)" : "");
+				_exit(1);
 			}
 			if (pid <= 0)
 				break;
@@ -616,15 +636,15 @@ static void *worker(void *arg)
 				__atomic_fetch_add(&sigbus_count, 1,
 						   __ATOMIC_RELAXED);
 			else if (!WIFEXITED(status) || WEXITSTATUS(status))
-				__atomic_fetch_add(&fork_errors, 1,
-						   __ATOMIC_RELAXED);
+				fork_failed(status);
 			break;
 		case OP_QUERY:
 			if (s->fd >= 0)
 				vmpool_vm_stats(s->fd, &st);
 			vmpool_info(dev, &info);
-			if (!rnd(&w->seed, 16))
-				vmpool_audit(dev, &audit);
+			if (!rnd(&w->seed, 16) && !vmpool_audit(dev, &audit))
+				__atomic_fetch_add(&audit_errors, audit.errors,
+						   __ATOMIC_RELAXED);
 			break;
 		case OP_REOPEN:
 			op_reopen(s, &w->held);
@@ -776,6 +796,8 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	EXPECT_LT(1000, total);
 	EXPECT_EQ(0, reopen_errors);
 	EXPECT_EQ(0, fork_errors);
+	/* The audit is exact at any moment, writes to the store in flight too. */
+	EXPECT_EQ(0, audit_errors);
 	EXPECT_EQ(0, content_errors) {
 		TH_LOG("%s", first_error);
 	}
