@@ -18,6 +18,8 @@
 
 /* Pages handled between two chances to reschedule. */
 #define VMPOOL_BATCH		256
+/* Pages a grow takes from the global pool per visit to the pool lock. */
+#define VMPOOL_GROW_BATCH	512
 /* Pages zeroed outside the lock between two visits to it. */
 #define VMPOOL_SCRUB_BATCH	64
 /* How often held pages are checked for their last outside reference. */
@@ -36,14 +38,15 @@ static bool vmpool_needs_zero(struct vmpool_vm *vm, u32 idx, u16 mark)
 }
 
 /*
- * Take a page out of the global pool for @vm: its tenant's own pages first
+ * Take a page out of the global pool for @vm, even one promised to a grow
+ * (the grow's own take): its tenant's own pages first
  * when it accepts them, then zeroed pages (the scrubber's reserve), then
  * pages holding nobody's data, then the pages of the tenant that has had
  * global pages longest.  *@mark is set to the tenant the page was marked
  * with (0 for none).  O(1).
  */
-static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
-			      u16 *mark)
+static u32 vmpool_global_pop(struct vmpool_pool *pool, struct vmpool_vm *vm,
+			     u16 *mark)
 {
 	struct vmpool_tenant *t = vm->tenant, *other;
 	u32 idx = VMPOOL_NONE;
@@ -78,6 +81,15 @@ out:
 	pool->nr_free--;
 	vmpool_scrub_kick_locked(pool);
 	return idx;
+}
+
+/* vmpool_global_pop(), but not of the pages promised to grows. */
+static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
+			      u16 *mark)
+{
+	if (!vmpool_pool_available(pool))
+		return VMPOOL_NONE;
+	return vmpool_global_pop(pool, vm, mark);
 }
 
 /*
@@ -261,25 +273,28 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
  * @vm: the VM.
  * @pages: how many.
  *
- * Pages that need zeroing are zeroed outside the pool lock.
+ * The pages are promised to @vm at once, then move a batch at a time, the
+ * pool lock taken once a batch, so that other VMs' faults do not wait for
+ * all of them; pages that need zeroing are zeroed outside the lock.
  *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if the global pool has fewer free pages or
  * @vm's limit would be passed, in which case nothing moves; -EINTR if a
- * fatal signal stopped the zeroing.
+ * fatal signal stopped the zeroing (the pages moved so far stay).
  */
 int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 {
 	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = vm->pool;
+	unsigned long i, n, left;
 	bool paused = false;
-	unsigned long i;
 	int ret;
 	u16 mark;
 	u32 idx;
 
 	mutex_lock(&pool->lock);
-	if (pages > pool->nr_free && vmpool_pool_pending_locked(pool)) {
+	if (pages > vmpool_pool_available(pool) &&
+	    vmpool_pool_pending_locked(pool)) {
 		/*
 		 * Pages are on their way back: wait for them, and keep the
 		 * scrubber from taking the next batch meanwhile.
@@ -290,29 +305,51 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 		paused = true;
 		mutex_lock(&pool->lock);
 	}
-	if (pages > pool->nr_free || pages > vm->limit - vmpool_vm_holding(vm)) {
+	if (pages > vmpool_pool_available(pool) ||
+	    pages > vm->limit - vmpool_vm_holding(vm)) {
 		mutex_unlock(&pool->lock);
 		if (paused)
 			vmpool_scrub_resume(pool);
 		trace_vmpool_grow(vm->slot, vm->tenant->slot, pages, -ENOSPC);
 		return -ENOSPC;
 	}
-	for (i = 0; i < pages; i++) {
-		idx = vmpool_global_take(pool, vm, &mark);
-		if (vmpool_needs_zero(vm, idx, mark)) {
-			vmpool_transit_push(vm, &scrub, idx);
-		} else {
-			vmpool_page_enter(vm, idx, mark);
-			vmpool_dedicated_push(vm, idx);
-		}
-		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
-			cond_resched();
-	}
+	/*
+	 * Promised: no one else takes them, nor passes the VM's limit with
+	 * them, while they move a batch at a time, the lock free in between.
+	 */
+	pool->nr_reserved += pages;
+	vm->nr_reserved += pages;
 	mutex_unlock(&pool->lock);
 	if (paused)
 		vmpool_scrub_resume(pool);
 
-	ret = vmpool_scrub_into(vm, &scrub);
+	for (left = pages, ret = 0; left && !ret; left -= n) {
+		n = min_t(unsigned long, left, VMPOOL_GROW_BATCH);
+		mutex_lock(&pool->lock);
+		for (i = 0; i < n; i++) {
+			idx = vmpool_global_pop(pool, vm, &mark);
+			pool->nr_reserved--;
+			vm->nr_reserved--;
+			if (vmpool_needs_zero(vm, idx, mark)) {
+				vmpool_transit_push(vm, &scrub, idx);
+			} else {
+				vmpool_page_enter(vm, idx, mark);
+				vmpool_dedicated_push(vm, idx);
+			}
+		}
+		vmpool_scrub_poke_locked(pool);
+		mutex_unlock(&pool->lock);
+		ret = vmpool_scrub_into(vm, &scrub);
+		cond_resched();
+	}
+	if (left) {
+		/* A fatal signal: what is not taken is free for all again. */
+		mutex_lock(&pool->lock);
+		pool->nr_reserved -= left;
+		vm->nr_reserved -= left;
+		vmpool_scrub_poke_locked(pool);
+		mutex_unlock(&pool->lock);
+	}
 	trace_vmpool_grow(vm->slot, vm->tenant->slot, pages, ret);
 	return ret;
 }
@@ -515,7 +552,7 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill)
 	}
 	if (vmpool_vm_holding(vm) >= vm->limit)
 		return -ENOSPC;
-	if (!pool->nr_free)
+	if (!vmpool_pool_available(pool))
 		vmpool_held_reclaim_locked(pool);
 	*idx = vmpool_global_take(pool, vm, &mark);
 	if (*idx == VMPOOL_NONE)

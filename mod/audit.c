@@ -240,7 +240,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 {
 	struct vmpool_auditor a = { .pool = pool, .out = out };
 	unsigned long free = 0, dedicated = 0, mapped = 0, held, transit;
-	unsigned long swapped = 0, clean = 0;
+	unsigned long swapped = 0, clean = 0, reserved = 0;
 	unsigned long tslot, vslot;
 	struct vmpool_tenant *t;
 	struct vmpool_vm *vm;
@@ -304,10 +304,16 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	xa_for_each(&pool->vms, vslot, vm) {
 		if (!xa_load(&pool->tenants, vm->tenant->slot))
 			audit_fail(&a, "vm %u: tenant not registered", vm->slot);
+		reserved += vm->nr_reserved;
 	}
 
 	transit = audit_transit(&a);
 	audit_expect(&a, "global free", free, pool->nr_free);
+	/* Promised pages are free pages, each promised to one VM. */
+	audit_expect(&a, "reserved", reserved, pool->nr_reserved);
+	if (pool->nr_reserved > free)
+		audit_fail(&a, "%lu pages promised, %lu free", pool->nr_reserved,
+			   free);
 	audit_expect(&a, "dedicated", dedicated, pool->nr_dedicated);
 	audit_expect(&a, "mapped", mapped, pool->nr_mapped);
 	audit_expect(&a, "mapped bits", bitmap_weight(pool->mapped, pool->nr_pages),

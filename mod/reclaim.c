@@ -72,7 +72,7 @@ static u64 vmpool_reclaim_wake(struct vmpool_vm *vm)
 /* Whether a page is free for @vm: its dedicated pool or the global one. */
 static bool vmpool_reclaim_served(struct vmpool_vm *vm)
 {
-	return vm->pool->nr_free || vm->dedicated.count;
+	return vmpool_pool_available(vm->pool) || vm->dedicated.count;
 }
 
 /* Whether @v may give pages to a VM other than itself at all. */

@@ -145,6 +145,25 @@ static void vmpool_scrub_unlock(struct vmpool_pool *pool)
 	preempt_enable();
 }
 
+/**
+ * vmpool_scrub_poke_locked - let a scrubber that stopped part way go on
+ * @pool: the pool.
+ *
+ * Called when what stopped it (a pause, a grow's promise) ends.
+ *
+ * Context: the pool lock held.
+ */
+void vmpool_scrub_poke_locked(struct vmpool_pool *pool)
+{
+	struct vmpool_scrub *s = &pool->scrub;
+
+	lockdep_assert_held(&pool->lock);
+	if (s->task && s->active && !s->paused && !pool->nr_reserved) {
+		s->kicked = true;
+		wake_up(&s->wait);
+	}
+}
+
 /*
  * Take up to @max pages holding data off the global pool into @batch, in
  * transit: the oldest tenant's first, then memory fresh from the source.
@@ -206,7 +225,8 @@ static unsigned int vmpool_scrub_next(struct vmpool_pool *pool, u32 *batch,
 		s->active = true;
 	if (pool->zeroed.count >= high || !vmpool_scrub_backlog(pool))
 		s->active = false;
-	if (s->active && !s->paused) {
+	/* A grow in progress has every page it needs promised. */
+	if (s->active && !s->paused && !pool->nr_reserved) {
 		want = min3(high - pool->zeroed.count,
 			    vmpool_scrub_backlog(pool),
 			    (unsigned long)VMPOOL_SCRUB_TAKE);
@@ -383,10 +403,8 @@ void vmpool_scrub_pause(struct vmpool_pool *pool)
 void vmpool_scrub_resume(struct vmpool_pool *pool)
 {
 	mutex_lock(&pool->lock);
-	if (!--pool->scrub.paused && pool->scrub.active) {
-		pool->scrub.kicked = true;
-		wake_up(&pool->scrub.wait);
-	}
+	pool->scrub.paused--;
+	vmpool_scrub_poke_locked(pool);
 	mutex_unlock(&pool->lock);
 }
 

@@ -290,7 +290,10 @@ struct vmpool_scrub {
  * @marked: tenants whose global list is not empty, oldest first.
  * @held: pages released while referenced elsewhere, marked with their
  *	tenant; while it is not empty the module holds a reference to itself.
- * @nr_free: pages in the global pool (on @unmarked or a tenant's list).
+ * @nr_free: pages in the global pool (on @unmarked, @zeroed or a tenant's
+ *	list).
+ * @nr_reserved: of those, pages promised to grows in progress: no one
+ *	else takes them.
  * @nr_transit: pages on the private list of a grow, split or merge.
  * @nr_dedicated: free pages in dedicated pools.
  * @nr_mapped: pages backing guest memory.
@@ -329,6 +332,7 @@ struct vmpool_pool {
 	struct list_head marked;
 	struct vmpool_list held;
 	unsigned long nr_free;
+	unsigned long nr_reserved;
 	unsigned long nr_transit;
 	unsigned long nr_dedicated;
 	unsigned long nr_mapped;
@@ -415,6 +419,8 @@ struct vmpool_idle {
  * @nr_mapped: guest pages backed; protected by @pool->lock.
  * @nr_transit: pages on their way into @dedicated; protected by
  *	@pool->lock.
+ * @nr_reserved: pages of the global pool promised to a grow of it in
+ *	progress; protected by @pool->lock.
  * @stats: counters reported to userspace (mapped_pages and
  *	dedicated_pages are derived); protected by @pool->lock.
  * @activity: when its threads run, and the prediction; NULL until
@@ -457,6 +463,7 @@ struct vmpool_vm {
 	struct vmpool_list dedicated;
 	unsigned long nr_mapped;
 	unsigned long nr_transit;
+	unsigned long nr_reserved;
 	struct vmpool_vm_stats stats;
 	struct vmpool_activity *activity;
 	unsigned long nr_swapped;
@@ -471,10 +478,20 @@ struct vmpool_vm {
 	struct list_head close_node;
 };
 
-/* Pages @vm holds: mapped, in its dedicated pool and on their way there. */
+/*
+ * Pages @vm holds: mapped, in its dedicated pool, on their way there, and
+ * promised to it.
+ */
 static inline unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
 {
-	return vm->nr_mapped + vm->dedicated.count + vm->nr_transit;
+	return vm->nr_mapped + vm->dedicated.count + vm->nr_transit +
+	       vm->nr_reserved;
+}
+
+/* Global pages anyone may take: free, and not promised to a grow. */
+static inline unsigned long vmpool_pool_available(struct vmpool_pool *pool)
+{
+	return pool->nr_free - pool->nr_reserved;
 }
 
 /* Timer callbacks, and armed timers, remembered per VM (wake.c). */
@@ -830,6 +847,7 @@ unsigned long vmpool_closing_pages_locked(struct vmpool_pool *pool);
 int vmpool_scrub_start(struct vmpool_pool *pool);
 void vmpool_scrub_stop(struct vmpool_pool *pool);
 void vmpool_scrub_kick_locked(struct vmpool_pool *pool);
+void vmpool_scrub_poke_locked(struct vmpool_pool *pool);
 void vmpool_scrub_pause(struct vmpool_pool *pool);
 void vmpool_scrub_resume(struct vmpool_pool *pool);
 bool vmpool_pool_pending_locked(struct vmpool_pool *pool);
