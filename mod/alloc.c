@@ -5,8 +5,8 @@
  * data it may not see.
  *
  * Every function here takes the pool lock itself, or asserts it is held.
- * Zeroing many pages (grow, split, merge) happens outside the lock, on a
- * private list of pages in transit; a fault zeroes its one page under it.
+ * Zeroing happens outside the lock: grow, split and merge zero a private
+ * list of pages in transit, a fault its one page, in transit meanwhile.
  */
 #include <linux/lockdep.h>
 #include <linux/module.h>
@@ -518,13 +518,18 @@ void vmpool_held_work(struct work_struct *work)
  * @fill: the store is read into the page: a page of the dedicated pool
  *	that holds data living on in the store needs no zeroing (if the read
  *	fails, vmpool_vm_release_stale_page() puts it back as such).
+ * @zero: if not NULL, a page of the global pool that must be zeroed for
+ *	@vm is not zeroed here but left in transit, *@zero set to true, for
+ *	the caller to zero outside the lock and hand to @vm with
+ *	vmpool_vm_zeroed_locked(); else *@zero is set to false.
  *
  * The VM's dedicated pool first, then the global pool.
  *
  * Context: @vm's pool lock held.
  * Return: 0, or -ENOSPC if @vm is at its limit or the global pool is empty.
  */
-int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill)
+int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
+			  bool *zero)
 {
 	struct vmpool_pool *pool = vm->pool;
 	bool stale;
@@ -557,9 +562,33 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill)
 	*idx = vmpool_global_take(pool, vm, &mark);
 	if (*idx == VMPOOL_NONE)
 		return -ENOSPC;
-	vmpool_page_enter(vm, *idx, mark);
 	vm->stats.faults_global++;
+	if (zero && vmpool_needs_zero(vm, *idx, mark)) {
+		pool->owner[*idx] = 0;
+		pool->nr_transit++;
+		vm->nr_transit++;
+		*zero = true;
+		return 0;
+	}
+	vmpool_page_enter(vm, *idx, mark);
 	return 0;
+}
+
+/*
+ * Hand @vm page @idx, which vmpool_vm_take_locked() left in transit and
+ * which has been zeroed since, outside the lock.
+ */
+static void vmpool_vm_zeroed_locked(struct vmpool_vm *vm, u32 idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+
+	pool->nr_transit--;
+	vm->nr_transit--;
+	__clear_bit(idx, pool->dirty);
+	vmpool_count_zeroed(vm);
+	trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, 1);
+	__set_bit(idx, pool->owned);
+	pool->owner[idx] = vm->slot;
 }
 
 /**
@@ -590,7 +619,8 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
  * @index: guest page, below @vm->nr_pages.
  * @idx: set to the pool index backing it.
  *
- * Takes a page from @vm's dedicated pool first, then from the global pool.
+ * Takes a page from @vm's dedicated pool first, then from the global pool;
+ * one that must be zeroed for @vm is zeroed outside the pool lock.
  *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if @vm is at its limit or the global pool is
@@ -600,6 +630,7 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
 	u64 dedicated, zeroed;
+	bool zero = false;
 	int ret = 0;
 
 	mutex_lock(&pool->lock);
@@ -612,13 +643,26 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 		goto out;
 	dedicated = vm->stats.faults_dedicated;
 	zeroed = vm->stats.bytes_zeroed;
-	ret = vmpool_vm_take_locked(vm, idx, false);
-	if (!ret) {
-		vmpool_vm_map_locked(vm, index, *idx);
-		trace_vmpool_alloc(vm->slot, vm->tenant->slot, index,
-				   vm->stats.faults_dedicated != dedicated,
-				   vm->stats.bytes_zeroed != zeroed);
+	ret = vmpool_vm_take_locked(vm, idx, false, &zero);
+	if (ret)
+		goto out;
+	if (zero) {
+		/* Not under the lock: other VMs' faults go on meanwhile. */
+		mutex_unlock(&pool->lock);
+		vmpool_page_zero(pool, *idx);
+		mutex_lock(&pool->lock);
+		vmpool_vm_zeroed_locked(vm, *idx);
+		/* Backed meanwhile by another fault: the page is spare. */
+		if (vm->map[index] != VMPOOL_NONE) {
+			vmpool_dedicated_push(vm, *idx);
+			*idx = vm->map[index];
+			goto out;
+		}
 	}
+	vmpool_vm_map_locked(vm, index, *idx);
+	trace_vmpool_alloc(vm->slot, vm->tenant->slot, index,
+			   vm->stats.faults_dedicated != dedicated,
+			   vm->stats.bytes_zeroed != zeroed);
 out:
 	mutex_unlock(&pool->lock);
 	return ret;

@@ -119,7 +119,7 @@ static int vmpool_in_gather(struct vmpool_vm *vm, struct vmpool_in_run *r,
 		if (n && (vm->map[index + n] != ((slot + n) | VMPOOL_SWAP_TAG) ||
 			  (want && !test_bit(index + n, want))))
 			break;
-		ret = vmpool_vm_take_locked(vm, &idx[n], true);
+		ret = vmpool_vm_take_locked(vm, &idx[n], true, NULL);
 		if (ret)
 			break;
 		vmpool_swap_transit(vm, idx[n], true);

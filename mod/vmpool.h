@@ -627,7 +627,8 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		unsigned long pages, unsigned long *moved);
-int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill);
+int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
+			  bool *zero);
 void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx);
 void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);
