@@ -536,6 +536,8 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
 	u16 mark;
 
 	lockdep_assert_held(&pool->lock);
+	if (zero)
+		*zero = false;
 	*idx = vmpool_dedicated_pop_stale(vm, &stale);
 	if (*idx != VMPOOL_NONE) {
 		/*

@@ -294,7 +294,9 @@ struct vmpool_scrub {
  *	list).
  * @nr_reserved: of those, pages promised to grows in progress: no one
  *	else takes them.
- * @nr_transit: pages on the private list of a grow, split or merge.
+ * @nr_transit: pages being zeroed outside the lock, on no list: on the
+ *	private list of a grow, split or merge, a fault's page, or in the
+ *	scrubber's batch.
  * @nr_dedicated: free pages in dedicated pools.
  * @nr_mapped: pages backing guest memory.
  * @bytes_zeroed: bytes zeroed for a change of tenant.
