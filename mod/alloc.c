@@ -18,8 +18,8 @@
 
 /* Pages handled between two chances to reschedule. */
 #define VMPOOL_BATCH		256
-/* Pages a grow takes from the global pool per visit to the pool lock. */
-#define VMPOOL_GROW_BATCH	512
+/* Pages a grow, shrink or move handles per visit to the pool lock. */
+#define VMPOOL_MOVE_BATCH	512
 /* Pages zeroed outside the lock between two visits to it. */
 #define VMPOOL_SCRUB_BATCH	64
 /* How often held pages are checked for their last outside reference. */
@@ -324,7 +324,7 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 		vmpool_scrub_resume(pool);
 
 	for (left = pages, ret = 0; left && !ret; left -= n) {
-		n = min_t(unsigned long, left, VMPOOL_GROW_BATCH);
+		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
 		mutex_lock(&pool->lock);
 		for (i = 0; i < n; i++) {
 			idx = vmpool_global_pop(pool, vm, &mark);
@@ -354,6 +354,29 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	return ret;
 }
 
+/* Let the waiters of @lock, and the scheduler, in. */
+static void vmpool_yield_lock(struct mutex *lock)
+{
+	mutex_unlock(lock);
+	cond_resched();
+	mutex_lock(lock);
+}
+
+/*
+ * Return @pages pages of @vm's dedicated pool, which has that many, to the
+ * global pool, marked with @vm's tenant.
+ */
+static void vmpool_dedicated_give(struct vmpool_vm *vm, unsigned long pages)
+{
+	unsigned long i;
+
+	for (i = 0; i < pages; i++) {
+		vmpool_global_put(vm->pool, vm->tenant, vmpool_dedicated_pop(vm));
+		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
+			cond_resched();
+	}
+}
+
 /**
  * vmpool_shrink - return free pages of a VM's dedicated pool to the global
  *	pool
@@ -369,13 +392,24 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
 {
 	struct vmpool_pool *pool = vm->pool;
+	unsigned long n, left;
 	int ret = 0;
 
 	mutex_lock(&pool->lock);
-	if (pages > vm->dedicated.count)
+	if (pages > vmpool_vm_spare(vm)) {
 		ret = -ENOSPC;
-	else
-		vmpool_vm_give_free_locked(vm, pages);
+		goto out;
+	}
+	/* Promised: the VM's faults leave them alone between batches. */
+	vm->nr_leaving += pages;
+	for (left = pages; left; left -= n) {
+		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
+		vmpool_dedicated_give(vm, n);
+		vm->nr_leaving -= n;
+		if (left > n)
+			vmpool_yield_lock(&pool->lock);
+	}
+out:
 	mutex_unlock(&pool->lock);
 	trace_vmpool_shrink(vm->slot, vm->tenant->slot, pages, ret);
 	return ret;
@@ -387,7 +421,8 @@ int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
  * @vm: the VM.
  * @pages: how many at most.
  *
- * The pages keep @vm's tenant as their mark.
+ * The pages keep @vm's tenant as their mark.  Pages promised to a shrink
+ * or move of @vm in progress stay.
  *
  * Context: @vm's pool lock held.
  * Return: the pages returned.
@@ -395,15 +430,9 @@ int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
 unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
 					 unsigned long pages)
 {
-	unsigned long i;
-
 	lockdep_assert_held(&vm->pool->lock);
-	pages = min(pages, vm->dedicated.count);
-	for (i = 0; i < pages; i++) {
-		vmpool_global_put(vm->pool, vm->tenant, vmpool_dedicated_pop(vm));
-		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
-			cond_resched();
-	}
+	pages = min(pages, vmpool_vm_spare(vm));
+	vmpool_dedicated_give(vm, pages);
 	return pages;
 }
 
@@ -428,37 +457,58 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = src->pool;
 	u16 mark = src->tenant->slot;
-	unsigned long i, zeroed;
+	unsigned long i, n, left, zeroed = 0;
 	bool merge = !pages;
 	int ret;
 	u32 idx;
 
 	mutex_lock(&pool->lock);
 	if (!pages)
-		pages = src->dedicated.count;
-	if (pages > src->dedicated.count ||
+		pages = vmpool_vm_spare(src);
+	if (pages > vmpool_vm_spare(src) ||
 	    pages > dst->limit - vmpool_vm_holding(dst)) {
 		mutex_unlock(&pool->lock);
 		trace_vmpool_move(src->slot, dst->slot, merge, 0, 0, -ENOSPC);
 		return -ENOSPC;
 	}
-	for (i = 0; i < pages; i++) {
-		idx = vmpool_dedicated_pop(src);
-		if (vmpool_needs_zero(dst, idx, mark)) {
-			vmpool_transit_push(dst, &scrub, idx);
-		} else {
-			vmpool_page_enter(dst, idx, mark);
-			vmpool_dedicated_push(dst, idx);
-		}
-		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
-			cond_resched();
-	}
-	zeroed = scrub.count;
+	/*
+	 * Promised: @src's faults leave them alone, and they count against
+	 * @dst's limit, while they move a batch at a time.
+	 */
+	src->nr_leaving += pages;
+	dst->nr_arriving += pages;
 	mutex_unlock(&pool->lock);
 
-	*moved = pages;
-	ret = vmpool_scrub_into(dst, &scrub);
-	trace_vmpool_move(src->slot, dst->slot, merge, pages, zeroed, ret);
+	for (left = pages, ret = 0; left && !ret; left -= n) {
+		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
+		mutex_lock(&pool->lock);
+		for (i = 0; i < n; i++) {
+			idx = vmpool_dedicated_pop(src);
+			if (vmpool_needs_zero(dst, idx, mark)) {
+				vmpool_transit_push(dst, &scrub, idx);
+			} else {
+				vmpool_page_enter(dst, idx, mark);
+				vmpool_dedicated_push(dst, idx);
+			}
+		}
+		src->nr_leaving -= n;
+		dst->nr_arriving -= n;
+		zeroed += scrub.count;
+		mutex_unlock(&pool->lock);
+		ret = vmpool_scrub_into(dst, &scrub);
+		cond_resched();
+	}
+	if (left) {
+		/* A fatal signal: what has not moved stays with @src. */
+		mutex_lock(&pool->lock);
+		src->nr_leaving -= left;
+		dst->nr_arriving -= left;
+		mutex_unlock(&pool->lock);
+	}
+
+	*moved = pages - left;
+	trace_vmpool_move(src->slot, dst->slot, merge, pages - left, zeroed,
+			  ret);
 	return ret;
 }
 
@@ -538,7 +588,9 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
 	lockdep_assert_held(&pool->lock);
 	if (zero)
 		*zero = false;
-	*idx = vmpool_dedicated_pop_stale(vm, &stale);
+	*idx = VMPOOL_NONE;
+	if (vmpool_vm_spare(vm))
+		*idx = vmpool_dedicated_pop_stale(vm, &stale);
 	if (*idx != VMPOOL_NONE) {
 		/*
 		 * The store's data overwrites it.  Data of another of its
@@ -762,14 +814,6 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 	}
 	trace_vmpool_release(vm->slot, start, index, released, held);
 	return ret;
-}
-
-/* Let the waiters of @lock, and the scheduler, in. */
-static void vmpool_yield_lock(struct mutex *lock)
-{
-	mutex_unlock(lock);
-	cond_resched();
-	mutex_lock(lock);
 }
 
 /**

@@ -279,6 +279,9 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 			n = audit_list(&a, &vm->dedicated, true, vm->slot,
 				       "dedicated list");
 			audit_expect(&a, "vm dedicated", n, vm->dedicated.count);
+			if (vm->nr_leaving > n)
+				audit_fail(&a, "vm %u: %lu pages promised away, %lu free",
+					   vm->slot, vm->nr_leaving, n);
 			t_ded += n;
 			n = audit_vm_map(&a, vm, &swapped, &clean);
 			audit_expect(&a, "vm mapped", n, vm->nr_mapped);

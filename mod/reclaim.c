@@ -72,7 +72,7 @@ static u64 vmpool_reclaim_wake(struct vmpool_vm *vm)
 /* Whether a page is free for @vm: its dedicated pool or the global one. */
 static bool vmpool_reclaim_served(struct vmpool_vm *vm)
 {
-	return vmpool_pool_available(vm->pool) || vm->dedicated.count;
+	return vmpool_pool_available(vm->pool) || vmpool_vm_spare(vm);
 }
 
 /* Whether @v may give pages to a VM other than itself at all. */
@@ -84,7 +84,7 @@ static bool vmpool_reclaim_candidate(struct vmpool_vm *v,
 
 	if (v->dying ||
 	    READ_ONCE(v->idle.limit) == VMPOOL_IDLE_LIMIT_NONE ||
-	    (!v->dedicated.count && !v->nr_mapped))
+	    (!vmpool_vm_spare(v) && !v->nr_mapped))
 		return false;
 	for (i = 0; i < nr_tried; i++)
 		if (tried[i] == v)

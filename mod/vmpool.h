@@ -423,6 +423,11 @@ struct vmpool_idle {
  *	@pool->lock.
  * @nr_reserved: pages of the global pool promised to a grow of it in
  *	progress; protected by @pool->lock.
+ * @nr_leaving: of @dedicated, pages promised to a shrink of it or a move
+ *	from it in progress: nobody else takes them; protected by
+ *	@pool->lock.
+ * @nr_arriving: pages promised to it by a move from another VM in
+ *	progress; protected by @pool->lock.
  * @stats: counters reported to userspace (mapped_pages and
  *	dedicated_pages are derived); protected by @pool->lock.
  * @activity: when its threads run, and the prediction; NULL until
@@ -466,6 +471,8 @@ struct vmpool_vm {
 	unsigned long nr_mapped;
 	unsigned long nr_transit;
 	unsigned long nr_reserved;
+	unsigned long nr_leaving;
+	unsigned long nr_arriving;
 	struct vmpool_vm_stats stats;
 	struct vmpool_activity *activity;
 	unsigned long nr_swapped;
@@ -481,13 +488,19 @@ struct vmpool_vm {
 };
 
 /*
- * Pages @vm holds: mapped, in its dedicated pool, on their way there, and
- * promised to it.
+ * Pages @vm holds: mapped, in its dedicated pool and not promised away,
+ * on their way there, and promised to it.
  */
 static inline unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
 {
-	return vm->nr_mapped + vm->dedicated.count + vm->nr_transit +
-	       vm->nr_reserved;
+	return vm->nr_mapped + vm->dedicated.count - vm->nr_leaving +
+	       vm->nr_transit + vm->nr_reserved + vm->nr_arriving;
+}
+
+/* Pages of @vm's dedicated pool free for the taking: not promised away. */
+static inline unsigned long vmpool_vm_spare(struct vmpool_vm *vm)
+{
+	return vm->dedicated.count - vm->nr_leaving;
 }
 
 /* Global pages anyone may take: free, and not promised to a grow. */

@@ -15,8 +15,9 @@
  *
  * Then what one VM's faults suffer from another's work:
  *   B's same-tenant re-faults alone, and while VM A, of another tenant,
- *   grows by 256 MiB of pages that need zeroing and shrinks again
- *   (p50 / p99 / worst, and the ratios);
+ *   grows by 256 MiB of pages that need zeroing, splits them to a VM of a
+ *   third tenant, merges them back and shrinks again (p50 / p99 / worst,
+ *   and the ratios);
  *   re-faults per second of one thread on one VM, and of two threads on
  *   two VMs at once (the ratio: 2.0 if they never wait for each other).
  *
@@ -159,11 +160,14 @@ static int released_vm(const char *name, char **p)
 	return vm;
 }
 
-/* VM A's work: grow by @arg pages of another tenant's data, shrink. */
+/*
+ * VM A's work: grow by @arg pages of another tenant's data, split them to
+ * a VM of a third tenant, merge them back, shrink.
+ */
 static void *grower(void *arg)
 {
 	unsigned long pages = (unsigned long)arg;
-	int vm, dirty;
+	int vm, vm2, dirty;
 	char *p;
 
 	/* Another tenant's data in the global pool, then A grows over it. */
@@ -178,13 +182,18 @@ static void *grower(void *arg)
 	munmap(p, pages * PAGE);
 	close(dirty);
 	vm = vmpool_vm_create(dev, vmpool_new_tenant(), pages * PAGE, 0, 0, "a");
-	if (vm < 0)
+	vm2 = vmpool_vm_create(dev, vmpool_new_tenant(), pages * PAGE, 0, 0,
+			       "a2");
+	if (vm < 0 || vm2 < 0)
 		die("VMPOOL_VM_CREATE");
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		if (vmpool_resize(dev, VMPOOL_POOL_GROW, vm, pages) ||
+		    vmpool_move(dev, vm, vm2, pages) ||
+		    vmpool_move(dev, vm2, vm, 0) ||
 		    vmpool_resize(dev, VMPOOL_POOL_SHRINK, vm, pages))
-			die("grow/shrink");
+			die("grow/split/merge/shrink");
 	}
+	close(vm2);
 	close(vm);
 	return NULL;
 }
@@ -203,7 +212,7 @@ static void refaults(int vm, char *p, int rounds, double *t)
 	qsort(t, rounds * n, sizeof(*t), cmp);
 }
 
-/* B's fault latency alone and while A grows across tenants. */
+/* B's fault latency alone and while A grows, splits... across tenants. */
 static void under_grow(double *alone, double *busy, int rounds)
 {
 	pthread_t a;
@@ -355,13 +364,13 @@ int main(int argc, char **argv)
 		under_grow(alone, busy, rounds);
 		one = parallel_rate(1, 3);
 		two = parallel_rate(2, 3);
-		printf("# B's re-faults (%d x %zu), alone and while A grows ",
+		printf("# B's re-faults (%d x %zu), alone and while A grows, ",
 		       rounds, n);
-		printf("256 MiB across tenants:\n");
+		printf("splits, merges and shrinks 256 MiB across tenants:\n");
 		printf("alone:        %.1f / %.1f us, worst %.1f us\n",
 		       pct_of(alone, rounds * n, 50),
 		       pct_of(alone, rounds * n, 99), alone[rounds * n - 1]);
-		printf("during grow:  %.1f / %.1f us, worst %.1f us  (%.2f / %.2f / %.2f)\n",
+		printf("during A:     %.1f / %.1f us, worst %.1f us  (%.2f / %.2f / %.2f)\n",
 		       pct_of(busy, rounds * n, 50), pct_of(busy, rounds * n, 99),
 		       busy[rounds * n - 1],
 		       pct_of(busy, rounds * n, 50) / pct_of(alone, rounds * n, 50),
