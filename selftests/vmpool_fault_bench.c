@@ -188,8 +188,8 @@ static void *grower(void *arg)
 		die("VMPOOL_VM_CREATE");
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		if (vmpool_resize(dev, VMPOOL_POOL_GROW, vm, pages) ||
-		    vmpool_move(dev, vm, vm2, pages) ||
-		    vmpool_move(dev, vm2, vm, 0) ||
+		    vmpool_move(dev, vm, vm2, pages) < 0 ||
+		    vmpool_move(dev, vm2, vm, 0) < 0 ||
 		    vmpool_resize(dev, VMPOOL_POOL_SHRINK, vm, pages))
 			die("grow/split/merge/shrink");
 	}
@@ -305,8 +305,8 @@ int main(int argc, char **argv)
 	same_tenant(same, &z_same);
 
 	/*
-	 * A reserve of twice the pages the faults take, and a low mark that
-	 * the faults do not reach: the scrubber is idle while they run.
+	 * A reserve of twice the pages the faults take, filled up to the high
+	 * mark, and then no low mark: the scrubber is idle while they run.
 	 */
 	info(&i);
 	pct = (2 * n * 100 + i.total_pages - 1) / i.total_pages;
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 	set_param("scrub_low", pct);
 	for (k = 0; k < 600; k++) {
 		info(&i);
-		if (i.reserve_pages >= 2 * n)
+		if (i.reserve_pages >= i.total_pages * pct / 100)
 			break;
 		usleep(100 * 1000);
 	}
