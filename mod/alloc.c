@@ -250,6 +250,7 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
 		}
 		pool->nr_transit -= n;
 		vm->nr_transit -= n;
+		vmpool_vm_landed_locked(vm);
 		trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, n);
 		mutex_unlock(&pool->lock);
 		cond_resched();
@@ -263,6 +264,7 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
 			pool->nr_transit--;
 			vm->nr_transit--;
 		}
+		vmpool_vm_landed_locked(vm);
 		mutex_unlock(&pool->lock);
 	}
 	return ret;
@@ -337,6 +339,7 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 				vmpool_dedicated_push(vm, idx);
 			}
 		}
+		vmpool_vm_landed_locked(vm);
 		vmpool_scrub_poke_locked(pool);
 		mutex_unlock(&pool->lock);
 		ret = vmpool_scrub_into(vm, &scrub);
@@ -347,6 +350,7 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 		mutex_lock(&pool->lock);
 		pool->nr_reserved -= left;
 		vm->nr_reserved -= left;
+		vmpool_vm_landed_locked(vm);
 		vmpool_scrub_poke_locked(pool);
 		mutex_unlock(&pool->lock);
 	}
@@ -493,6 +497,7 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		}
 		src->nr_leaving -= n;
 		dst->nr_arriving -= n;
+		vmpool_vm_landed_locked(dst);
 		zeroed += scrub.count;
 		mutex_unlock(&pool->lock);
 		ret = vmpool_scrub_into(dst, &scrub);
@@ -503,6 +508,7 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		mutex_lock(&pool->lock);
 		src->nr_leaving -= left;
 		dst->nr_arriving -= left;
+		vmpool_vm_landed_locked(dst);
 		mutex_unlock(&pool->lock);
 	}
 
@@ -564,7 +570,8 @@ void vmpool_held_work(struct work_struct *work)
  * vmpool_vm_take_locked - a page for @vm to back guest memory with
  * @vm: the VM.
  * @idx: receives the pool index of the page, owned by @vm and ready for
- *	it to see (zeroed unless it holds only what @vm may see).
+ *	it to see (zeroed unless it holds only what @vm may see), or in
+ *	transit if *@zero is set.
  * @fill: the store is read into the page: a page of the dedicated pool
  *	that holds data living on in the store needs no zeroing (if the read
  *	fails, vmpool_vm_release_stale_page() puts it back as such).
@@ -643,6 +650,7 @@ static void vmpool_vm_zeroed_locked(struct vmpool_vm *vm, u32 idx)
 	trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, 1);
 	__set_bit(idx, pool->owned);
 	pool->owner[idx] = vm->slot;
+	vmpool_vm_landed_locked(vm);
 }
 
 /**
@@ -674,7 +682,9 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
  * @idx: set to the pool index backing it.
  *
  * Takes a page from @vm's dedicated pool first, then from the global pool;
- * one that must be zeroed for @vm is zeroed outside the pool lock.
+ * one that must be zeroed for @vm is zeroed outside the pool lock.  With
+ * none to take while pages are on their way to @vm (another fault's page
+ * being zeroed, a grow or move in progress), it waits for them.
  *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if @vm is at its limit or the global pool is
@@ -684,6 +694,7 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
 	u64 dedicated, zeroed;
+	unsigned long landed;
 	bool zero = false;
 	int ret = 0;
 
@@ -697,7 +708,22 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 		goto out;
 	dedicated = vm->stats.faults_dedicated;
 	zeroed = vm->stats.bytes_zeroed;
-	ret = vmpool_vm_take_locked(vm, idx, false, &zero);
+	for (;;) {
+		ret = vmpool_vm_take_locked(vm, idx, false, &zero);
+		if (ret != -ENOSPC || !vmpool_vm_incoming(vm) ||
+		    fatal_signal_pending(current))
+			break;
+		landed = vm->landed;
+		mutex_unlock(&pool->lock);
+		wait_var_event_killable(&vm->landed,
+					READ_ONCE(vm->landed) != landed);
+		mutex_lock(&pool->lock);
+		/* Backed meanwhile, by the fault it waited for perhaps. */
+		*idx = vm->map[index];
+		ret = vmpool_entry_swapped(*idx) ? -ENODATA : 0;
+		if (*idx != VMPOOL_NONE)
+			goto out;
+	}
 	if (ret)
 		goto out;
 	if (zero) {
@@ -706,10 +732,15 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 		vmpool_page_zero(pool, *idx);
 		mutex_lock(&pool->lock);
 		vmpool_vm_zeroed_locked(vm, *idx);
-		/* Backed meanwhile by another fault: the page is spare. */
+		/*
+		 * Backed meanwhile by another fault: the page is spare.  (Not
+		 * paged out: that takes the invalidate lock exclusive.)
+		 */
 		if (vm->map[index] != VMPOOL_NONE) {
 			vmpool_dedicated_push(vm, *idx);
 			*idx = vm->map[index];
+			if (WARN_ON_ONCE(vmpool_entry_swapped(*idx)))
+				ret = -ENODATA;
 			goto out;
 		}
 	}

@@ -240,7 +240,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 {
 	struct vmpool_auditor a = { .pool = pool, .out = out };
 	unsigned long free = 0, dedicated = 0, mapped = 0, held, transit;
-	unsigned long swapped = 0, clean = 0, reserved = 0;
+	unsigned long swapped = 0, clean = 0, reserved = 0, vm_transit = 0;
 	unsigned long tslot, vslot;
 	struct vmpool_tenant *t;
 	struct vmpool_vm *vm;
@@ -308,12 +308,25 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		if (!xa_load(&pool->tenants, vm->tenant->slot))
 			audit_fail(&a, "vm %u: tenant not registered", vm->slot);
 		reserved += vm->nr_reserved;
+		vm_transit += vm->nr_transit;
+		if (vmpool_vm_holding(vm) > vm->limit)
+			audit_fail(&a, "vm %u: holds %lu pages, limit %lu", vm->slot,
+				   vmpool_vm_holding(vm), vm->limit);
+		/* Only a file's ioctl or fault promises: a closed VM has none. */
+		if (vm->closed && (vm->nr_reserved || vm->nr_leaving ||
+				   vm->nr_arriving))
+			audit_fail(&a, "vm %u: closed with promises %lu/%lu/%lu",
+				   vm->slot, vm->nr_reserved, vm->nr_leaving,
+				   vm->nr_arriving);
 	}
 
 	transit = audit_transit(&a);
 	audit_expect(&a, "global free", free, pool->nr_free);
 	/* Promised pages are free pages, each promised to one VM. */
 	audit_expect(&a, "reserved", reserved, pool->nr_reserved);
+	/* In transit: the VMs' pages, and the scrubber's batch. */
+	audit_expect(&a, "transit of VMs and scrubber",
+		     vm_transit + pool->scrub.transit, pool->nr_transit);
 	if (pool->nr_reserved > free)
 		audit_fail(&a, "%lu pages promised, %lu free", pool->nr_reserved,
 			   free);

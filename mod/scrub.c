@@ -158,7 +158,7 @@ void vmpool_scrub_poke_locked(struct vmpool_pool *pool)
 	struct vmpool_scrub *s = &pool->scrub;
 
 	lockdep_assert_held(&pool->lock);
-	if (s->task && s->active && !s->paused && !pool->nr_reserved) {
+	if (s->task && s->active && !s->paused) {
 		s->kicked = true;
 		wake_up(&s->wait);
 	}
@@ -225,12 +225,15 @@ static unsigned int vmpool_scrub_next(struct vmpool_pool *pool, u32 *batch,
 		s->active = true;
 	if (pool->zeroed.count >= high || !vmpool_scrub_backlog(pool))
 		s->active = false;
-	/* A grow in progress has every page it needs promised. */
-	if (s->active && !s->paused && !pool->nr_reserved) {
+	if (s->active && !s->paused) {
 		want = min3(high - pool->zeroed.count,
 			    vmpool_scrub_backlog(pool),
 			    (unsigned long)VMPOOL_SCRUB_TAKE);
-		n = vmpool_scrub_take(pool, batch, want, from, gone, &nr_gone);
+		/* Never the pages promised to grows in progress. */
+		want = min(want, vmpool_pool_available(pool));
+		if (want)
+			n = vmpool_scrub_take(pool, batch, want, from, gone,
+					      &nr_gone);
 	}
 	vmpool_scrub_unlock(pool);
 

@@ -85,6 +85,7 @@ static void vmpool_swap_transit(struct vmpool_vm *vm, u32 idx, bool enter)
 		pool->owner[idx] = vm->slot;
 		pool->nr_transit--;
 		vm->nr_transit--;
+		vmpool_vm_landed_locked(vm);
 	}
 }
 

@@ -24,8 +24,9 @@
  * A page that is not mapped is on exactly one singly linked list: the
  * global list of the tenant it is marked with, the global list of unmarked
  * pages, the global list of zeroed pages, the dedicated list of its VM, or
- * the held list; or it is in transit, on the private list of a grow, split
- * or merge, or in the scrubber's batch, that zeroes it outside the lock.
+ * the held list; or it is in transit, zeroed outside the lock on the
+ * private list of a grow, split or merge, in the scrubber's batch, or as a
+ * fault's page, or read from the store.
  *
  * Page references: every pool page is an order-0 page with a reference
  * count, of which the pool owns one.  Guest memory maps the pages
@@ -105,6 +106,7 @@
 #include <linux/types.h>
 #include <linux/uio.h>
 #include <linux/wait.h>
+#include <linux/wait_bit.h>
 
 struct crypto_sync_skcipher;
 #include <linux/uuid.h>
@@ -428,6 +430,9 @@ struct vmpool_idle {
  *	@pool->lock.
  * @nr_arriving: pages promised to it by a move from another VM in
  *	progress; protected by @pool->lock.
+ * @landed: bumped, under @pool->lock, whenever pages on their way to it
+ *	(in transit, or promised) arrive or are given up: a fault that
+ *	finds none free while some are on their way waits for it.
  * @stats: counters reported to userspace (mapped_pages and
  *	dedicated_pages are derived); protected by @pool->lock.
  * @activity: when its threads run, and the prediction; NULL until
@@ -473,6 +478,7 @@ struct vmpool_vm {
 	unsigned long nr_reserved;
 	unsigned long nr_leaving;
 	unsigned long nr_arriving;
+	unsigned long landed;
 	struct vmpool_vm_stats stats;
 	struct vmpool_activity *activity;
 	unsigned long nr_swapped;
@@ -495,6 +501,20 @@ static inline unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
 {
 	return vm->nr_mapped + vm->dedicated.count - vm->nr_leaving +
 	       vm->nr_transit + vm->nr_reserved + vm->nr_arriving;
+}
+
+/* Pages on their way to @vm: in transit, or promised to it. */
+static inline unsigned long vmpool_vm_incoming(struct vmpool_vm *vm)
+{
+	return vm->nr_transit + vm->nr_reserved + vm->nr_arriving;
+}
+
+/* Pages on their way to @vm arrived, or were given up: wake its faults. */
+static inline void vmpool_vm_landed_locked(struct vmpool_vm *vm)
+{
+	lockdep_assert_held(&vm->pool->lock);
+	vm->landed++;
+	wake_up_var(&vm->landed);
 }
 
 /* Pages of @vm's dedicated pool free for the taking: not promised away. */

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/falloc.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -1123,6 +1124,85 @@ TEST_F_TIMEOUT(vm, limit_and_exhaustion_sigbus, 300)
 	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), 4 * PAGE, 4, 0,
 			      "after");
 	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, close(fd));
+}
+
+/* One of two threads writing the pages of a VM, in the same order. */
+struct racer {
+	pthread_barrier_t *barrier;
+	char *p;
+	size_t pages;
+	int rounds;
+	unsigned long failed;
+	int first_errno;
+	size_t first_page;
+};
+
+static void *race_pages(void *arg)
+{
+	struct racer *r = arg;
+	size_t i;
+	int round;
+
+	for (round = 0; round < r->rounds; round++) {
+		pthread_barrier_wait(r->barrier);
+		for (i = 0; i < r->pages; i++)
+			if (madvise(r->p + i * PAGE, PAGE,
+				    MADV_POPULATE_WRITE) && !r->failed++) {
+				r->first_errno = errno;
+				r->first_page = i;
+			}
+		pthread_barrier_wait(r->barrier);
+	}
+	return NULL;
+}
+
+/*
+ * Two threads fault the same pages of a VM up to its limit, each page
+ * zeroed (another tenant's) outside the pool lock: one that finds the
+ * VM's last page of room on its way to the other's fault waits for it,
+ * and neither fails.
+ */
+TEST_F(vm, faults_at_the_limit_wait_for_pages_being_zeroed)
+{
+	const size_t pages = 64;
+	const int rounds = 300;
+	struct racer r[2];
+	pthread_barrier_t barrier;
+	pthread_t th[2];
+	int fd, round, i;
+	char *p;
+
+	fd = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE, 0,
+			      pages, "racers");
+	ASSERT_LE(0, fd);
+	p = map_vm(fd, pages * PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, 3));
+	for (i = 0; i < 2; i++) {
+		r[i] = (struct racer){ .barrier = &barrier, .p = p,
+				       .pages = pages, .rounds = rounds };
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, race_pages, &r[i]));
+	}
+	for (round = 0; round < rounds; round++) {
+		pthread_barrier_wait(&barrier);
+		pthread_barrier_wait(&barrier);
+		/* Back to the global pool: dirty, zeroed again next round. */
+		ASSERT_EQ(0, fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+				       FALLOC_FL_KEEP_SIZE, 0, pages * PAGE));
+		ASSERT_EQ(0, vmpool_resize(self->dev, VMPOOL_POOL_SHRINK, fd,
+					   pages));
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	pthread_barrier_destroy(&barrier);
+	EXPECT_EQ(0, r[0].failed + r[1].failed) {
+		for (i = 0; i < 2; i++)
+			if (r[i].failed)
+				TH_LOG("thread %d: first at page %zu: %s", i,
+				       r[i].first_page, strerror(r[i].first_errno));
+	}
+	EXPECT_EQ(0, munmap(p, pages * PAGE));
 	EXPECT_EQ(0, close(fd));
 }
 
