@@ -80,12 +80,13 @@ static void vmpool_swap_transit(struct vmpool_vm *vm, u32 idx, bool enter)
 		pool->owner[idx] = 0;
 		pool->nr_transit++;
 		vm->nr_transit++;
+		vm->nr_reading++;
 	} else {
 		__set_bit(idx, pool->owned);
 		pool->owner[idx] = vm->slot;
 		pool->nr_transit--;
 		vm->nr_transit--;
-		vmpool_vm_landed_locked(vm);
+		vm->nr_reading--;
 	}
 }
 

@@ -296,9 +296,9 @@ struct vmpool_scrub {
  *	list).
  * @nr_reserved: of those, pages promised to grows in progress: no one
  *	else takes them.
- * @nr_transit: pages being zeroed outside the lock, on no list: on the
+ * @nr_transit: pages on no list: being zeroed outside the lock (on the
  *	private list of a grow, split or merge, a fault's page, or in the
- *	scrubber's batch.
+ *	scrubber's batch), or read from the store.
  * @nr_dedicated: free pages in dedicated pools.
  * @nr_mapped: pages backing guest memory.
  * @bytes_zeroed: bytes zeroed for a change of tenant.
@@ -421,7 +421,10 @@ struct vmpool_idle {
  *	vmpool_swap_in_nowait()).
  * @dedicated: the VM's dedicated free pages; protected by @pool->lock.
  * @nr_mapped: guest pages backed; protected by @pool->lock.
- * @nr_transit: pages on their way into @dedicated; protected by
+ * @nr_transit: pages of it in transit: on their way into @dedicated, a
+ *	fault's page being zeroed, or pages the store is read into;
+ *	protected by @pool->lock.
+ * @nr_reading: of those, pages the store is read into; protected by
  *	@pool->lock.
  * @nr_reserved: pages of the global pool promised to a grow of it in
  *	progress; protected by @pool->lock.
@@ -475,6 +478,7 @@ struct vmpool_vm {
 	struct vmpool_list dedicated;
 	unsigned long nr_mapped;
 	unsigned long nr_transit;
+	unsigned long nr_reading;
 	unsigned long nr_reserved;
 	unsigned long nr_leaving;
 	unsigned long nr_arriving;
@@ -503,10 +507,15 @@ static inline unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
 	       vm->nr_transit + vm->nr_reserved + vm->nr_arriving;
 }
 
-/* Pages on their way to @vm: in transit, or promised to it. */
+/*
+ * Pages on their way to @vm that a fault may get: in transit to its
+ * dedicated pool or to another fault (not read from the store for guest
+ * pages of their own), or promised to it.
+ */
 static inline unsigned long vmpool_vm_incoming(struct vmpool_vm *vm)
 {
-	return vm->nr_transit + vm->nr_reserved + vm->nr_arriving;
+	return vm->nr_transit - vm->nr_reading + vm->nr_reserved +
+	       vm->nr_arriving;
 }
 
 /* Pages on their way to @vm arrived, or were given up: wake its faults. */
