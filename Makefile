@@ -10,6 +10,8 @@
 #   make run          boot a guest with KVM on vmpool memory in the test
 #                     kernel, balloon it, and show the pool's counters
 #   make bench        benchmarks in the test guest (ratios, not a test)
+#   make lock-stat    contention of vmpool's locks under the fault
+#                     benchmark, from the debug kernel's lock_stat
 #   make install      the module into /lib/modules/<release>/extra, the
 #                     udev rule, vmpoolctl and the uapi header (DESTDIR,
 #                     PREFIX=/usr/local); dkms.conf does it the DKMS way
@@ -58,7 +60,7 @@ UNIT_CFLAGS := -Wall -Werror -O2 -g -include selftests/unit/kernel.h -Imod \
 
 RUN_POOL_MB ?= 320
 
-.PHONY: all modules clean deps lint selftests unit test check check-debug run bench \
+.PHONY: all modules clean deps lint selftests unit test check check-debug run bench lock-stat \
 	install install-check compat-check check-6.1
 
 all: modules
@@ -155,6 +157,9 @@ bench: deps
 		selftests/vmpool_fault_bench selftests/vmpool_sched_bench \
 		selftests/vmpool_swap_bench
 	scripts/run-bench.sh $(BENCH_ARGS)
+
+lock-stat: deps
+	scripts/lock-stat.sh
 
 selftests/vmpool_bench: selftests/vmpool_bench.c selftests/vmpool_test.h uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<

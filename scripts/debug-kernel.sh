@@ -6,7 +6,7 @@
 # UBSAN, KFENCE, fault injection...), and cache it.
 #
 # The cache entry, $VMPOOL_CACHE/debug-kernel/<key>, is keyed by the source
-# package version, the fragment and the compiler.  It is a kernel build tree
+# package version, the fragments and the compiler.  It is a kernel build tree
 # for external modules (what linux-headers packages ship), so
 # `make -C <dir> M=<module dir>` builds a module for this kernel, and holds:
 #   bzImage         the kernel
@@ -15,7 +15,9 @@
 #   System.map      its symbols
 #   build.log       the output of the build
 #
-# Usage: debug-kernel.sh (no arguments)
+# Usage: debug-kernel.sh [EXTRA.config]
+#   EXTRA.config  a fragment merged over debug-kernel.config, for a kernel of
+#                 its own (scripts/lock-stat.config: make lock-stat)
 # Environment:
 #   VMPOOL_CACHE  cache directory (default: ~/.cache/vmpool)
 # Prints the cache entry's directory as the last line on stdout.  A cached
@@ -24,16 +26,18 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 0 ] || die "usage: $0 (no arguments)"
+[ $# -le 1 ] || die "usage: $0 [EXTRA.config]"
 
 FRAGMENT=$VMPOOL_TOP/scripts/debug-kernel.config
+EXTRA=${1:-}
+[ -z "$EXTRA" ] || [ -r "$EXTRA" ] || die "cannot read $EXTRA"
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 SRCVER=$(source_version)
 if [ -z "$SRCVER" ] || [ ! -r "$TARBALL" ]; then
 	die "linux-source-6.12 is not installed: run scripts/deps.sh"
 fi
-FRAGMENT_HASH=$(sha256sum <"$FRAGMENT" | cut -c1-12)
+FRAGMENT_HASH=$(cat "$FRAGMENT" ${EXTRA:+"$EXTRA"} | sha256sum | cut -c1-12)
 CC_HASH=$(gcc --version | head -n 1 | sha256sum | cut -c1-8)
 KDIR=$VMPOOL_CACHE/debug-kernel/$SRCVER-$FRAGMENT_HASH-$CC_HASH
 
@@ -78,7 +82,8 @@ kmake() {
 }
 
 merge_fragment() (
-	cd "$WORK" && scripts/kconfig/merge_config.sh -m .config "$FRAGMENT"
+	cd "$WORK" &&
+		scripts/kconfig/merge_config.sh -m .config "$FRAGMENT" ${EXTRA:+"$EXTRA"}
 )
 
 # Every line of the fragment must hold in .config: "CONFIG_X=..." verbatim,
@@ -103,7 +108,7 @@ check_config() {
 		esac
 		log "not in the kernel configuration: $line"
 		bad=1
-	done <"$FRAGMENT"
+	done < <(cat "$FRAGMENT" ${EXTRA:+"$EXTRA"})
 	[ -z "$bad" ]
 }
 
@@ -128,11 +133,11 @@ step "extracting the source" tar -xf "$TARBALL" -C "$WORK" --strip-components=1
 # i386 configuration whose int defaults (FRAME_WARN, NR_CPUS...) outlive
 # turning 64BIT on.
 step "tinyconfig" kmake ARCH=x86_64 tinyconfig
-step "merging $FRAGMENT" merge_fragment
+step "merging $FRAGMENT $EXTRA" merge_fragment
 # Twice, so that symbols the first pass makes visible get their defaults.
 step "olddefconfig" kmake olddefconfig
 step "olddefconfig" kmake olddefconfig
-check_config || die "$FRAGMENT: the options above did not survive olddefconfig"
+check_config || die "$FRAGMENT $EXTRA: the options above did not survive olddefconfig"
 
 # Building modules also does modules_prepare.
 step "building the kernel" kmake -j"$(nproc)" bzImage modules
