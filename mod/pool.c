@@ -60,8 +60,11 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
  */
 void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
 {
+	/* Named for lockdep and lock_stat: the workqueues' pool->lock is not it. */
+	static struct lock_class_key key;
+
 	pool->source = source;
-	mutex_init(&pool->lock);
+	__mutex_init(&pool->lock, "vmpool_pool_lock", &key);
 	pool->unmarked.head = VMPOOL_NONE;
 	pool->held.head = VMPOOL_NONE;
 	INIT_LIST_HEAD(&pool->marked);

@@ -34,7 +34,7 @@ exec scripts/vm-run.sh -m 2G -i "mod/vmpool.ko pool_mb=1088" -- sh -c '
 	sed -n "3,4p" /proc/lock_stat
 	# A class row, and the acquisition sites under it, up to the blank
 	# line that ends the entry.
-	awk "/^ *[^ ].*:  / { show = (\$0 ~ /&(pool|vm|act|idle|fsi)->|vmpool_/) }
+	awk "/^ *[^ ].*:  / { show = (\$0 ~ /vmpool_|&(vm|act|idle|fsi)->/) }
 	     /^$/ { if (show) print; show = 0 }
 	     show" /proc/lock_stat
 ' sh "$@"
