@@ -149,7 +149,8 @@ static void vmpool_scrub_unlock(struct vmpool_pool *pool)
  * vmpool_scrub_poke_locked - let a scrubber that stopped part way go on
  * @pool: the pool.
  *
- * Called when what stopped it (a pause, a grow's promise) ends.
+ * Called when what stopped it ends: a pause, or a grow that had every free
+ * page promised.
  *
  * Context: the pool lock held.
  */
