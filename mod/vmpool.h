@@ -523,6 +523,8 @@ static inline void vmpool_vm_landed_locked(struct vmpool_vm *vm)
 {
 	lockdep_assert_held(&vm->pool->lock);
 	vm->landed++;
+	/* The store seen before the waiters are looked for. */
+	smp_mb();
 	wake_up_var(&vm->landed);
 }
 
