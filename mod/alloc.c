@@ -200,17 +200,52 @@ static u32 vmpool_dedicated_pop(struct vmpool_vm *vm)
 	return vmpool_dedicated_pop_stale(vm, NULL);
 }
 
-/* Put page @idx, which must be zeroed for @vm, in transit on @list. */
-static void vmpool_transit_push(struct vmpool_vm *vm, struct vmpool_list *list,
-				u32 idx)
+/* Put page @idx, which must be zeroed for @vm, in transit: on no list. */
+static void vmpool_transit_enter(struct vmpool_vm *vm, u32 idx)
 {
 	struct vmpool_pool *pool = vm->pool;
 
 	__clear_bit(idx, pool->owned);
 	pool->owner[idx] = 0;
-	vmpool_list_push(pool, list, idx);
 	pool->nr_transit++;
 	vm->nr_transit++;
+}
+
+/* Put page @idx, which must be zeroed for @vm, in transit on @list. */
+static void vmpool_transit_push(struct vmpool_vm *vm, struct vmpool_list *list,
+				u32 idx)
+{
+	vmpool_transit_enter(vm, idx);
+	vmpool_list_push(vm->pool, list, idx);
+}
+
+/*
+ * Page @idx, in transit for @vm and zeroed since, is @vm's: clean and
+ * owned, on no list yet.  The caller counts it out of transit.
+ */
+static void vmpool_transit_zeroed(struct vmpool_vm *vm, u32 idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+
+	__clear_bit(idx, pool->dirty);
+	vmpool_count_zeroed(vm);
+	__set_bit(idx, pool->owned);
+	pool->owner[idx] = vm->slot;
+}
+
+/*
+ * Page @idx, marked @mark, for @vm's dedicated pool: into it now, or in
+ * transit on @scrub if it must be zeroed first.
+ */
+static void vmpool_dedicated_enter(struct vmpool_vm *vm,
+				   struct vmpool_list *scrub, u32 idx, u16 mark)
+{
+	if (vmpool_needs_zero(vm, idx, mark)) {
+		vmpool_transit_push(vm, scrub, idx);
+	} else {
+		vmpool_page_enter(vm, idx, mark);
+		vmpool_dedicated_push(vm, idx);
+	}
 }
 
 /*
@@ -242,10 +277,7 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
 
 		mutex_lock(&pool->lock);
 		for (i = 0; i < n; i++) {
-			__clear_bit(batch[i], pool->dirty);
-			vmpool_count_zeroed(vm);
-			__set_bit(batch[i], pool->owned);
-			pool->owner[batch[i]] = vm->slot;
+			vmpool_transit_zeroed(vm, batch[i]);
 			vmpool_dedicated_push(vm, batch[i]);
 		}
 		pool->nr_transit -= n;
@@ -330,15 +362,10 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 		mutex_lock(&pool->lock);
 		for (i = 0; i < n; i++) {
 			idx = vmpool_global_pop(pool, vm, &mark);
-			pool->nr_reserved--;
-			vm->nr_reserved--;
-			if (vmpool_needs_zero(vm, idx, mark)) {
-				vmpool_transit_push(vm, &scrub, idx);
-			} else {
-				vmpool_page_enter(vm, idx, mark);
-				vmpool_dedicated_push(vm, idx);
-			}
+			vmpool_dedicated_enter(vm, &scrub, idx, mark);
 		}
+		pool->nr_reserved -= n;
+		vm->nr_reserved -= n;
 		vmpool_vm_landed_locked(vm);
 		vmpool_scrub_poke_locked(pool);
 		mutex_unlock(&pool->lock);
@@ -464,7 +491,6 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	unsigned long i, n, left, zeroed = 0;
 	bool merge = !pages;
 	int ret;
-	u32 idx;
 
 	mutex_lock(&pool->lock);
 	if (!pages)
@@ -486,15 +512,9 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	for (left = pages, ret = 0; left && !ret; left -= n) {
 		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
 		mutex_lock(&pool->lock);
-		for (i = 0; i < n; i++) {
-			idx = vmpool_dedicated_pop(src);
-			if (vmpool_needs_zero(dst, idx, mark)) {
-				vmpool_transit_push(dst, &scrub, idx);
-			} else {
-				vmpool_page_enter(dst, idx, mark);
-				vmpool_dedicated_push(dst, idx);
-			}
-		}
+		for (i = 0; i < n; i++)
+			vmpool_dedicated_enter(dst, &scrub,
+					       vmpool_dedicated_pop(src), mark);
 		src->nr_leaving -= n;
 		dst->nr_arriving -= n;
 		vmpool_vm_landed_locked(dst);
@@ -625,9 +645,7 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
 		return -ENOSPC;
 	vm->stats.faults_global++;
 	if (zero && vmpool_needs_zero(vm, *idx, mark)) {
-		pool->owner[*idx] = 0;
-		pool->nr_transit++;
-		vm->nr_transit++;
+		vmpool_transit_enter(vm, *idx);
 		*zero = true;
 		return 0;
 	}
@@ -645,11 +663,8 @@ static void vmpool_vm_zeroed_locked(struct vmpool_vm *vm, u32 idx)
 
 	pool->nr_transit--;
 	vm->nr_transit--;
-	__clear_bit(idx, pool->dirty);
-	vmpool_count_zeroed(vm);
+	vmpool_transit_zeroed(vm, idx);
 	trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, 1);
-	__set_bit(idx, pool->owned);
-	pool->owner[idx] = vm->slot;
 	vmpool_vm_landed_locked(vm);
 }
 

@@ -232,9 +232,7 @@ static unsigned int vmpool_scrub_next(struct vmpool_pool *pool, u32 *batch,
 			    (unsigned long)VMPOOL_SCRUB_TAKE);
 		/* Never the pages promised to grows in progress. */
 		want = min(want, vmpool_pool_available(pool));
-		if (want)
-			n = vmpool_scrub_take(pool, batch, want, from, gone,
-					      &nr_gone);
+		n = vmpool_scrub_take(pool, batch, want, from, gone, &nr_gone);
 	}
 	vmpool_scrub_unlock(pool);
 
