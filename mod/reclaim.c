@@ -13,14 +13,16 @@
  * as ever.  A VM without an idle limit never gives pages up.
  *
  * Which VM gives: one that sleeps, the one predicted to wake last first
- * (no prediction counts as last).  For a fault or a fallocate(), when no
- * sleeping VM can, one that runs: the pool then cannot hold the working
- * sets of the VMs running together, and the statistics say so.  Last,
- * for a VM with an idle limit, itself: its pages it did not touch lately
- * go out to make room for the one it needs.  A
- * prefetch only takes pages from sleeping VMs predicted to wake after the
- * VM it reads for, so that two sleeping VMs never take pages from each
- * other in turn, and a running VM never loses pages to a sleeping one.
+ * (no prediction counts as last; a VM whose thread waits in one of its
+ * faults does not sleep: its active period goes on).  For a fault or a
+ * fallocate(), when no sleeping VM can, one that runs: the pool then
+ * cannot hold the working sets of the VMs running together, and the
+ * statistics say so.  Last, for a VM with an idle limit, itself: its
+ * pages it did not touch lately go out to make room for the one it
+ * needs.  A prefetch only takes pages from sleeping VMs predicted to
+ * wake after the VM it reads for, so that two sleeping VMs never take
+ * pages from each other in turn, and a running VM never loses pages to a
+ * sleeping one.
  *
  * What it gives: the pages its last active period did not touch first,
  * then its working set.  A sleeping VM's working set pages are marked for
@@ -51,7 +53,10 @@
 /*
  * When @vm is predicted to wake: 0 if it runs, or if no thread of it is
  * attached (nothing tells when it runs); U64_MAX if nothing is predicted
- * (it may sleep for ever, as far as anyone knows).
+ * (it may sleep for ever, as far as anyone knows).  A thread that sleeps
+ * in a fault of the VM, waiting for its page, is in the middle of an
+ * active period: the VM runs, whatever the prediction made when that
+ * thread left its CPU says.
  *
  * Context: the pool lock held (the activity stays).
  */
@@ -61,7 +66,7 @@ static u64 vmpool_reclaim_wake(struct vmpool_vm *vm)
 	bool running;
 	u64 start;
 
-	if (!act)
+	if (!act || atomic_read(&vm->idle.faulting))
 		return 0;
 	start = vmpool_activity_next_start(act, &running);
 	if (running)
