@@ -8,9 +8,10 @@
  * the store is a file.
  *
  * Environment: as vmpool_vm_test, and VMPOOL_TIMING_SCALE (1 to 4,
- * default 1): the sleeps, and the gaps between the VMs taking turns, are
- * that many times longer, for a kernel that is that much slower (the
- * debug kernel's KASAN and page allocation debugging).  The bounds stay.
+ * default 1): the sleeps and periods, and the gaps between the VMs taking
+ * turns, are that many times longer, for a kernel that is that much
+ * slower (the debug kernel's KASAN and page allocation debugging).  The
+ * bounds stay.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -99,22 +100,26 @@ TEST_F(idle, set_idle_limit_bad_input)
 /*
  * A VM thread: each period it touches @hot pages (a word of each; all of
  * them the first time; @hot_late from period @late on, if that is set),
- * then sleeps @sleep_ms (80 ms if 0).  After @warm
+ * then sleeps @sleep_ms (80 ms if 0); or, if @period_ms is set, it wakes
+ * every @period_ms from its start, however long its touching took (its
+ * phase stays, as a guest's timer tick does).  After @warm
  * periods it takes a snapshot of the VM's statistics, and from then on
  * counts the page faults (minor and major) its touching takes in @faults.
+ * The longest a period's touching took is in @max_active_ms.
  */
 struct vm_thread {
 	int vm;
 	char *mem;
 	size_t pages, hot, hot_late;
 	int periods, warm, late;
-	long sleep_ms;
+	long sleep_ms, period_ms;
 	pthread_t th;
 	pid_t tid;
 	int go[2];
 	bool done;
 	struct vmpool_vm_stats warm_st;
 	long faults;
+	long max_active_ms;
 };
 
 /* @ms scaled by VMPOOL_TIMING_SCALE. */
@@ -134,10 +139,27 @@ static size_t hot_pages(const struct vm_thread *t, int i)
 	return t->late && i >= t->late ? t->hot_late : t->hot;
 }
 
+/* @ts plus @ns nanoseconds. */
+static void timespec_add(struct timespec *ts, unsigned long long ns)
+{
+	ns += ts->tv_nsec;
+	ts->tv_sec += ns / 1000000000ULL;
+	ts->tv_nsec = ns % 1000000000ULL;
+}
+
+static long ms_since(const struct timespec *ts)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - ts->tv_sec) * 1000 +
+	       (now.tv_nsec - ts->tv_nsec) / 1000000;
+}
+
 static void *vm_thread_main(void *arg)
 {
 	struct vm_thread *t = arg;
-	struct timespec ts = { .tv_nsec = scaled_ms(t->sleep_ms ?: 80) * MS };
+	struct timespec ts = { 0 }, wake, active;
 	size_t p, n;
 	char c;
 	int i;
@@ -145,7 +167,10 @@ static void *vm_thread_main(void *arg)
 	__atomic_store_n(&t->tid, gettid(), __ATOMIC_RELEASE);
 	if (read(t->go[0], &c, 1) != 1)
 		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &wake);
+	timespec_add(&ts, scaled_ms(t->sleep_ms ?: 80) * MS);
 	for (i = 0; i < t->periods; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &active);
 		n = hot_pages(t, i);
 		if (i > t->warm)
 			t->faults -= vmpool_thread_faults(false);
@@ -155,7 +180,14 @@ static void *vm_thread_main(void *arg)
 			t->faults += vmpool_thread_faults(false);
 		if (i == t->warm && vmpool_vm_stats(t->vm, &t->warm_st))
 			return NULL;
-		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+		if (i > t->warm && ms_since(&active) > t->max_active_ms)
+			t->max_active_ms = ms_since(&active);
+		if (!t->period_ms) {
+			clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+			continue;
+		}
+		timespec_add(&wake, scaled_ms(t->period_ms) * MS);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL);
 	}
 	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
@@ -378,9 +410,13 @@ TEST_F_TIMEOUT(idle, untouched_pages_mapped_ahead_leave_the_working_set, 120)
 /*
  * Three VM threads of three tenants, each touching all of its 512 pages
  * every period, idle limit 128, on a pool with 1280 free pages: their
- * memory (1536 pages) does not fit, so they take turns, each asleep 240
- * ms a period (three times 80 ms: one active period at a time, even on
- * the slow debug kernel), a third of that apart.  None gets
+ * memory (1536 pages) does not fit, so they take turns: each wakes every
+ * 300 ms, a third of that after the one before, and has 100 ms to touch
+ * its pages before the next one wakes (one active period at a time, even
+ * on the slow debug kernel).  Their phases stay however long a period's
+ * touching takes, as a guest's timer tick does; with fixed sleeps instead,
+ * a VM whose pages came back late would wake later every period, until
+ * two of them ran together and the pool could hold neither.  None gets
  * SIGBUS, every byte survives, each VM's memory really goes out while it
  * sleeps, pages move between them through the store, and each finds its
  * working set back when it wakes (the bounds of the single sleeper).
@@ -406,7 +442,7 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 	for (i = 0; i < TURN_VMS; i++) {
 		t[i] = (struct vm_thread){ .pages = 512, .hot = 512,
 					   .periods = 30, .warm = 10,
-					   .sleep_ms = 240 };
+					   .period_ms = 300 };
 		t[i].vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
 					   t[i].pages * PAGE, 0, 0, "turn");
 		ASSERT_LE(0, t[i].vm);
@@ -415,8 +451,8 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 		ASSERT_NE(MAP_FAILED, t[i].mem);
 		ASSERT_EQ(0, set_idle_limit(t[i].vm, 128));
 	}
-	/* A third of a sleep apart. */
-	ASSERT_EQ(0, run_vm_threads(t, TURN_VMS, t[0].sleep_ms / TURN_VMS,
+	/* A third of a period apart. */
+	ASSERT_EQ(0, run_vm_threads(t, TURN_VMS, t[0].period_ms / TURN_VMS,
 				    min_mapped, st));
 	for (i = 0; i < TURN_VMS; i++) {
 		log_paging(_metadata, &t[i].warm_st, &st[i]);
@@ -424,8 +460,8 @@ TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
 		       i, min_mapped[i], st[i].shortages,
 		       st[i].shortage_failures, st[i].pages_given,
 		       st[i].pages_given_running);
-		TH_LOG("VM %d: %ld page faults touching the working set", i,
-		       t[i].faults);
+		TH_LOG("VM %d: %ld page faults touching the working set, longest touching %ld ms",
+		       i, t[i].faults, t[i].max_active_ms);
 	}
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	TH_LOG("pool: %llu shortages, %llu failed, %llu pages reclaimed (%llu from running VMs)",
