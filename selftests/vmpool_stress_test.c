@@ -86,7 +86,13 @@ static int dev;
 static int stop;
 static unsigned long ops[32];
 static __u32 tenant_base;
-static __u32 serial;
+/*
+ * The last serial number given to a VM, in memory shared with forked
+ * children: a child checks what it reads against the count as it is then,
+ * not as it was at the fork (a VM created since may have written a page
+ * that a VM sharing with its tenant holds now).
+ */
+static __u32 *serial;
 
 enum {
 	OP_CREATE, OP_DESTROY, OP_FAULT, OP_PUNCH, OP_POPULATE, OP_GROW,
@@ -132,7 +138,7 @@ static bool tag_allowed(__u32 t, __u32 tag, bool share)
 	if (t == tag)
 		return true;
 	return share && (t & TAG_VALID) && (t & TAG_TENANT) == (tag & TAG_TENANT) &&
-	       (t & TAG_SERIAL) <= __atomic_load_n(&serial, __ATOMIC_RELAXED);
+	       (t & TAG_SERIAL) <= __atomic_load_n(serial, __ATOMIC_RELAXED);
 }
 
 #ifdef VMPOOL_STRESS_KVM
@@ -231,7 +237,7 @@ static void op_create(struct slot *s, unsigned int *seed)
 				s->share = share;
 				s->guest = 0;
 				s->tag = TAG_VALID | tenant << 24 |
-					 (__atomic_add_fetch(&serial, 1, __ATOMIC_RELAXED) &
+					 (__atomic_add_fetch(serial, 1, __ATOMIC_RELAXED) &
 					  TAG_SERIAL);
 			}
 		}
@@ -712,6 +718,9 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	/* The harness's own timeout must not cut the run short. */
 	ASSERT_GT(_metadata->timeout, seconds + 30);
 	tenant_base = vmpool_new_tenant() << 4;
+	serial = mmap(NULL, sizeof(*serial), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, serial);
 	/* Smaller than all the VMs together: page-out fills it now and then. */
 	store = vmpool_store_file("/tmp/vmpool-stress-store", STORE_PAGES);
 	ASSERT_LE(0, store);
