@@ -684,7 +684,8 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
 	/* The guest may write it from now on. */
 	__set_bit(idx, pool->dirty);
 	__set_bit(idx, pool->mapped);
-	vm->map[index] = idx;
+	/* With its data: a fault may read it without the lock. */
+	smp_store_release(&vm->map[index], idx);
 	vm->nr_mapped++;
 	vm->tenant->nr_mapped++;
 	pool->nr_mapped++;
@@ -696,12 +697,17 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
  * @index: guest page, below @vm->nr_pages.
  * @idx: set to the pool index backing it.
  *
- * Takes a page from @vm's dedicated pool first, then from the global pool;
- * one that must be zeroed for @vm is zeroed outside the pool lock.  With
+ * A page backed already is looked up without the pool lock: a fault after
+ * the page tables were zapped (the idle sampling, KVM's MMU notifier, a
+ * page not mapped ahead) takes no pool-wide lock.  Otherwise it takes a
+ * page from @vm's dedicated pool first, then from the global pool; one
+ * that must be zeroed for @vm is zeroed outside the pool lock.  With
  * none to take while pages are on their way to @vm (another fault's page
  * being zeroed, a grow or move in progress), it waits for them.
  *
- * Context: process context; takes the pool lock.
+ * Context: process context; @vm's invalidate lock held (shared is
+ * enough), which keeps a page backing @index there until it is dropped;
+ * takes the pool lock unless the page is backed already.
  * Return: 0 on success; -ENOSPC if @vm is at its limit or the global pool is
  * empty; -ENODATA if the page's data is in the store (vmpool_swap_in()).
  */
@@ -712,6 +718,15 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	unsigned long landed;
 	bool zero = false;
 	int ret = 0;
+
+	/*
+	 * Only vmpool_vm_unmap_locked() takes a backing page away, and its
+	 * callers hold the invalidate lock exclusive; pairs with the release
+	 * in vmpool_vm_map_locked(): the page's data is seen with it.
+	 */
+	*idx = smp_load_acquire(&vm->map[index]);
+	if (*idx != VMPOOL_NONE && !vmpool_entry_swapped(*idx))
+		return 0;
 
 	mutex_lock(&pool->lock);
 	*idx = vm->map[index];
@@ -776,7 +791,9 @@ out:
  * The page stays owned by @vm, on no list: the caller puts it somewhere.
  * Its clean copy, if any, is freed.
  *
- * Context: @vm's pool lock held.
+ * Context: @vm's pool lock held; and its invalidate lock held exclusive,
+ * unless no file of @vm is left: faults look a backed page up without the
+ * pool lock (vmpool_vm_populate()).
  */
 void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 {
@@ -826,6 +843,7 @@ int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end)
 	pgoff_t index = start;
 	int ret = 0;
 
+	lockdep_assert_held_write(&vm->inode->i_mapping->invalidate_lock);
 	while (index < end) {
 		pgoff_t batch_end = min_t(pgoff_t, end, index + VMPOOL_BATCH);
 

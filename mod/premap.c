@@ -242,6 +242,8 @@ void vmpool_premap_harvest(struct vmpool_vm *vm)
  * %VMPOOL_PREMAP_BATCH consecutive guest pages of @vm's working set that
  * are resident, into @pages.  *@index ends at the first of them.
  *
+ * Context: @vm's invalidate lock held shared: the pages stay resident,
+ * and are looked up without the pool lock, as a fault does.
  * Return: the pages gathered; 0 if there are none before @end.
  */
 static unsigned long vmpool_premap_gather(struct vmpool_vm *vm,
@@ -253,16 +255,16 @@ static unsigned long vmpool_premap_gather(struct vmpool_vm *vm,
 	pgoff_t i;
 	u32 idx;
 
+	lockdep_assert_held(&vm->inode->i_mapping->invalidate_lock);
 	*index = find_next_bit(vm->idle.hot, end, *index);
-	mutex_lock(&pool->lock);
 	for (i = *index; i < end && n < VMPOOL_PREMAP_BATCH; i++) {
-		idx = vm->map[i];
+		/* Pairs with the release in vmpool_vm_map_locked(). */
+		idx = smp_load_acquire(&vm->map[i]);
 		if (!test_bit(i, vm->idle.hot) || idx == VMPOOL_NONE ||
 		    vmpool_entry_swapped(idx))
 			break;
 		pages[n++] = pfn_to_page(vmpool_page_pfn(pool, idx));
 	}
-	mutex_unlock(&pool->lock);
 	return n;
 }
 

@@ -594,6 +594,7 @@ int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,
 	bool stop = false, again;
 	int ret = 0, done;
 
+	lockdep_assert_held_write(&vm->inode->i_mapping->invalidate_lock);
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
 		return -ENOMEM;

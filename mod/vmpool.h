@@ -58,6 +58,9 @@
  *                               list, every counter, each VM's page map,
  *                               the store's slots)
  *
+ * A fault finds a guest page that is backed already under the invalidate
+ * lock alone: no page leaves a guest page but under it exclusive.
+ *
  * vm_insert_page() and unmap_mapping_range() take the page table locks and
  * i_mmap_rwsem; they run outside vmpool_pool.lock, under the invalidate
  * lock.  So does the store's I/O (the store file's own locks), never under
@@ -417,8 +420,12 @@ struct vmpool_idle {
  * @nr_pages: guest memory in pages (the file size).
  * @limit: most pages the VM may hold, mapped and dedicated together.
  * @map: per guest page, the pool index backing it or %VMPOOL_NONE;
- *	protected by @pool->lock (read without it only as a hint, by
- *	vmpool_swap_in_nowait()).
+ *	protected by @pool->lock.  An entry naming a page also by the VM's
+ *	invalidate lock: set under it shared (a release store), cleared
+ *	under it exclusive, so that a fault (or the mapping ahead) holding
+ *	it shared reads such an entry without @pool->lock
+ *	(vmpool_vm_populate(), premap.c).  Read without either only as a
+ *	hint, by vmpool_swap_in_nowait().
  * @dedicated: the VM's dedicated free pages; protected by @pool->lock.
  * @nr_mapped: guest pages backed; protected by @pool->lock.
  * @nr_transit: pages of it in transit: on their way into @dedicated, a

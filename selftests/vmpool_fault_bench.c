@@ -19,7 +19,10 @@
  *   third tenant, merges them back and shrinks again (p50 / p99 / worst,
  *   and the ratios);
  *   re-faults per second of one thread on one VM, and of two threads on
- *   two VMs at once (the ratio: 2.0 if they never wait for each other).
+ *   two VMs at once (the ratio: 2.0 if they never wait for each other);
+ *   the same for faults on pages still backed, their page table entries
+ *   zapped (MADV_DONTNEED, as KVM's MMU notifier or the idle sampling
+ *   zap them), with a memfd of the same size as the baseline.
  *
  * usage: vmpool_fault_bench [pages]
  */
@@ -231,9 +234,17 @@ static void under_grow(double *alone, double *busy, int rounds)
 	drop_vm(vm, p);
 }
 
+/* What a faulter does before touching its pages again. */
+enum refault {
+	REFAULT_PUNCH,		/* release them to the VM's dedicated pool */
+	REFAULT_ZAP,		/* zap their page table entries only */
+	REFAULT_ZAP_MEMFD,	/* the same, on a memfd */
+};
+
 struct faulter {
 	int vm;
 	char *p;
+	enum refault how;
 	unsigned long faults;
 };
 
@@ -244,9 +255,13 @@ static void *faulter(void *arg)
 	size_t i;
 
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		if (fallocate(f->vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		if (f->how == REFAULT_PUNCH &&
+		    fallocate(f->vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      0, n * PAGE))
 			die("fallocate");
+		if (f->how != REFAULT_PUNCH &&
+		    madvise(f->p, n * PAGE, MADV_DONTNEED))
+			die("madvise");
 		for (i = 0; i < n && !__atomic_load_n(&stop, __ATOMIC_RELAXED);
 		     i++, f->faults++)
 			__atomic_store_n(&f->p[i * PAGE], 1, __ATOMIC_RELAXED);
@@ -254,8 +269,25 @@ static void *faulter(void *arg)
 	return NULL;
 }
 
-/* Faults per second of @nr threads on a VM each, over @secs seconds. */
-static double parallel_rate(int nr, unsigned int secs)
+/* A memfd of @n pages, written once, mapped shared at *@p. */
+static int memfd_touched(char **p)
+{
+	int fd = memfd_create("bench", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, n * PAGE))
+		die("memfd");
+	*p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*p == MAP_FAILED)
+		die("mmap");
+	memset(*p, 1, n * PAGE);
+	return fd;
+}
+
+/*
+ * Faults per second of @nr threads on a VM (or memfd) each, over @secs
+ * seconds, the pages made to fault again as @how says.
+ */
+static double parallel_rate(int nr, unsigned int secs, enum refault how)
 {
 	struct faulter f[2];
 	unsigned long sum = 0;
@@ -265,7 +297,15 @@ static double parallel_rate(int nr, unsigned int secs)
 
 	for (i = 0; i < nr; i++) {
 		f[i].faults = 0;
-		f[i].vm = released_vm("par", &f[i].p);
+		f[i].how = how;
+		if (how == REFAULT_ZAP_MEMFD) {
+			f[i].vm = memfd_touched(&f[i].p);
+		} else {
+			f[i].vm = released_vm("par", &f[i].p);
+			/* Backed again, to stay so. */
+			if (how == REFAULT_ZAP)
+				memset(f[i].p, 1, n * PAGE);
+		}
 	}
 	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -357,13 +397,17 @@ int main(int argc, char **argv)
 		const int rounds = 4;
 		double *alone = calloc(rounds * n, sizeof(double));
 		double *busy = calloc(rounds * n, sizeof(double));
-		double one, two;
+		double one, two, zap1, zap2, memfd1, memfd2;
 
 		if (!alone || !busy)
 			die("calloc");
 		under_grow(alone, busy, rounds);
-		one = parallel_rate(1, 3);
-		two = parallel_rate(2, 3);
+		one = parallel_rate(1, 3, REFAULT_PUNCH);
+		two = parallel_rate(2, 3, REFAULT_PUNCH);
+		zap1 = parallel_rate(1, 3, REFAULT_ZAP);
+		zap2 = parallel_rate(2, 3, REFAULT_ZAP);
+		memfd1 = parallel_rate(1, 3, REFAULT_ZAP_MEMFD);
+		memfd2 = parallel_rate(2, 3, REFAULT_ZAP_MEMFD);
 		printf("# B's re-faults (%d x %zu), alone and while A grows, ",
 		       rounds, n);
 		printf("splits, merges and shrinks 256 MiB across tenants:\n");
@@ -378,6 +422,14 @@ int main(int argc, char **argv)
 		       busy[rounds * n - 1] / alone[rounds * n - 1]);
 		printf("# re-faults per second, one thread on one VM, two on two:\n");
 		printf("one: %.0f, two: %.0f (%.2f)\n", one, two, two / one);
+		printf("# faults per second on backed pages (zapped), one thread on one VM,\n");
+		printf("# two on two; the same on a memfd, and vmpool against it:\n");
+		printf("vmpool: one %.0f, two %.0f (%.2f)\n", zap1, zap2,
+		       zap2 / zap1);
+		printf("memfd:  one %.0f, two %.0f (%.2f)\n", memfd1, memfd2,
+		       memfd2 / memfd1);
+		printf("vmpool / memfd: one %.2f, two %.2f\n", zap1 / memfd1,
+		       zap2 / memfd2);
 		free(alone);
 		free(busy);
 	}
