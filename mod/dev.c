@@ -57,6 +57,8 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	struct vmpool_info info;
 	int ret;
 
+	/* A new member comes with a new size in the uapi header. */
+	BUILD_BUG_ON(sizeof(info) != VMPOOL_INFO_SIZE_VER5);
 	ret = vmpool_copy_args_from_user(&info, sizeof(info),
 					 VMPOOL_INFO_SIZE_VER0, VMPOOL_INFO_SETTLE,
 					 uarg);
@@ -95,6 +97,8 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	info.scrubbed_bytes = st.scrubbed_bytes;
 	info.reserve_hits = st.reserve_hits;
 	info.reserve_misses = st.reserve_misses;
+	info.promised_pages = st.promised_pages;
+	info.leaving_pages = st.leaving_pages;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
 }

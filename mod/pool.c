@@ -201,9 +201,13 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->scrubbed_bytes = pool->scrub.bytes;
 	st->reserve_hits = pool->scrub.hits;
 	st->reserve_misses = pool->scrub.misses;
+	st->promised_pages = pool->nr_reserved;
 	st->nr_vms = 0;
-	xa_for_each(&pool->vms, i, vm)
+	st->leaving_pages = 0;
+	xa_for_each(&pool->vms, i, vm) {
 		st->nr_vms += !vm->closed;
+		st->leaving_pages += vm->nr_leaving;
+	}
 	st->nr_tenants = 0;
 	xa_for_each(&pool->tenants, i, entry)
 		st->nr_tenants++;

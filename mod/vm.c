@@ -332,6 +332,8 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->nowait_faults = vm->stats.nowait_faults;
 	st->clean_pages = vm->nr_clean;
 	st->pages_out_clean = vm->stats.pages_out_clean;
+	st->promised_pages = vm->nr_reserved + vm->nr_arriving;
+	st->leaving_pages = vm->nr_leaving;
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -341,6 +343,8 @@ static long vmpool_vm_ioctl_stats(struct vmpool_vm *vm,
 	struct vmpool_vm_stats st;
 	int ret;
 
+	/* A new member comes with a new size in the uapi header. */
+	BUILD_BUG_ON(sizeof(st) != VMPOOL_VM_STATS_SIZE_VER9);
 	ret = vmpool_copy_args_from_user(&st, sizeof(st),
 					 VMPOOL_VM_STATS_SIZE_VER0, 0,
 					 uarg);

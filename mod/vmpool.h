@@ -620,6 +620,8 @@ struct vmpool_activity {
  * @scrubbed_bytes: bytes the scrubber zeroed.
  * @reserve_hits: pages VMs took from the global pool already zeroed.
  * @reserve_misses: pages VMs took from the global pool and zeroed.
+ * @promised_pages: of @free_pages, promised to grows in progress.
+ * @leaving_pages: of @dedicated_pages, promised to shrinks and moves.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
@@ -641,6 +643,8 @@ struct vmpool_pool_stats {
 	u64 scrubbed_bytes;
 	u64 reserve_hits;
 	u64 reserve_misses;
+	u64 promised_pages;
+	u64 leaving_pages;
 };
 
 /* pool.c */

@@ -323,6 +323,7 @@ static const struct field info_fields[] = {
 	INFO(pages_reclaimed_running, U64), INFO(closing_pages, U64),
 	INFO(reserve_pages, U64), INFO(scrubbed_bytes, U64),
 	INFO(reserve_hits, U64), INFO(reserve_misses, U64),
+	INFO(promised_pages, U64), INFO(leaving_pages, U64),
 };
 
 static const struct field stats_fields[] = {
@@ -354,7 +355,8 @@ static const struct field stats_fields[] = {
 	STATS(shortage_failures, U64), STATS(pages_given, U64),
 	STATS(pages_given_running, U64), STATS(premapped_pages, U64),
 	STATS(nowait_faults, U64), STATS(clean_pages, U64),
-	STATS(pages_out_clean, U64),
+	STATS(pages_out_clean, U64), STATS(promised_pages, U64),
+	STATS(leaving_pages, U64),
 };
 
 static const struct field audit_fields[] = {
@@ -701,7 +703,11 @@ static void print_info(const struct vmpool_info *info)
 	printf("free_pages      %llu (%llu MiB)\n",
 	       (unsigned long long)info->free_pages,
 	       (unsigned long long)info->free_pages / mib);
+	printf("promised_pages  %llu of them, to grows in progress\n",
+	       (unsigned long long)info->promised_pages);
 	printf("dedicated_pages %llu\n", (unsigned long long)info->dedicated_pages);
+	printf("leaving_pages   %llu of them, to shrinks and moves in progress\n",
+	       (unsigned long long)info->leaving_pages);
 	printf("mapped_pages    %llu\n", (unsigned long long)info->mapped_pages);
 	printf("closing_pages   %llu\n", (unsigned long long)info->closing_pages);
 	printf("vms             %u (%u tenants)\n", info->nr_vms, info->nr_tenants);

@@ -481,8 +481,12 @@ TEST_F(ctl, info_version_audit)
 	EXPECT_TRUE(is_json(out)) TH_LOG("%s", out);
 	EXPECT_EQ(0, json_u64(out, "closing_pages"));
 	EXPECT_EQ(info.total_pages, json_u64(out, "total_pages"));
+	/* No grow or move in flight: nothing promised. */
+	EXPECT_EQ(0, json_u64(out, "promised_pages"));
+	EXPECT_EQ(0, json_u64(out, "leaving_pages"));
 	ASSERT_EQ(0, ctl("info --settle"));
 	EXPECT_NE(NULL, strstr(out, "closing_pages   0\n")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\npromised_pages  0 ")) TH_LOG("%s", out);
 
 	ASSERT_EQ(0, ctl("version"));
 	EXPECT_STREQ("api_version 1\n", out);
@@ -523,6 +527,8 @@ TEST_F(ctl, list_and_stats)
 	EXPECT_EQ(RESERVE, json_u64(a, "dedicated_pages"));
 	EXPECT_EQ(self->tenant, json_u64(a, "tenant"));
 	EXPECT_NE(~0ULL, json_u64(a, "pages_out_clean"));
+	EXPECT_EQ(0, json_u64(a, "promised_pages"));
+	EXPECT_EQ(0, json_u64(a, "leaving_pages"));
 	EXPECT_NE(NULL, strstr(a, "\"tenant_uuid\": \"00000000-0000-0000-0000-"));
 
 	/* One VM, by id, by name and by the path of its file. */

@@ -240,7 +240,7 @@ TEST_F(vm, closed_vm_memory_comes_back_in_the_background)
 		ASSERT_EQ(0, close(fd));
 
 		ASSERT_EQ(0, vmpool_info_now(self->dev, &now));
-		EXPECT_EQ(VMPOOL_INFO_SIZE_VER4, now.size);
+		EXPECT_EQ(VMPOOL_INFO_SIZE_VER5, now.size);
 		EXPECT_EQ(0, now.nr_vms);
 		EXPECT_EQ(0, listed_vms(self->dev));
 		EXPECT_EQ(now.total_pages, now.free_pages + now.closing_pages);
@@ -1204,6 +1204,126 @@ TEST_F(vm, faults_at_the_limit_wait_for_pages_being_zeroed)
 	}
 	EXPECT_EQ(0, munmap(p, pages * PAGE));
 	EXPECT_EQ(0, close(fd));
+}
+
+/* What a thread reading the figures during a grow and a move saw. */
+struct promise_watch {
+	int dev, a, b;
+	bool started, done;
+	__u64 promised, leaving, a_promised, a_leaving, b_promised;
+	unsigned long reads, broken;
+};
+
+static __u64 max_u64(__u64 a, __u64 b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Read the pool's and both VMs' figures until told to stop: the most
+ * pages each showed promised, and how often a promise was more than the
+ * pages it is a part of.
+ */
+static void *watch_promises(void *arg)
+{
+	struct promise_watch *w = arg;
+	struct vmpool_vm_stats a, b;
+	struct vmpool_info info;
+
+	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
+		if (vmpool_info_now(w->dev, &info) ||
+		    vmpool_vm_stats(w->a, &a) || vmpool_vm_stats(w->b, &b)) {
+			w->broken++;
+			break;
+		}
+		w->reads++;
+		w->broken += info.promised_pages > info.free_pages ||
+			     info.leaving_pages > info.dedicated_pages ||
+			     a.leaving_pages > a.dedicated_pages;
+		w->promised = max_u64(w->promised, info.promised_pages);
+		w->leaving = max_u64(w->leaving, info.leaving_pages);
+		w->a_promised = max_u64(w->a_promised, a.promised_pages);
+		w->a_leaving = max_u64(w->a_leaving, a.leaving_pages);
+		w->b_promised = max_u64(w->b_promised, b.promised_pages);
+		__atomic_store_n(&w->started, true, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * A grow promises its pages of the global pool up front and moves them a
+ * batch at a time, zeroing them on the way (another tenant's data, the
+ * scrubber off); a move (split) of A's released pages to a VM of a third
+ * tenant promises pages of A's dedicated pool the same way.  Meanwhile INFO and both VMs'
+ * statistics show the promises, each within the pages it is part of;
+ * afterwards none is left.
+ */
+TEST_F(vm, grows_and_moves_in_progress_show_their_promises)
+{
+	const size_t pages = 8192;
+	struct promise_watch w = { .dev = self->dev };
+	struct vmpool_vm_stats st;
+	struct vmpool_info info;
+	pthread_t th;
+	int dirty;
+	char *p;
+
+	ASSERT_EQ(0, vmpool_scrub_marks(0, 0));
+	dirty = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE,
+				 0, 0, "dirty");
+	ASSERT_LE(0, dirty);
+	p = map_vm(dirty, pages * PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, pages * PAGE, MADV_POPULATE_WRITE));
+	ASSERT_EQ(0, munmap(p, pages * PAGE));
+	ASSERT_EQ(0, close(dirty));
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	ASSERT_LE(pages, info.free_pages - info.reserve_pages);
+	EXPECT_EQ(0, info.promised_pages);
+	EXPECT_EQ(0, info.leaving_pages);
+
+	w.a = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE,
+			       0, 0, "promised");
+	w.b = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE,
+			       0, 0, "split");
+	ASSERT_LE(0, w.a);
+	ASSERT_LE(0, w.b);
+	ASSERT_EQ(0, pthread_create(&th, NULL, watch_promises, &w));
+	while (!__atomic_load_n(&w.started, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	EXPECT_EQ(0, vmpool_resize(self->dev, VMPOOL_POOL_GROW, w.a, pages));
+	/* A's data in its dedicated pool: the move zeroes it for B. */
+	p = map_vm(w.a, pages * PAGE);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, madvise(p, pages * PAGE, MADV_POPULATE_WRITE));
+	ASSERT_EQ(0, fallocate(w.a, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, pages * PAGE));
+	ASSERT_EQ(0, munmap(p, pages * PAGE));
+	EXPECT_EQ(pages, vmpool_move(self->dev, w.a, w.b, pages));
+	__atomic_store_n(&w.done, true, __ATOMIC_RELEASE);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	TH_LOG("%lu reads: promised %llu (A %llu, B %llu), leaving %llu (A %llu)",
+	       w.reads, w.promised, w.a_promised, w.b_promised, w.leaving,
+	       w.a_leaving);
+
+	EXPECT_EQ(0, w.broken);
+	EXPECT_LT(0, w.promised);
+	EXPECT_LE(w.promised, pages);
+	EXPECT_LT(0, w.a_promised);
+	EXPECT_LT(0, w.leaving);
+	EXPECT_LT(0, w.a_leaving);
+	EXPECT_LT(0, w.b_promised);
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	EXPECT_EQ(0, info.promised_pages);
+	EXPECT_EQ(0, info.leaving_pages);
+	ASSERT_EQ(0, vmpool_vm_stats(w.b, &st));
+	EXPECT_EQ(pages, st.dedicated_pages);
+	EXPECT_EQ(0, st.promised_pages);
+	ASSERT_EQ(0, vmpool_vm_stats(w.a, &st));
+	EXPECT_EQ(0, st.dedicated_pages);
+	EXPECT_EQ(0, st.leaving_pages);
+	EXPECT_EQ(0, close(w.a));
+	EXPECT_EQ(0, close(w.b));
 }
 
 TEST_F(vm, stats_bad_input)

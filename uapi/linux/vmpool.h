@@ -429,6 +429,13 @@ enum vmpool_source {
  * @reserve_hits: out: pages VMs took from the global pool already zeroed.
  * @reserve_misses: out: pages VMs took from the global pool that had to be
  *	zeroed on the way in.
+ * @promised_pages: out: of @free_pages, the pages promised to grows in
+ *	progress (%VMPOOL_POOL_GROW moves them a batch at a time): no fault
+ *	and no other grow takes them.  A grow of N pages fails with -ENOSPC
+ *	unless @free_pages - @promised_pages is at least N.
+ * @leaving_pages: out: of @dedicated_pages, the pages promised to shrinks
+ *	and moves (split, merge) in progress: the faults of the VMs they
+ *	leave do not take them.
  *
  * @free_pages + @dedicated_pages + @mapped_pages + @held_pages +
  * @transit_pages = @total_pages.
@@ -461,6 +468,8 @@ struct vmpool_info {
 	__aligned_u64 scrubbed_bytes;
 	__aligned_u64 reserve_hits;
 	__aligned_u64 reserve_misses;
+	__aligned_u64 promised_pages;
+	__aligned_u64 leaving_pages;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
@@ -473,6 +482,8 @@ struct vmpool_info {
 #define VMPOOL_INFO_SIZE_VER3	152
 /** @VMPOOL_INFO_SIZE_VER4: with @closing_pages and the scrubber's figures. */
 #define VMPOOL_INFO_SIZE_VER4	192
+/** @VMPOOL_INFO_SIZE_VER5: with @promised_pages and @leaving_pages. */
+#define VMPOOL_INFO_SIZE_VER5	208
 
 /**
  * DOC: settling the pool
@@ -716,6 +727,11 @@ struct vmpool_pool_move {
  *	store is at most half full).
  * @pages_out_clean: pages paged out with no write, their clean copy in
  *	the store being their data (not counted in @pages_out).
+ * @promised_pages: pages on their way into the VM's dedicated pool from a
+ *	grow or a move in progress, not in @dedicated_pages yet; they count
+ *	against @limit_pages already.
+ * @leaving_pages: of @dedicated_pages, the pages promised to a shrink of
+ *	the VM or a move from it in progress: its faults do not take them.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -780,6 +796,8 @@ struct vmpool_vm_stats {
 	__aligned_u64 nowait_faults;
 	__aligned_u64 clean_pages;
 	__aligned_u64 pages_out_clean;
+	__aligned_u64 promised_pages;
+	__aligned_u64 leaving_pages;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -809,6 +827,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER7	464
 /** @VMPOOL_VM_STATS_SIZE_VER8: with @clean_pages, @pages_out_clean. */
 #define VMPOOL_VM_STATS_SIZE_VER8	480
+/** @VMPOOL_VM_STATS_SIZE_VER9: with @promised_pages, @leaving_pages. */
+#define VMPOOL_VM_STATS_SIZE_VER9	496
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
