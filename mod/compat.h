@@ -10,6 +10,7 @@
 #include <linux/blkdev.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
@@ -105,5 +106,26 @@ static inline void vmpool_dir_touch(struct inode *dir)
 	dir->i_mtime = inode_set_ctime_current(dir);
 #endif
 }
+
+void vmpool_wake_timer_start(struct hrtimer *timer);
+
+/*
+ * The probe on the hrtimer_start tracepoint (sched.c registers it) takes
+ * exactly the tracepoint's arguments: some 6.12 updates added was_armed.
+ */
+#ifdef VMPOOL_HAVE_HRTIMER_START_WAS_ARMED
+static inline void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
+					   enum hrtimer_mode mode,
+					   bool was_armed)
+{
+	vmpool_wake_timer_start(timer);
+}
+#else
+static inline void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
+					   enum hrtimer_mode mode)
+{
+	vmpool_wake_timer_start(timer);
+}
+#endif
 
 #endif /* _VMPOOL_COMPAT_H */

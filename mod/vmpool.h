@@ -937,13 +937,6 @@ void vmpool_wake_reset(void);
 u64 vmpool_wake_next(const struct vmpool_wake *w, u64 now);
 void vmpool_wake_count(const struct vmpool_wake *w, u64 now, u32 *fns,
 		       u32 *timers);
-#ifdef VMPOOL_HRTIMER_START_WAS_ARMED
-void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
-			     enum hrtimer_mode mode, bool was_armed);
-#else
-void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
-			     enum hrtimer_mode mode);
-#endif
 void vmpool_wake_probe_cancel(void *data, struct hrtimer *timer);
 void vmpool_wake_probe_expire_entry(void *data, struct hrtimer *timer,
 				    ktime_t *now);

@@ -184,21 +184,15 @@ static struct vmpool_activity *vmpool_wake_current(void)
 }
 
 /**
- * vmpool_wake_probe_start - probe on hrtimer_start
- * @data: unused.
+ * vmpool_wake_timer_start - a timer was started: the hrtimer_start probe
  * @timer: the timer started.
- * @mode: its mode.
- * @was_armed: on kernels whose tracepoint has it: the timer was queued.
+ *
+ * The probe itself, whose arguments differ between kernels, is
+ * vmpool_wake_probe_start() in compat.h.
  *
  * Context: any; the timer's base lock held.
  */
-#ifdef VMPOOL_HRTIMER_START_WAS_ARMED
-void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
-			     enum hrtimer_mode mode, bool was_armed)
-#else
-void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
-			     enum hrtimer_mode mode)
-#endif
+void vmpool_wake_timer_start(struct hrtimer *timer)
 {
 	struct vmpool_activity *act = vmpool_wake_current();
 	unsigned long flags;
