@@ -1006,6 +1006,29 @@ static int cmd_shrink(struct ctl *ctl, int argc, char **argv)
 	return resize(ctl, VMPOOL_POOL_SHRINK, argc, argv);
 }
 
+/* VMPOOL_VM_SET_IDLE_LIMIT of "VM PAGES|none". */
+static int cmd_idle_limit(struct ctl *ctl, int argc, char **argv)
+{
+	struct vmpool_idle_limit args = { .size = sizeof(args) };
+	int ret = 0, vm;
+
+	if (plain_args(ctl, argc, argv, 2, 2))
+		return 1;
+	if (!strcmp(argv[optind + 1], "none"))
+		args.pages = VMPOOL_IDLE_LIMIT_NONE;
+	else if (pages_arg(ctl, "page count", argv[optind + 1], &args.pages))
+		return 1;
+	if (device(ctl) < 0)
+		return 1;
+	vm = open_vm(ctl, argv[optind]);
+	if (vm < 0)
+		return 1;
+	if (ioctl(vm, VMPOOL_VM_SET_IDLE_LIMIT, &args))
+		ret = fail(ctl, errno, NULL);
+	close(vm);
+	return ret;
+}
+
 /*
  * VMPOOL_POOL_SPLIT of @pages from SRC to DST (the arguments at @argv),
  * or VMPOOL_POOL_MERGE if @pages is 0.
@@ -1473,6 +1496,10 @@ static const struct command commands[] = {
 	  "Detach a process, threads, or everything from the VM.\n" },
 	{ "tasks", cmd_tasks, "VM",
 	  "List what is attached to the VM (struct vmpool_task: pid, flags).\n" },
+	{ "idle-limit", cmd_idle_limit, "VM PAGES|none",
+	  "Pages the VM keeps while its attached threads sleep (a number, or\n"
+	  "with K, M or G a size); the rest go out to the store and come back\n"
+	  "before it is predicted to run again.  none: it keeps all.\n" },
 	{ "store", cmd_store, "[--encrypt] PATH|none",
 	  "Give the pool a backing store (a file or a block device), encrypted\n"
 	  "with a key per tenant or not, or remove it (none).\n" },

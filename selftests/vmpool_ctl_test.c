@@ -313,8 +313,8 @@ TEST_F(ctl, help)
 {
 	static const char *const commands[] = {
 		"info", "list", "stats", "audit", "version", "grow", "shrink",
-		"split", "merge", "attach", "detach", "tasks", "store", "exec",
-		"mount", "umount", "help",
+		"split", "merge", "attach", "detach", "tasks", "idle-limit",
+		"store", "exec", "mount", "umount", "help",
 	};
 	char line[32], *help;
 	unsigned int i;
@@ -357,6 +357,8 @@ TEST_F(ctl, usage_errors)
 		{ "attach --all %s", "attach", "EINVAL" },
 		{ "detach --all %s 1", "detach", "EINVAL" },
 		{ "store", "store", "EINVAL" },
+		{ "idle-limit %s", "idle-limit", "EINVAL" },
+		{ "idle-limit %s 1 2", "idle-limit", "EINVAL" },
 		{ "exec -m 4 -- true", "exec", "EINVAL" },
 		{ "exec -t 1 -m 4", "exec", "EINVAL" },
 		{ "exec -t 1 -m 4 -n 0123456789012345678901234567890123 -- true",
@@ -411,7 +413,8 @@ TEST_F(ctl, bad_numbers)
 
 TEST_F(ctl, missing_vm)
 {
-	static const char *const cmds[] = { "stats", "tasks", "grow", "shrink" };
+	static const char *const cmds[] = { "stats", "tasks", "grow", "shrink",
+					    "idle-limit" };
 	unsigned int i;
 	void *mem;
 	int c;
@@ -637,6 +640,37 @@ TEST_F(ctl, attach_detach_tasks)
 	waitpid(child, NULL, 0);
 	EXPECT_TRUE(ctl_fails("attach", "ESRCH", "attach %s %d", self->a_name, child))
 		TH_LOG("%s", err);
+}
+
+/*
+ * idle-limit: pages, a size, none; refused above the VM's size, for a
+ * number that is no whole number of pages, and for a missing VM.
+ */
+TEST_F(ctl, idle_limit)
+{
+	struct vmpool_vm_stats st;
+
+	ASSERT_EQ(0, ctl("idle-limit %s 16", self->a_name)) TH_LOG("%s", err);
+	ASSERT_EQ(0, vmpool_vm_stats(self->a, &st));
+	EXPECT_EQ(16, st.idle_limit_pages);
+	ASSERT_EQ(0, ctl("idle-limit /proc/%d/fd/%d 1M", getpid(), self->a))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, ctl("--json stats %s", self->a_name));
+	EXPECT_EQ(256, json_u64(out, "idle_limit_pages"));
+	ASSERT_EQ(0, ctl("idle-limit %s none", self->a_name));
+	ASSERT_EQ(0, vmpool_vm_stats(self->a, &st));
+	EXPECT_EQ(VMPOOL_IDLE_LIMIT_NONE, st.idle_limit_pages);
+	EXPECT_TRUE(ctl_fails("idle-limit", "EINVAL", "idle-limit %s %u",
+			      self->a_name, VM_PAGES + 1))
+		TH_LOG("%s", err);
+	EXPECT_TRUE(ctl_fails("idle-limit", "EINVAL", "idle-limit %s 3K",
+			      self->a_name))
+		TH_LOG("%s", err);
+	EXPECT_TRUE(ctl_fails("idle-limit", "EINVAL", "idle-limit %s some",
+			      self->a_name))
+		TH_LOG("%s", err);
+	ASSERT_EQ(0, vmpool_vm_stats(self->a, &st));
+	EXPECT_EQ(VMPOOL_IDLE_LIMIT_NONE, st.idle_limit_pages);
 }
 
 TEST_F(ctl, store)
