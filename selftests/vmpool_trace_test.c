@@ -5,13 +5,16 @@
  * must show up as events whose fields agree with the VMs' statistics:
  * allocations from the global and the dedicated pool, a release, the
  * scrub of another tenant's pages, grow, shrink, split, merge, page-out
- * and page-in.  And trace-cmd record -e vmpool sees them too.
+ * and page-in; the predictions of a periodic VM thread, and its pages read
+ * back ahead of them.  And trace-cmd record -e vmpool sees them too.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <linux/falloc.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <time.h>
 
 #include "vmpool_test.h"
 #include "kselftest_harness.h"
@@ -381,6 +384,128 @@ TEST_F(trace, split_names_both_vms_and_counts_zeroing)
 			       "released=", NULL));
 	close(a);
 	close(b);
+}
+
+/*
+ * The vmpool_predict events of VM @vm that predict a sleep between @lo and
+ * @hi nanoseconds.
+ */
+static unsigned long predicted_sleeps(const char *text, __u32 vm, long long lo,
+				      long long hi)
+{
+	const char *line = text, *f;
+	unsigned long n = 0;
+	char key[48];
+	long long ns;
+
+	snprintf(key, sizeof(key), "vmpool_predict: vm=%u predicted=1 ", vm);
+	while ((line = strstr(line, key))) {
+		line += strlen(key);
+		f = strstr(line, "sleep_ns=");
+		if (!f)
+			break;
+		ns = strtoll(f + strlen("sleep_ns="), NULL, 10);
+		n += ns >= lo && ns <= hi;
+	}
+	return n;
+}
+
+/* A VM thread: touches @pages pages at @mem, sleeps 50 ms, @periods times. */
+struct sleeper {
+	char *mem;
+	size_t pages;
+	int periods;
+	pid_t tid;
+	int go[2];
+};
+
+static void *sleeper_main(void *arg)
+{
+	struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+	struct sleeper *t = arg;
+	size_t p;
+	char c;
+	int i;
+
+	__atomic_store_n(&t->tid, gettid(), __ATOMIC_RELEASE);
+	if (read(t->go[0], &c, 1) != 1)
+		return NULL;
+	for (i = 0; i < t->periods; i++) {
+		for (p = 0; p < t->pages; p++)
+			t->mem[p * PAGE] += 1;
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * A VM with idle limit 0 whose attached thread touches its 64 pages every
+ * 50 ms: each time it sleeps a vmpool_predict event says when it should
+ * wake (about 50 ms on), its pages go out (vmpool_page_out), and
+ * vmpool_page_in events marked "prefetch" read them back ahead of it, as
+ * many pages as its statistics count.
+ */
+TEST_F(trace, predictions_and_prefetch_are_traced)
+{
+	struct sleeper t = { .pages = 64, .periods = 30 };
+	struct vmpool_idle_limit limit = { .size = sizeof(limit), .pages = 0 };
+	struct vmpool_vm_stats st;
+	unsigned long predicted;
+	pthread_t th;
+	int vm, store;
+	__u32 id;
+
+	if (vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION, VMPOOL_CAP_SCHED) != 1)
+		SKIP(return, "no scheduler tracepoints");
+	store = vmpool_store_file(STORE, 256);
+	ASSERT_LE(0, store);
+	ASSERT_EQ(0, vmpool_set_store(self->dev, store, NULL));
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), t.pages * PAGE,
+			      0, 0, "trace-sleeper");
+	ASSERT_LE(0, vm);
+	id = vm_id(vm);
+	t.mem = mmap(NULL, t.pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     vm, 0);
+	ASSERT_NE(MAP_FAILED, t.mem);
+	ASSERT_EQ(0, vmpool_ioctl(vm, VMPOOL_VM_SET_IDLE_LIMIT,
+				  (unsigned long)&limit));
+	ASSERT_EQ(0, pipe(t.go));
+	ASSERT_EQ(0, pthread_create(&th, NULL, sleeper_main, &t));
+	while (!__atomic_load_n(&t.tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	ASSERT_EQ(0, vmpool_attach(vm, VMPOOL_VM_ATTACH, 0, 0, &t.tid, 1));
+	ASSERT_EQ(1, write(t.go[1], "x", 1));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	/* The page-out and prefetch of its last sleep end first. */
+	usleep(300 * 1000);
+	ASSERT_EQ(0, inst_write(self->inst, "events/vmpool/enable", "0"));
+	ASSERT_EQ(0, vmpool_vm_stats_stopped(vm, &st));
+	self->text = read_trace(self->inst);
+	ASSERT_NE(NULL, self->text);
+
+	/* A prediction at most sleeps, once the history is long enough. */
+	predicted = count(self->text, "vmpool_predict", id, "predicted=1");
+	TH_LOG("%lu predictions traced, %llu counted; %llu pages prefetched",
+	       predicted, st.predictions, st.prefetched_pages);
+	EXPECT_LE(t.periods / 2, predicted);
+	EXPECT_LE(st.predictions, predicted);
+	/* Most predict the 50 ms sleep. */
+	EXPECT_LE(predicted * 3 / 4,
+		  predicted_sleeps(self->text, id, 25000000, 100000000))
+		TH_LOG("%.400s", strstr(self->text, "vmpool_predict") ?: "");
+	/* Out as it slept; back ahead of it, counted as its statistics do. */
+	EXPECT_EQ(st.store_writes, count(self->text, "vmpool_page_out", id, NULL));
+	EXPECT_LT(0, st.prefetched_pages);
+	EXPECT_EQ(st.prefetched_pages,
+		  sum_field(self->text, "vmpool_page_in", id, "done=",
+			    "prefetch"));
+	EXPECT_EQ(0, st.store_errors);
+	close(t.go[0]);
+	close(t.go[1]);
+	ASSERT_EQ(0, munmap(t.mem, t.pages * PAGE));
+	ASSERT_EQ(0, close(vm));
+	ASSERT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	close(store);
 }
 
 TEST_HARNESS_MAIN
