@@ -109,21 +109,34 @@ static void __maybe_unused vmpool_check_probe_types(void)
 static void vmpool_activity_start(struct vmpool_activity *act, u64 now)
 {
 	raw_spin_lock(&act->lock);
-	if (!act->dead && act->running++ == 0)
-		vmpool_predict_start(&act->pred, now);
+	if (!act->dead && act->running++ == 0) {
+		/* Back from waiting in a fault: the same active period. */
+		if (act->in_fault)
+			act->in_fault = false;
+		else
+			vmpool_predict_start(&act->pred, now);
+	}
 	raw_spin_unlock(&act->lock);
 }
 
 /*
  * A thread of @act left its CPU; @blocked if it went to sleep, rather than
  * being preempted: only a VM whose last running thread sleeps is paged
- * out, not one that waits for a CPU.
+ * out, not one that waits for a CPU.  Nor one whose thread waits in a
+ * fault of the VM for its page (a read from the store, pages another VM
+ * gives up): that is part of the active period, for the predictor too,
+ * whose history would otherwise fill with the short gaps of slow faults.
  */
 static void vmpool_activity_stop(struct vmpool_activity *act, u64 now,
 				 bool blocked)
 {
 	raw_spin_lock(&act->lock);
 	if (!act->dead && act->running && --act->running == 0) {
+		if (blocked && atomic_read(&act->vm->idle.faulting)) {
+			act->in_fault = true;
+			raw_spin_unlock(&act->lock);
+			return;
+		}
 		vmpool_predict_stop(&act->pred, now,
 				    vmpool_wake_next(&act->wake, now));
 		trace_vmpool_predict(act->vm->slot, now, act->pred.pending,
@@ -326,8 +339,9 @@ u64 vmpool_activity_next_start(struct vmpool_activity *act, bool *running)
 	u64 start = 0;
 
 	raw_spin_lock_irqsave(&act->lock, flags);
-	*running = act->running;
-	if (act->pred.pending && !act->running)
+	/* A thread waiting in a fault of the VM is in an active period. */
+	*running = act->running || act->in_fault;
+	if (act->pred.pending && !*running)
 		start = act->pred.next_start;
 	raw_spin_unlock_irqrestore(&act->lock, flags);
 	return start;

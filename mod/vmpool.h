@@ -576,9 +576,11 @@ struct vmpool_wake {
 
 /**
  * struct vmpool_activity - when a VM's attached threads run
- * @lock: protects @running, @dead, @pred and @wake.
+ * @lock: protects @running, @in_fault, @dead, @pred and @wake.
  * @running: CPUs on which an attached thread runs (as last seen by the
  *	probe on each).
+ * @in_fault: @running went to 0 while a fault of the VM waited for its
+ *	page: the active period goes on, and the next start is no new one.
  * @dead: the VM is gone; the probe leaves the structure alone.
  * @pred: the history of active and idle periods, and the prediction.
  * @wake: the timers that wake its threads.
@@ -590,6 +592,7 @@ struct vmpool_wake {
 struct vmpool_activity {
 	raw_spinlock_t lock;
 	unsigned int running;
+	bool in_fault;
 	bool dead;
 	struct vmpool_predictor pred;
 	struct vmpool_wake wake;
