@@ -41,6 +41,10 @@ if [ "$rc" -eq 0 ]; then
 fi
 
 # Unload what was loaded, last first; a module that will not go is a bug.
+# The steps after the command are timed on the output port: the host's
+# time-out counts them too.
+echo "# vmpool-guest: command done, unloading" >/dev/ttyS1
+start=$(date +%s)
 unload=0
 if [ "$rc" -ne 125 ]; then
 	for ko in $(awk '{ print $1 }' "$X/insmod" | tac); do
@@ -54,10 +58,13 @@ fi
 echo "$unload" >"$X/unload"
 
 if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo "# vmpool-guest: unloaded ($(($(date +%s) - start)) s), kmemleak scan" >/dev/ttyS1
+	start=$(date +%s)
 	echo scan >/sys/kernel/debug/kmemleak
 	echo scan >/sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak >"$X/kmemleak"
 fi
+echo "# vmpool-guest: done ($(($(date +%s) - start)) s), powering off" >/dev/ttyS1
 cat /proc/sys/kernel/tainted >"$X/tainted"
 dmesg >"$X/dmesg"
 echo "$rc" >"$X/rc"

@@ -11,6 +11,8 @@
 #
 # Environment: VMPOOL_POOL_MB (default 64), VMPOOL_STRESS_SECONDS (default
 # 10), VMPOOL_TIMING_SCALE (default 1: the idle tests' sleeps),
+# VMPOOL_TEST_TIMEOUT (default 900: seconds a program may run before it is
+# taken for stuck, and killed),
 # VMPOOL_FUZZ_CALLS (default 1000000), VMPOOL_SEED (replay a stress or
 # fuzz run), and whatever scripts/vm-run.sh reads (VMPOOL_VM_KERNEL,
 # VMPOOL_VM_APPEND, ...).
@@ -57,6 +59,7 @@ boot() {
 		VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
 		VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
 		VMPOOL_TIMING_SCALE="${VMPOOL_TIMING_SCALE:-1}" \
+		VMPOOL_TEST_TIMEOUT="${VMPOOL_TEST_TIMEOUT:-900}" \
 		${VMPOOL_FUZZ_CALLS:+VMPOOL_FUZZ_CALLS="$VMPOOL_FUZZ_CALLS"} \
 		${VMPOOL_SEED:+VMPOOL_SEED="$VMPOOL_SEED"} \
 		scripts/guest-selftests.sh "${progs[@]}" | tee -a "$out"

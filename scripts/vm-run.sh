@@ -163,7 +163,8 @@ kernel_bad() {
 	[ "$bad" -ne 0 ] || bad=126
 }
 if [ "$qrc" -eq 124 ]; then
-	log "guest timed out after ${TIMEOUT}s"
+	log "guest timed out after ${TIMEOUT}s; the end of its kernel log:"
+	tail -n 60 "$RUN/console" >&2
 	bad=124
 elif [ ! -s "$XCHG/rc" ]; then
 	log "guest did not finish the command (qemu exit $qrc)"

@@ -28,6 +28,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -79,6 +80,9 @@ struct worker {
 	int disk;		/* the RAM disk, O_DIRECT, or -1 */
 	off_t disk_off;		/* this worker's page of it */
 	__u32 *buf;		/* a page, aligned for O_DIRECT */
+	pid_t tid;		/* for the watchdog's report */
+	int op;			/* the operation under way, or -1 */
+	struct slot *slot;	/* ...on this slot */
 };
 
 static struct slot slots[SLOTS];
@@ -106,6 +110,19 @@ enum {
 #else
 #define OP_RUN		OP_KVM		/* no guests */
 #endif
+
+static const char *const op_names[OP_NR] = {
+	"create", "destroy", "fault", "punch", "populate", "grow", "shrink",
+	"split", "merge", "close_fd", "fork", "query", "reopen", "vmsplice",
+	"o_direct", "attach", "detach", "thread", "page_out", "idle_limit",
+	"kvm",
+};
+
+/*
+ * How long the test may take to end once the workers are told to stop,
+ * before the watchdog reports where each thread is.
+ */
+#define STOP_GRACE_SECONDS	300
 
 static unsigned long reopen_errors;
 /* Inconsistencies the audit found in the middle of the run. */
@@ -537,6 +554,107 @@ static void op_reopen(struct slot *s, int *held)
 	}
 }
 
+/* The watchdog's view of the run: the workers, and whether they ended. */
+struct watchdog {
+	struct worker *workers;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;		/* protected by @lock */
+};
+
+/*
+ * Print the kernel stack of every task in the system that sleeps
+ * uninterruptibly, and of every thread of this process.
+ */
+static void dump_stuck_tasks(void)
+{
+	char path[600], line[256], comm[32];
+	struct dirent *p, *t;
+	DIR *procs, *tasks;
+	char state;
+	bool self;
+	FILE *f;
+
+	procs = opendir("/proc");
+	if (!procs)
+		return;
+	while ((p = readdir(procs))) {
+		if (p->d_name[0] < '1' || p->d_name[0] > '9')
+			continue;
+		self = atoi(p->d_name) == getpid();
+		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;
+		while ((t = readdir(tasks))) {
+			if (t->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/stat",
+				 p->d_name, t->d_name);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			state = '?';
+			comm[0] = 0;
+			if (fscanf(f, "%*d (%31[^)]) %c", comm, &state) != 2)
+				state = '?';
+			fclose(f);
+			if (state != 'D' && !self)
+				continue;
+			dprintf(2, "# task %s (%s) state %c:\n", t->d_name, comm,
+				state);
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/stack",
+				 p->d_name, t->d_name);
+			f = fopen(path, "r");
+			if (!f)
+				continue;
+			while (fgets(line, sizeof(line), f))
+				dprintf(2, "#   %s", line);
+			fclose(f);
+		}
+		closedir(tasks);
+	}
+	closedir(procs);
+}
+
+/*
+ * Once the workers are told to stop, they have STOP_GRACE_SECONDS to end
+ * their operations and the test to put everything away.  A test that does
+ * not is stuck (a fault or an ioctl that never returns): say where, and
+ * end it as failed rather than let it hang until the machine's own
+ * time-out, which tells nothing.
+ */
+static void *watchdog(void *arg)
+{
+	struct watchdog *wd = arg;
+	struct timespec deadline;
+	struct worker *w;
+	int i, op;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += STOP_GRACE_SECONDS;
+	pthread_mutex_lock(&wd->lock);
+	while (!wd->done &&
+	       pthread_cond_timedwait(&wd->cond, &wd->lock, &deadline) == 0)
+		;
+	if (wd->done) {
+		pthread_mutex_unlock(&wd->lock);
+		return NULL;
+	}
+	pthread_mutex_unlock(&wd->lock);
+	dprintf(2, "# not done %d s after the stop; workers busy:\n",
+		STOP_GRACE_SECONDS);
+	for (i = 0; i < THREADS; i++) {
+		w = &wd->workers[i];
+		op = __atomic_load_n(&w->op, __ATOMIC_RELAXED);
+		if (op >= 0)
+			dprintf(2, "# worker %d (task %d): %s on slot %td\n", i,
+				w->tid, op_names[op], w->slot - slots);
+	}
+	dump_stuck_tasks();
+	_exit(KSFT_FAIL);
+}
+
 static void *worker(void *arg)
 {
 	struct worker *w = arg;
@@ -549,11 +667,14 @@ static void *worker(void *arg)
 	__u32 word;
 	pid_t pid;
 
+	w->tid = gettid();
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		s = &slots[rnd(&w->seed, SLOTS)];
 		t = &slots[rnd(&w->seed, SLOTS)];
 		op = rnd(&w->seed, OP_RUN);
 		__atomic_fetch_add(&ops[op], 1, __ATOMIC_RELAXED);
+		w->slot = s;
+		__atomic_store_n(&w->op, op, __ATOMIC_RELAXED);
 
 		switch (op) {
 		case OP_CREATE:
@@ -675,6 +796,7 @@ static void *worker(void *arg)
 		}
 		pthread_rwlock_unlock(&s->lock);
 	}
+	__atomic_store_n(&w->op, -1, __ATOMIC_RELAXED);
 	pipe_drain(w);
 	return NULL;
 }
@@ -698,9 +820,14 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	unsigned int seed = seed_env ? atoi(seed_env) : time(NULL);
 	const char *disk = vmpool_ram_disk();
 	struct worker workers[THREADS];
+	struct watchdog wd = {
+		.workers = workers,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER,
+	};
 	struct vmpool_audit audit;
 	struct vmpool_info info;
-	pthread_t th[THREADS];
+	pthread_t th[THREADS], wd_th;
 	unsigned long total = 0;
 	struct sigaction sigbus = { .sa_handler = sigbus_handler };
 	int i, store, filler;
@@ -753,6 +880,7 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 			.held = -1,
 			.disk = disk ? open(disk, O_RDWR | O_DIRECT | O_CLOEXEC) : -1,
 			.disk_off = i * PAGE,
+			.op = -1,
 		};
 		ASSERT_EQ(0, pipe2(w->pipe, O_CLOEXEC));
 		ASSERT_EQ(0, posix_memalign((void **)&w->buf, PAGE, PAGE));
@@ -760,8 +888,10 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	}
 	sleep(seconds);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < THREADS; i++) {
+	ASSERT_EQ(0, pthread_create(&wd_th, NULL, watchdog, &wd));
+	for (i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
+	for (i = 0; i < THREADS; i++) {
 		if (workers[i].held >= 0)
 			close(workers[i].held);
 		if (workers[i].disk >= 0)
@@ -829,6 +959,11 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	EXPECT_EQ(info.total_pages, info.free_pages);
 	EXPECT_EQ(info.total_pages, audit.total_pages);
 	close(dev);
+	pthread_mutex_lock(&wd.lock);
+	wd.done = true;
+	pthread_cond_signal(&wd.cond);
+	pthread_mutex_unlock(&wd.lock);
+	pthread_join(wd_th, NULL);
 }
 
 TEST_HARNESS_MAIN
