@@ -411,6 +411,7 @@ void vmpool_idle_free(struct vmpool_vm *vm)
 long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
 				struct vmpool_idle_limit __user *uarg)
 {
+	struct address_space *mapping;
 	struct vmpool_idle_limit args;
 	int ret;
 
@@ -422,9 +423,22 @@ long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
 		return -EINVAL;
 	if (args.pages != VMPOOL_IDLE_LIMIT_NONE && args.pages > vm->nr_pages)
 		return -EINVAL;
+	/*
+	 * The first limit starts the sampling: what the VM touched before
+	 * (all of its boot, say) is not its working set, and the next
+	 * period's faults tell what is.
+	 */
+	mapping = vm->inode->i_mapping;
+	filemap_invalidate_lock(mapping);
+	if (READ_ONCE(vm->idle.limit) == VMPOOL_IDLE_LIMIT_NONE &&
+	    args.pages != VMPOOL_IDLE_LIMIT_NONE) {
+		unmap_mapping_range(mapping, 0, 0, 0);
+		bitmap_zero(vm->idle.touched, vm->nr_pages);
+	}
 	/* Under the lock other VMs look for pages to take under. */
 	mutex_lock(&vm->pool->lock);
 	WRITE_ONCE(vm->idle.limit, args.pages);
 	mutex_unlock(&vm->pool->lock);
+	filemap_invalidate_unlock(mapping);
 	return 0;
 }

@@ -360,7 +360,8 @@ struct vmpool_pool {
  * struct vmpool_idle - paging a sleeping VM out and back in (idle.c)
  * @limit: pages the VM keeps while idle, or %VMPOOL_IDLE_LIMIT_NONE.
  * @off: the VM is going: nothing more is queued.
- * @touched: per guest page: faulted in since the VM last went idle.
+ * @touched: per guest page: faulted in since the VM last went idle (or
+ *	since its first idle limit was set).
  * @prefetch: per guest page: to read back before the next activation.
  * @prefetched: per guest page: read back ahead, not touched yet.
  * @hot: per guest page: touched in the last active period (its working

@@ -99,7 +99,8 @@ TEST_F(idle, set_idle_limit_bad_input)
 
 /*
  * A VM thread: each period it touches @hot pages (a word of each; all of
- * them the first time; @hot_late from period @late on, if that is set),
+ * them the first time, unless @hot_first; @hot_late from period @late on,
+ * if that is set),
  * then sleeps @sleep_ms (80 ms if 0); or, if @period_ms is set, it wakes
  * every @period_ms from its start, however long its touching took (its
  * phase stays, as a guest's timer tick does).  After @warm
@@ -112,6 +113,7 @@ struct vm_thread {
 	char *mem;
 	size_t pages, hot, hot_late;
 	int periods, warm, late;
+	bool hot_first;
 	long sleep_ms, period_ms;
 	pthread_t th;
 	pid_t tid;
@@ -134,7 +136,7 @@ static long scaled_ms(long ms)
 /* Pages @t touches in period @i. */
 static size_t hot_pages(const struct vm_thread *t, int i)
 {
-	if (!i)
+	if (!i && !t->hot_first)
 		return t->pages;
 	return t->late && i >= t->late ? t->hot_late : t->hot;
 }
@@ -412,6 +414,50 @@ TEST_F_TIMEOUT(idle, untouched_pages_mapped_ahead_leave_the_working_set, 120)
 	 */
 	EXPECT_LE(t.faults, touched / 5);
 	EXPECT_EQ(0, bad_pages(&t));
+	munmap(t.mem, t.pages * PAGE);
+}
+
+/*
+ * A VM whose 512 pages were all written before it got an idle limit (a
+ * guest's boot), then touches 64 of them each period, idle limit 0: what
+ * it touched before the limit is not its working set.  Only the 64 pages
+ * come back ahead each period, not all 512 after its first sleep; the
+ * rest, read by nobody since, still hold what was written.
+ */
+TEST_F_TIMEOUT(idle, pages_touched_before_the_limit_are_no_working_set, 120)
+{
+	struct vm_thread t = { .pages = 512, .hot = 64, .hot_first = true,
+			       .periods = 12, .warm = 2 };
+	struct vmpool_vm_stats st;
+	__u64 min_mapped;
+	size_t p, bad = 0;
+
+	self->vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				    t.pages * PAGE, 0, 0, "booted");
+	ASSERT_LE(0, self->vm);
+	t.mem = mmap(NULL, t.pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     self->vm, 0);
+	ASSERT_NE(MAP_FAILED, t.mem);
+	for (p = 0; p < t.pages; p++)
+		t.mem[p * PAGE + PAGE - 1] = 1;
+	t.vm = self->vm;
+	ASSERT_EQ(0, set_idle_limit(self->vm, 0));
+	ASSERT_EQ(0, run_vm_threads(&t, 1, 0, &min_mapped, &st));
+	log_paging(_metadata, &t.warm_st, &st);
+	TH_LOG("%llu pages read back ahead in all, %llu given up untouched",
+	       st.prefetched_pages, st.prefetch_wasted);
+
+	/* It slept with its memory out... */
+	EXPECT_EQ(0, min_mapped);
+	/* ...and had its 64 pages back ahead, never the other 448. */
+	EXPECT_LT(0, st.prefetched_pages);
+	EXPECT_LE(st.prefetched_pages, t.periods * t.hot);
+	EXPECT_LE(st.prefetch_wasted, t.hot);
+	EXPECT_EQ(0, st.store_errors);
+	EXPECT_EQ(0, bad_pages(&t));
+	for (p = 0; p < t.pages; p++)
+		bad += t.mem[p * PAGE + PAGE - 1] != 1;
+	EXPECT_EQ(0, bad);
 	munmap(t.mem, t.pages * PAGE);
 }
 

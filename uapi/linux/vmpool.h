@@ -311,7 +311,10 @@
  * accessed bits show which were touched.  Elsewhere (through KVM) the
  * first touch of a page read back in time is a minor fault.  May be
  * changed at any time; it applies from the next idle
- * period.  %VMPOOL_IDLE_LIMIT_NONE (the default) turns it off.
+ * period.  %VMPOOL_IDLE_LIMIT_NONE (the default) turns it off.  Setting
+ * a limit where there was none unmaps the VM's every page, as going idle
+ * does: the pages it touched before (its boot, say) are not taken for its
+ * working set, only those it touches from then on.
  *
  * A VM with an idle limit also gives pages up to other VMs: when a VM
  * needs a page and neither its dedicated pool nor the global pool has one,
