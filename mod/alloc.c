@@ -78,7 +78,7 @@ static u32 vmpool_global_pop(struct vmpool_pool *pool, struct vmpool_vm *vm,
 	if (vmpool_needs_zero(vm, idx, *mark))
 		pool->scrub.misses++;
 out:
-	pool->nr_free--;
+	vmpool_free_sub(pool, idx);
 	vmpool_scrub_kick_locked(pool);
 	return idx;
 }
@@ -107,7 +107,7 @@ static void vmpool_global_put(struct vmpool_pool *pool, struct vmpool_tenant *t,
 		pool->owner[idx] = 0;
 		vmpool_list_push(pool, &pool->zeroed, idx);
 	}
-	pool->nr_free++;
+	vmpool_free_add(pool, idx);
 	vmpool_scrub_kick_locked(pool);
 }
 
@@ -292,7 +292,7 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
 		mutex_lock(&pool->lock);
 		while ((idx = vmpool_list_pop(pool, list)) != VMPOOL_NONE) {
 			vmpool_list_push(pool, &pool->unmarked, idx);
-			pool->nr_free++;
+			vmpool_free_add(pool, idx);
 			pool->nr_transit--;
 			vm->nr_transit--;
 		}

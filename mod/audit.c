@@ -21,6 +21,7 @@ struct vmpool_auditor {
 	struct vmpool_pool *pool;
 	unsigned long *seen;
 	unsigned long *seen_slots;
+	unsigned long *node_free;
 	struct vmpool_audit *out;
 };
 
@@ -76,6 +77,8 @@ static unsigned long audit_list(struct vmpool_auditor *a,
 		/* A marked global page holds data, by definition. */
 		if (!owned && owner && !test_bit(idx, pool->dirty))
 			audit_fail(a, "%s: page %u marked but clean", where, idx);
+		if (!owned)
+			a->node_free[vmpool_page_nid(pool, idx)]++;
 		n++;
 	}
 	audit_expect(a, where, n, list->count);
@@ -244,11 +247,15 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	unsigned long tslot, vslot;
 	struct vmpool_tenant *t;
 	struct vmpool_vm *vm;
+	unsigned int nid;
 
 	out->errors = 0;
 	out->nr_vms = 0;
 	a.seen = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
-	if (!a.seen) {
+	a.node_free = kcalloc(nr_node_ids, sizeof(*a.node_free), GFP_KERNEL);
+	if (!a.seen || !a.node_free) {
+		bitmap_free(a.seen);
+		kfree(a.node_free);
 		out->errors = 1;
 		return;
 	}
@@ -260,6 +267,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	if (!a.seen_slots && pool->store.nr_slots) {
 		mutex_unlock(&pool->lock);
 		bitmap_free(a.seen);
+		kfree(a.node_free);
 		out->errors = 1;
 		return;
 	}
@@ -322,6 +330,9 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 
 	transit = audit_transit(&a);
 	audit_expect(&a, "global free", free, pool->nr_free);
+	for (nid = 0; nid < nr_node_ids; nid++)
+		audit_expect(&a, "global free on a node", a.node_free[nid],
+			     pool->node_free[nid]);
 	/* Promised pages are free pages, each promised to one VM. */
 	audit_expect(&a, "reserved", reserved, pool->nr_reserved);
 	/* In transit: the VMs' pages, and the scrubber's batch. */
@@ -356,4 +367,5 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	out->swapped_pages = swapped;
 	kvfree(a.seen_slots);
 	bitmap_free(a.seen);
+	kfree(a.node_free);
 }

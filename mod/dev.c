@@ -42,6 +42,7 @@ static long vmpool_check_extension(unsigned long ext)
 	case VMPOOL_CAP_VM_FLAGS:
 	case VMPOOL_CAP_STORE:
 	case VMPOOL_CAP_SETTLE:
+	case VMPOOL_CAP_NODES:
 		return 1;
 	case VMPOOL_CAP_SCHED:
 		return vmpool_sched_available();
@@ -241,15 +242,36 @@ out:
 	return ret;
 }
 
+/*
+ * Copy @n entries of @size bytes each, from @src, to the user's array at
+ * @uaddr of @entry_size-byte entries: the first bytes of each that both
+ * sizes hold, the rest of the user's entry zeroed.
+ */
+static int vmpool_copy_entries_to_user(u64 uaddr, u32 entry_size,
+				       const void *src, size_t size,
+				       unsigned int n)
+{
+	size_t len = min_t(size_t, entry_size, size);
+	u8 __user *dst = u64_to_user_ptr(uaddr);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (copy_to_user(dst, src + i * size, len) ||
+		    clear_user(dst + len, entry_size - len))
+			return -EFAULT;
+		dst += entry_size;
+	}
+	return 0;
+}
+
 static long vmpool_ioctl_list(struct vmpool_vm_list __user *uarg)
 {
 	struct vmpool_pool *pool = vmpool_dev_pool;
 	struct vmpool_vm_stats *stats = NULL;
 	struct vmpool_vm_list args;
-	unsigned int n = 0, i;
+	unsigned int n = 0, n_out, i;
 	struct vmpool_vm *vm;
 	unsigned long slot;
-	u8 __user *dst;
 	int ret;
 
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
@@ -279,23 +301,70 @@ static long vmpool_ioctl_list(struct vmpool_vm_list __user *uarg)
 	}
 	mutex_unlock(&pool->lock);
 
-	ret = 0;
-	dst = u64_to_user_ptr(args.entries);
-	for (i = 0; i < min(n, args.nr_entries); i++) {
-		size_t len = min_t(size_t, args.entry_size, sizeof(*stats));
-
-		stats[i].size = len;
-		if (copy_to_user(dst, &stats[i], len) ||
-		    clear_user(dst + len, args.entry_size - len)) {
-			ret = -EFAULT;
-			goto out;
-		}
-		dst += args.entry_size;
+	n_out = min(n, args.nr_entries);
+	for (i = 0; i < n_out; i++)
+		stats[i].size = min_t(u32, args.entry_size, sizeof(*stats));
+	ret = vmpool_copy_entries_to_user(args.entries, args.entry_size, stats,
+					  sizeof(*stats), n_out);
+	if (!ret) {
+		args.nr_entries = n;
+		ret = vmpool_copy_args_to_user(uarg, &args, sizeof(args));
 	}
-	args.nr_entries = n;
-	ret = vmpool_copy_args_to_user(uarg, &args, sizeof(args));
-out:
 	kvfree(stats);
+	return ret;
+}
+
+static long vmpool_ioctl_nodes(struct vmpool_node_list __user *uarg)
+{
+	struct vmpool_pool *pool = vmpool_dev_pool;
+	struct vmpool_node_info *nodes = NULL;
+	struct vmpool_node_list args;
+	unsigned int n = 0, c;
+	u64 *total = NULL;
+	int nid, ret;
+
+	/* A new member comes with a new size in the uapi header. */
+	BUILD_BUG_ON(sizeof(*nodes) != VMPOOL_NODE_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(args) != VMPOOL_NODE_LIST_SIZE_VER0);
+	ret = vmpool_copy_args_from_user(&args, sizeof(args),
+					 VMPOOL_NODE_LIST_SIZE_VER0, 0, uarg);
+	if (ret)
+		return ret;
+	if (args.reserved || args.entry_size < VMPOOL_NODE_INFO_SIZE_VER0 ||
+	    args.entry_size > PAGE_SIZE)
+		return -EINVAL;
+	total = kcalloc(nr_node_ids, sizeof(*total), GFP_KERNEL);
+	nodes = kcalloc(nr_node_ids, sizeof(*nodes), GFP_KERNEL);
+	if (!total || !nodes) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	/* The chunks stay as they are from load to unload. */
+	for (c = 0; c < pool->nr_chunks; c++)
+		total[pool->chunks[c].nid] += pool->chunks[c].nr_pages;
+	mutex_lock(&pool->lock);
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (!total[nid])
+			continue;
+		nodes[n++] = (struct vmpool_node_info) {
+			.size = min_t(u32, args.entry_size, sizeof(*nodes)),
+			.node = nid,
+			.total_pages = total[nid],
+			.free_pages = pool->node_free[nid],
+		};
+	}
+	mutex_unlock(&pool->lock);
+
+	ret = vmpool_copy_entries_to_user(args.entries, args.entry_size, nodes,
+					  sizeof(*nodes), min(n, args.nr_entries));
+	if (!ret) {
+		args.nr_entries = n;
+		ret = vmpool_copy_args_to_user(uarg, &args, sizeof(args));
+	}
+out:
+	kfree(nodes);
+	kfree(total);
 	return ret;
 }
 
@@ -357,6 +426,8 @@ static long vmpool_dev_ioctl(struct file *file, unsigned int cmd,
 		return vmpool_ioctl_audit(argp);
 	case VMPOOL_LIST_VMS:
 		return vmpool_ioctl_list(argp);
+	case VMPOOL_LIST_NODES:
+		return vmpool_ioctl_nodes(argp);
 	case VMPOOL_VM_CREATE:
 		return vmpool_ioctl_vm_create(argp);
 	case VMPOOL_POOL_GROW:

@@ -39,8 +39,10 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 	pool->dirty = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	pool->mapped = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	pool->stale = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
+	pool->node_free = kcalloc(nr_node_ids, sizeof(*pool->node_free),
+				  GFP_KERNEL);
 	if (!pool->owner || !pool->next || !pool->owned || !pool->dirty ||
-	    !pool->mapped || !pool->stale)
+	    !pool->mapped || !pool->stale || !pool->node_free)
 		return -ENOMEM;
 
 	/* What the memory held before is unknown. */
@@ -48,6 +50,8 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 	for (i = pool->nr_pages; i-- > 0; )
 		vmpool_list_push(pool, &pool->unmarked, i);
 	pool->nr_free = pool->nr_pages;
+	for (i = 0; i < pool->nr_chunks; i++)
+		pool->node_free[pool->chunks[i].nid] += pool->chunks[i].nr_pages;
 	return 0;
 }
 
@@ -84,7 +88,10 @@ void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
  * @nr_pages: pages in the range.
  * @order: allocation order (page allocator source), else 0.
  *
- * Context: process context, may sleep.
+ * The range's NUMA node is that of its first page: the caller adds a
+ * range on one node.
+ *
+ * Context: process context, may sleep; the range has struct pages.
  * Return: 0 or -ENOMEM.
  */
 int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
@@ -106,6 +113,7 @@ int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
 		.nr_pages = nr_pages,
 		.first = pool->nr_pages,
 		.order = order,
+		.nid = page_to_nid(pfn_to_page(pfn)),
 	};
 	pool->nr_pages += nr_pages;
 	return 0;
@@ -165,6 +173,7 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	bitmap_free(pool->dirty);
 	bitmap_free(pool->mapped);
 	bitmap_free(pool->stale);
+	kfree(pool->node_free);
 	xa_destroy(&pool->vms);
 	xa_destroy(&pool->tenants);
 	mutex_destroy(&pool->lock);
@@ -248,6 +257,47 @@ unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx)
 	struct vmpool_chunk *c = vmpool_chunk_of(pool, idx);
 
 	return c->pfn + (idx - c->first);
+}
+
+/**
+ * vmpool_page_nid - NUMA node of a pool page
+ * @pool: the pool.
+ * @idx: pool index, below @pool->nr_pages.
+ *
+ * Context: any context.
+ * Return: the node.
+ */
+int vmpool_page_nid(struct vmpool_pool *pool, u32 idx)
+{
+	return vmpool_chunk_of(pool, idx)->nid;
+}
+
+/**
+ * vmpool_free_add - count page @idx in the global pool
+ * @pool: the pool.
+ * @idx: a page that enters the global pool.
+ *
+ * Context: the pool lock held.
+ */
+void vmpool_free_add(struct vmpool_pool *pool, u32 idx)
+{
+	lockdep_assert_held(&pool->lock);
+	pool->nr_free++;
+	pool->node_free[vmpool_page_nid(pool, idx)]++;
+}
+
+/**
+ * vmpool_free_sub - count page @idx out of the global pool
+ * @pool: the pool.
+ * @idx: a page that leaves the global pool.
+ *
+ * Context: the pool lock held.
+ */
+void vmpool_free_sub(struct vmpool_pool *pool, u32 idx)
+{
+	lockdep_assert_held(&pool->lock);
+	pool->nr_free--;
+	pool->node_free[vmpool_page_nid(pool, idx)]--;
 }
 
 /**

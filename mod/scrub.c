@@ -197,9 +197,9 @@ static unsigned int vmpool_scrub_take(struct vmpool_pool *pool, u32 *batch,
 			*from = 0;
 		}
 		pool->owner[idx] = 0;
+		vmpool_free_sub(pool, idx);
 		batch[n++] = idx;
 	}
-	pool->nr_free -= n;
 	pool->nr_transit += n;
 	pool->scrub.transit += n;
 	return n;
@@ -260,8 +260,8 @@ static void vmpool_scrub_done(struct vmpool_pool *pool, const u32 *batch,
 	for (i = 0; i < n; i++) {
 		__clear_bit(batch[i], pool->dirty);
 		vmpool_list_push(pool, &pool->zeroed, batch[i]);
+		vmpool_free_add(pool, batch[i]);
 	}
-	pool->nr_free += n;
 	pool->nr_transit -= n;
 	s->transit -= n;
 	s->batches++;

@@ -3,7 +3,8 @@
  * vmpool: where the managed memory comes from.
  *
  * - The page allocator (pool_mb=N): the largest blocks it can give at load,
- *   split into order-0 pages so that each has a reference count of its own.
+ *   an even share from each NUMA node with memory, split into order-0
+ *   pages so that each has a reference count of its own.
  * - A boot-reserved region (region=<size>@<phys>, with the host booted with
  *   memmap=<size>$<phys>): Linux never uses it.  The module gives it struct
  *   pages and a place in the direct map with memremap_pages(), as
@@ -19,6 +20,8 @@
 #include <linux/ioport.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
 #include <linux/sizes.h>
 #ifdef CONFIG_X86
 #include <asm/e820/api.h>
@@ -26,36 +29,35 @@
 
 #include "vmpool.h"
 
-/**
- * vmpool_pool_init_page_alloc - fill the pool from the page allocator
- * @pool: pool to initialise.
- * @nr_pages: pages wanted; below 2^32 - 1.
+/*
+ * Take up to @want pages for @pool from node @nid (NUMA_NO_NODE: from
+ * wherever the page allocator gives them), the largest blocks first,
+ * falling back to smaller orders as large ones run out.
  *
- * Takes the largest blocks the page allocator can give, falling back to
- * smaller orders as large ones run out, until @nr_pages are held.
- *
- * Context: process context, may sleep.
- * Return: 0 on success, -ENOMEM if the memory cannot be had; the pool is
- * left empty on failure.
+ * Return: 0, also with fewer pages than wanted; -ENOMEM if a block cannot
+ * be recorded (it is given back).
  */
-int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages)
+static int vmpool_page_alloc_take(struct vmpool_pool *pool, int nid,
+				  unsigned long want)
 {
-	const gfp_t gfp = GFP_HIGHUSER | __GFP_NOWARN | __GFP_NORETRY;
+	gfp_t gfp = GFP_HIGHUSER | __GFP_NOWARN | __GFP_NORETRY;
 	unsigned int order = MAX_PAGE_ORDER;
+	unsigned long got = 0, i;
 	struct page *page;
 	int ret;
 
-	vmpool_pool_init(pool, VMPOOL_SOURCE_PAGE_ALLOC);
-
-	while (pool->nr_pages < nr_pages) {
-		while ((1UL << order) > nr_pages - pool->nr_pages)
+	if (nid != NUMA_NO_NODE)
+		gfp |= __GFP_THISNODE;
+	while (got < want) {
+		while ((1UL << order) > want - got)
 			order--;
-		page = alloc_pages(gfp, order);
+		if (nid == NUMA_NO_NODE)
+			page = alloc_pages(gfp, order);
+		else
+			page = alloc_pages_node(nid, gfp, order);
 		if (!page) {
-			if (!order) {
-				ret = -ENOMEM;
-				goto err_free;
-			}
+			if (!order)
+				return 0;
 			order--;
 			continue;
 		}
@@ -64,13 +66,50 @@ int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages
 		ret = vmpool_pool_add_chunk(pool, page_to_pfn(page), 1UL << order,
 					    order);
 		if (ret) {
-			unsigned long i;
-
 			for (i = 0; i < 1UL << order; i++)
 				__free_page(page + i);
-			goto err_free;
+			return ret;
 		}
+		got += 1UL << order;
 		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * vmpool_pool_init_page_alloc - fill the pool from the page allocator
+ * @pool: pool to initialise.
+ * @nr_pages: pages wanted; below 2^32 - 1.
+ *
+ * Takes an even share from each NUMA node with memory, so that VMs bound
+ * to any node find pool memory there; what a node cannot give comes from
+ * wherever the page allocator has it.  The largest blocks first.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 on success, -ENOMEM if the memory cannot be had; the pool is
+ * left empty on failure.
+ */
+int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages)
+{
+	unsigned int nodes = num_node_state(N_MEMORY), i = 0;
+	unsigned long share;
+	int nid, ret;
+
+	vmpool_pool_init(pool, VMPOOL_SOURCE_PAGE_ALLOC);
+
+	for_each_node_state(nid, N_MEMORY) {
+		share = nr_pages / nodes + (i++ < nr_pages % nodes);
+		ret = vmpool_page_alloc_take(pool, nid, share);
+		if (ret)
+			goto err_free;
+	}
+	ret = vmpool_page_alloc_take(pool, NUMA_NO_NODE,
+				     nr_pages - pool->nr_pages);
+	if (ret)
+		goto err_free;
+	if (pool->nr_pages < nr_pages) {
+		ret = -ENOMEM;
+		goto err_free;
 	}
 
 	ret = vmpool_pool_init_pages(pool);
@@ -142,7 +181,9 @@ static int vmpool_region_map_pages(struct vmpool_pool *pool)
 	pool->pgmap.range.start = pool->region_phys;
 	pool->pgmap.range.end = pool->region_phys + pool->region_size - 1;
 	pool->pgmap.nr_range = 1;
-	base = memremap_pages(&pool->pgmap, NUMA_NO_NODE);
+	/* The range's node, which memmap= took it from. */
+	base = memremap_pages(&pool->pgmap,
+			      memory_add_physaddr_to_nid(pool->region_phys));
 	if (IS_ERR(base)) {
 		pool->pgmap.nr_range = 0;
 		return PTR_ERR(base);

@@ -145,12 +145,14 @@ static inline bool vmpool_entry_swapped(u32 e)
  * @nr_pages: length of the range in pages.
  * @first: pool index of the chunk's first page.
  * @order: allocation order when taken from the page allocator.
+ * @nid: the NUMA node its memory is on.
  */
 struct vmpool_chunk {
 	unsigned long pfn;
 	unsigned long nr_pages;
 	unsigned long first;
 	unsigned int order;
+	int nid;
 };
 
 /**
@@ -297,6 +299,8 @@ struct vmpool_scrub {
  *	tenant; while it is not empty the module holds a reference to itself.
  * @nr_free: pages in the global pool (on @unmarked, @zeroed or a tenant's
  *	list).
+ * @node_free: per NUMA node (nr_node_ids of them), the pages of @nr_free
+ *	on that node.
  * @nr_reserved: of those, pages promised to grows in progress: no one
  *	else takes them.
  * @nr_transit: pages on no list: being zeroed outside the lock (on the
@@ -339,6 +343,7 @@ struct vmpool_pool {
 	struct list_head marked;
 	struct vmpool_list held;
 	unsigned long nr_free;
+	unsigned long *node_free;
 	unsigned long nr_reserved;
 	unsigned long nr_transit;
 	unsigned long nr_dedicated;
@@ -659,6 +664,9 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool);
 void vmpool_pool_destroy(struct vmpool_pool *pool);
 void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st);
 unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx);
+int vmpool_page_nid(struct vmpool_pool *pool, u32 idx);
+void vmpool_free_add(struct vmpool_pool *pool, u32 idx);
+void vmpool_free_sub(struct vmpool_pool *pool, u32 idx);
 void vmpool_page_zero(struct vmpool_pool *pool, u32 idx);
 bool vmpool_page_busy(struct vmpool_pool *pool, u32 idx);
 void vmpool_pool_scrub(struct vmpool_pool *pool);

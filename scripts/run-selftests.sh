@@ -5,9 +5,10 @@
 # selftests/*_test by default) and print a closing line
 # "N passed, N failed, N skipped".  A kernel log report, or a module that
 # does not unload, counts as one more failure.  Programs named *kvm_test
-# run in a boot of their own with one CPU, and programs named *vfio_test in
-# one on a q35 machine with an emulated VT-d IOMMU and QEMU's edu device
-# for VFIO to drive.
+# run in a boot of their own with one CPU, programs named *numa_test in one
+# with two NUMA nodes, and programs named *vfio_test in one on a q35
+# machine with an emulated VT-d IOMMU and QEMU's edu device for VFIO to
+# drive.
 #
 # Environment: VMPOOL_POOL_MB (default 64), VMPOOL_STRESS_SECONDS (default
 # 10), VMPOOL_TIMING_SCALE (default 1: the idle tests' sleeps),
@@ -34,10 +35,12 @@ REGION_PHYS=0x40000000
 
 plain=()
 kvm=()
+numa=()
 vfio=()
 for t in "$@"; do
 	case "$t" in
 	*kvm_test) kvm+=("$t") ;;
+	*numa_test) numa+=("$t") ;;
 	*vfio_test) vfio+=("$t") ;;
 	*) plain+=("$t") ;;
 	esac
@@ -77,6 +80,9 @@ fi
 # patched has been seen to die on the breakpoint ("Oops: int3").
 if [ ${#kvm[@]} -gt 0 ]; then
 	boot -c 1 -- "${kvm[@]}" || vmrc=$?
+fi
+if [ ${#numa[@]} -gt 0 ]; then
+	boot -N -- "${numa[@]}" || vmrc=$?
 fi
 # no_timer_check: with interrupt remapping, the IO-APIC timer check fails
 # now and then under TCG and the guest panics at boot.

@@ -23,6 +23,8 @@ usage: $0 [options] [--] command [args...]
   -a ARGS    append to the guest kernel command line (e.g. 'memmap=64M\$0x40000000')
   -m SIZE    guest memory (default ${VMPOOL_VM_MEM:-2G})
   -c N       guest CPUs (default ${VMPOOL_VM_CPUS:-2})
+  -N         two NUMA nodes, each with half the memory and half the CPUs
+             (the second one's CPUs rounded up)
   -M MACHINE QEMU machine (default pc; e.g. 'q35,kernel-irqchip=split')
   -d DEVICE  add '-device DEVICE' to QEMU (repeatable; placed before the
              harness's own devices, e.g. -d intel-iommu,intremap=on -d edu)
@@ -51,14 +53,16 @@ TIMEOUT=${VMPOOL_VM_TIMEOUT:-900}
 APPEND=${VMPOOL_VM_APPEND:-}
 KEEP=${VMPOOL_VM_KEEP:-}
 MACHINE=pc
+NUMA=0
 INSMOD=()
 DEVICES=()
-while getopts "i:a:m:c:M:d:t:o:h" opt; do
+while getopts "i:a:m:c:NM:d:t:o:h" opt; do
 	case "$opt" in
 	i) INSMOD+=("$OPTARG") ;;
 	a) APPEND="$APPEND $OPTARG" ;;
 	m) MEM=$OPTARG ;;
 	c) CPUS=$OPTARG ;;
+	N) NUMA=1 ;;
 	M) MACHINE=$OPTARG ;;
 	d) DEVICES+=(-device "$OPTARG") ;;
 	t) TIMEOUT=$OPTARG ;;
@@ -137,11 +141,35 @@ elif [ "$CPUS" -gt 1 ] && [ "${VMPOOL_VM_TRACE_HOLD:-1}" = 1 ]; then
 	APPEND="$APPEND,timer:hrtimer_expire_entry,timer:hrtimer_expire_exit"
 fi
 
+# Two NUMA nodes: the memory halved (in MiB), CPUs 0..n/2-1 on node 0,
+# each CPU a socket of its own (cores of one socket, sharing a cache, on
+# two nodes make the kernel warn).
+NODES=()
+SMP=$CPUS
+if [ "$NUMA" = 1 ]; then
+	SMP="$CPUS,sockets=$CPUS,cores=1,threads=1"
+	case "$MEM" in
+	*G) mib=$((${MEM%G} * 1024)) ;;
+	*M) mib=${MEM%M} ;;
+	*) die "-N wants -m in M or G, not $MEM" ;;
+	esac
+	NODES=(-object "memory-backend-ram,id=node0,size=$((mib / 2))M"
+	       -object "memory-backend-ram,id=node1,size=$((mib - mib / 2))M")
+	if [ "$CPUS" -gt 1 ]; then
+		NODES+=(-numa "node,nodeid=0,memdev=node0,cpus=0-$((CPUS / 2 - 1))"
+			-numa "node,nodeid=1,memdev=node1,cpus=$((CPUS / 2))-$((CPUS - 1))")
+	else
+		NODES+=(-numa node,nodeid=0,memdev=node0,cpus=0
+			-numa node,nodeid=1,memdev=node1)
+	fi
+fi
+
 : >"$RUN/output"
 : >"$RUN/console"
 qrc=0
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
-	"${ACCEL[@]}" -machine "$MACHINE" -m "$MEM" -smp "$CPUS" \
+	"${ACCEL[@]}" -machine "$MACHINE" -m "$MEM" -smp "$SMP" \
+	"${NODES[@]}" \
 	-nodefaults -display none -no-reboot \
 	-kernel "$VMPOOL_VM_KERNEL" -initrd "$RUN/initramfs.cpio" \
 	-append "console=ttyS0 loglevel=4 panic=-1 rdinit=/init $APPEND" \

@@ -298,6 +298,7 @@ struct field {
 #define STATS(f, t)	{ #f, offsetof(struct vmpool_vm_stats, f), FIELD_##t }
 #define AUDIT(f, t)	{ #f, offsetof(struct vmpool_audit, f), FIELD_##t }
 #define TASK(f, t)	{ #f, offsetof(struct vmpool_task, f), FIELD_##t }
+#define NODE(f, t)	{ #f, offsetof(struct vmpool_node_info, f), FIELD_##t }
 
 /* The size of a member of type @type. */
 static size_t field_len(enum field_type type)
@@ -368,6 +369,10 @@ static const struct field audit_fields[] = {
 
 static const struct field task_fields[] = {
 	TASK(pid, S32), TASK(flags, U32),
+};
+
+static const struct field node_fields[] = {
+	NODE(node, U32), NODE(total_pages, U64), NODE(free_pages, U64),
 };
 
 /*
@@ -460,7 +465,8 @@ static void print_fields(const struct field *fields, size_t n,
 			putchar('\n');
 		sep = ", ";
 	}
-	if (json)
+	/* No @end: the caller adds members and closes the object. */
+	if (json && end)
 		printf("}%s", end);
 }
 
@@ -732,20 +738,60 @@ static void print_info(const struct vmpool_info *info)
 	       ((double)info->total_pages * info->page_size));
 }
 
+/* Up to %MAX_NODES nodes with pool memory into @nodes; how many, or -1. */
+#define MAX_NODES	1024
+static int list_nodes(struct ctl *ctl, struct vmpool_node_info *nodes)
+{
+	struct vmpool_node_list args = {
+		.size = sizeof(args),
+		.nr_entries = MAX_NODES,
+		.entry_size = sizeof(*nodes),
+		.entries = (uintptr_t)nodes,
+	};
+
+	if (ioctl(ctl->fd, VMPOOL_LIST_NODES, &args))
+		return -1;
+	return args.nr_entries < MAX_NODES ? args.nr_entries : MAX_NODES;
+}
+
 static int cmd_info(struct ctl *ctl, int argc, char **argv)
 {
+	unsigned long long mib;
 	struct vmpool_info info = { .size = sizeof(info) };
+	struct vmpool_node_info *nodes;
+	int n, i;
 
 	if (settle_args(ctl, argc, argv, VMPOOL_INFO_SETTLE, &info.flags) ||
 	    device(ctl) < 0)
 		return 1;
 	if (ioctl(ctl->fd, VMPOOL_INFO, &info))
 		return fail(ctl, errno, NULL);
-	if (ctl->json)
+	nodes = calloc(MAX_NODES, sizeof(*nodes));
+	if (!nodes)
+		return fail(ctl, ENOMEM, NULL);
+	n = list_nodes(ctl, nodes);
+	if (n < 0) {
+		free(nodes);
+		return fail(ctl, errno, "list nodes");
+	}
+	if (ctl->json) {
 		print_fields(info_fields, ARRAY_SIZE(info_fields), &info,
-			     info.size, true, "\n");
-	else
+			     info.size, true, NULL);
+		printf(", \"nodes\": ");
+		print_array(node_fields, ARRAY_SIZE(node_fields), nodes,
+			    sizeof(*nodes), sizeof(*nodes), n);
+		printf("}\n");
+	} else {
 		print_info(&info);
+		mib = 1024 * 1024 / info.page_size;
+		for (i = 0; i < n; i++)
+			printf("node %-10u %llu pages (%llu MiB), %llu free\n",
+			       nodes[i].node,
+			       (unsigned long long)nodes[i].total_pages,
+			       (unsigned long long)nodes[i].total_pages / mib,
+			       (unsigned long long)nodes[i].free_pages);
+	}
+	free(nodes);
 	return 0;
 }
 

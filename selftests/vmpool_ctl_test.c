@@ -466,10 +466,13 @@ TEST_F(ctl, missing_vm)
 TEST_F(ctl, info_version_audit)
 {
 	struct vmpool_info info;
+	const char *nodes;
 
 	ASSERT_EQ(0, ctl("info"));
 	EXPECT_STREQ("", err);
 	EXPECT_NE(NULL, strstr(out, "total_pages"));
+	/* A line per node with pool memory. */
+	EXPECT_NE(NULL, strstr(out, "\nnode ")) TH_LOG("%s", out);
 	ASSERT_EQ(0, ctl("--json info"));
 	EXPECT_TRUE(is_json(out)) TH_LOG("%s", out);
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
@@ -477,6 +480,13 @@ TEST_F(ctl, info_version_audit)
 	EXPECT_EQ(info.page_size, json_u64(out, "page_size"));
 	EXPECT_EQ(info.source, json_u64(out, "source"));
 	EXPECT_NE(~0ULL, json_u64(out, "pages_reclaimed_running"));
+	/* After the pool's members, its nodes, under the uapi's names. */
+	nodes = strstr(out, "\"nodes\": [");
+	ASSERT_NE(NULL, nodes) TH_LOG("%s", out);
+	EXPECT_NE(~0ULL, json_u64(nodes, "node"));
+	EXPECT_LT(0, json_u64(nodes, "total_pages"));
+	EXPECT_GE(info.total_pages, json_u64(nodes, "total_pages"));
+	EXPECT_GE(info.free_pages, json_u64(nodes, "free_pages"));
 	EXPECT_EQ(0, ctl("info --json"));
 	EXPECT_TRUE(is_json(out));
 	/* Nothing closing: --settle returns at once, with the same pool. */

@@ -70,7 +70,7 @@ TEST_F(dev, api_version)
 TEST_F(dev, check_extension)
 {
 	static const unsigned long unknown[] = {
-		0, 10, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
+		0, 11, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
 	};
 	unsigned int i;
 
@@ -93,6 +93,8 @@ TEST_F(dev, check_extension)
 				  VMPOOL_CAP_STORE));
 	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 				  VMPOOL_CAP_SETTLE));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_NODES));
 	for (i = 0; i < ARRAY_SIZE(unknown); i++)
 		EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 					  unknown[i]));
@@ -290,7 +292,7 @@ TEST_F(dev, info_bad_pointer)
 TEST_F(dev, unknown_ioctl)
 {
 	const unsigned long cmds[] = {
-		_IO(VMPOOL_IOCTL_TYPE, 0x0b),
+		_IO(VMPOOL_IOCTL_TYPE, 0x0c),
 		_IO(VMPOOL_IOCTL_TYPE, 0x3f),
 		/* A VM file's ioctl, on the control device. */
 		VMPOOL_VM_GET_STATS,

@@ -203,6 +203,22 @@
 #define VMPOOL_SET_STORE	_IO(VMPOOL_IOCTL_TYPE, 0x0a)
 
 /**
+ * VMPOOL_LIST_NODES - the pool's memory per NUMA node
+ *
+ * The argument points to a &struct vmpool_node_list.  Up to @nr_entries
+ * &struct vmpool_node_info are written at @entries, one per node that
+ * holds pool memory, the lowest node first, each with the size the caller
+ * gives in @entry_size; @nr_entries is set to the number of such nodes.
+ * With the page allocator as the source (``pool_mb=``) the pool takes an
+ * even share from each node with memory; a region (``region=``) is on the
+ * node its first page is on.
+ *
+ * Return: 0 on success; -EFAULT; -EINVAL for a bad @size or @entry_size,
+ * non-zero @flags or @reserved; -E2BIG.
+ */
+#define VMPOOL_LIST_NODES	_IO(VMPOOL_IOCTL_TYPE, 0x0b)
+
+/**
  * VMPOOL_VM_GET_STATS - describe one VM (on a VM file descriptor)
  *
  * The argument points to a &struct vmpool_vm_stats.  Any holder of the VM's
@@ -357,6 +373,7 @@
  * @VMPOOL_CAP_SETTLE: a closed VM's memory goes back in the background;
  *	&struct vmpool_info reports @closing_pages, and %VMPOOL_INFO_SETTLE
  *	and %VMPOOL_AUDIT_SETTLE wait for it.
+ * @VMPOOL_CAP_NODES: %VMPOOL_LIST_NODES is available.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
@@ -368,6 +385,7 @@ enum vmpool_extension {
 	VMPOOL_CAP_SCHED = 7,
 	VMPOOL_CAP_STORE = 8,
 	VMPOOL_CAP_SETTLE = 9,
+	VMPOOL_CAP_NODES = 10,
 };
 
 /**
@@ -852,6 +870,47 @@ struct vmpool_vm_list {
 
 /** @VMPOOL_VM_LIST_SIZE_VER0: size of the first &struct vmpool_vm_list. */
 #define VMPOOL_VM_LIST_SIZE_VER0	24
+
+/**
+ * struct vmpool_node_info - the pool's memory on one NUMA node
+ * @size: out: bytes of this entry the kernel wrote (the rest is zeroed).
+ * @node: out: the node's number.
+ * @total_pages: out: pages of the pool on the node.
+ * @free_pages: out: of those, pages in the global pool
+ *	(&struct vmpool_info.free_pages on this node).
+ */
+struct vmpool_node_info {
+	__u32 size;
+	__u32 node;
+	__aligned_u64 total_pages;
+	__aligned_u64 free_pages;
+};
+
+/** @VMPOOL_NODE_INFO_SIZE_VER0: size of the first &struct vmpool_node_info. */
+#define VMPOOL_NODE_INFO_SIZE_VER0	24
+
+/**
+ * struct vmpool_node_list - argument of %VMPOOL_LIST_NODES
+ * @size: size of this structure as known by the caller.
+ * @flags: must be 0.
+ * @nr_entries: in: room at @entries; out: number of nodes with pool
+ *	memory.
+ * @entry_size: size of one entry, at least %VMPOOL_NODE_INFO_SIZE_VER0 and
+ *	at most the page size.
+ * @entries: user address of the array of &struct vmpool_node_info.
+ * @reserved: must be 0.
+ */
+struct vmpool_node_list {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_entries;
+	__u32 entry_size;
+	__aligned_u64 entries;
+	__aligned_u64 reserved;
+};
+
+/** @VMPOOL_NODE_LIST_SIZE_VER0: size of the first &struct vmpool_node_list. */
+#define VMPOOL_NODE_LIST_SIZE_VER0	32
 
 /** @VMPOOL_ATTACH_PROCESS: attach (detach) the process @pidfd refers to. */
 #define VMPOOL_ATTACH_PROCESS		0x1
