@@ -10,8 +10,9 @@
 # is tainted by anything but an out-of-tree or unsigned module, or if a
 # loaded module does not unload.
 #
-# Exit status: the command's; 124 on time-out; 125 if the guest could not
-# run the command; 126 if the command passed but the kernel did not.
+# Exit status: the command's; 123 if the guest froze; 124 on time-out; 125
+# if the guest could not run the command; 126 if the command passed but
+# the kernel did not.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -29,6 +30,10 @@ usage: $0 [options] [--] command [args...]
   -d DEVICE  add '-device DEVICE' to QEMU (repeatable; placed before the
              harness's own devices, e.g. -d intel-iommu,intremap=on -d edu)
   -t SECS    hard time-out (default ${VMPOOL_VM_TIMEOUT:-900})
+  -f SECS    a guest whose heartbeat (every 15 s, from its stage-2 script)
+             stops for this long has frozen: its CPUs' registers are
+             printed and it is stopped, exit 123 (default
+             ${VMPOOL_VM_FREEZE:-300})
   -o DIR     keep the run's files (console, dmesg, output) in DIR
 The guest mounts a fresh tmpfs on /tmp: what the command needs from the
 host must live elsewhere.
@@ -47,16 +52,40 @@ USAGE
 	exit 2
 }
 
+# A command to the guest's QEMU monitor (HMP); what it answers.
+monitor() {
+	python3 - "$RUN/monitor" "$1" <<'PY' || true
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+time.sleep(0.5)
+s.recv(65536)
+s.sendall(sys.argv[2].encode() + b"\n")
+out = b""
+try:
+    while True:
+        data = s.recv(65536)
+        if not data:
+            break
+        out += data
+except socket.timeout:
+    pass
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+PY
+}
+
 MEM=${VMPOOL_VM_MEM:-2G}
 CPUS=${VMPOOL_VM_CPUS:-2}
 TIMEOUT=${VMPOOL_VM_TIMEOUT:-900}
+FREEZE=${VMPOOL_VM_FREEZE:-300}
 APPEND=${VMPOOL_VM_APPEND:-}
 KEEP=${VMPOOL_VM_KEEP:-}
 MACHINE=pc
 NUMA=0
 INSMOD=()
 DEVICES=()
-while getopts "i:a:m:c:NM:d:t:o:h" opt; do
+while getopts "i:a:m:c:NM:d:t:f:o:h" opt; do
 	case "$opt" in
 	i) INSMOD+=("$OPTARG") ;;
 	a) APPEND="$APPEND $OPTARG" ;;
@@ -66,6 +95,7 @@ while getopts "i:a:m:c:NM:d:t:o:h" opt; do
 	M) MACHINE=$OPTARG ;;
 	d) DEVICES+=(-device "$OPTARG") ;;
 	t) TIMEOUT=$OPTARG ;;
+	f) FREEZE=$OPTARG ;;
 	o) KEEP=$OPTARG ;;
 	*) usage ;;
 	esac
@@ -179,10 +209,25 @@ timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev "local,id=xchg,path=$XCHG,security_model=none" \
 	-device virtio-9p-pci,fsdev=xchg,mount_tag=xchg \
-	-device virtio-rng-pci </dev/null &
+	-device virtio-rng-pci \
+	-monitor "unix:$RUN/monitor,server=on,wait=off" </dev/null &
 qpid=$!
 tail -n +1 -f --pid="$qpid" "$RUN/output" &
 tpid=$!
+froze=0
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 1
+	[ -s "$XCHG/heartbeat" ] || continue
+	age=$(($(date +%s) - $(stat -c %Y "$XCHG/heartbeat")))
+	[ "$age" -gt "$FREEZE" ] || continue
+	froze=1
+	log "guest froze: no heartbeat for ${age}s; its CPUs:"
+	monitor "info cpus" | grep -aE '^[* ] CPU' >&2
+	monitor "info registers -a" |
+		grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0|EFER)' >&2
+	kill "$qpid" 2>/dev/null
+	break
+done
 wait "$qpid" || qrc=$?
 wait "$tpid" || true
 
@@ -190,7 +235,11 @@ bad=0
 kernel_bad() {
 	[ "$bad" -ne 0 ] || bad=126
 }
-if [ "$qrc" -eq 124 ]; then
+if [ "$froze" = 1 ]; then
+	log "the end of its kernel log:"
+	tail -n 60 "$RUN/console" >&2
+	bad=123
+elif [ "$qrc" -eq 124 ]; then
 	log "guest timed out after ${TIMEOUT}s; the end of its kernel log:"
 	tail -n 60 "$RUN/console" >&2
 	bad=124
