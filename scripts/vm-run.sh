@@ -236,12 +236,9 @@ kernel_bad() {
 	[ "$bad" -ne 0 ] || bad=126
 }
 if [ "$froze" = 1 ]; then
-	log "the end of its kernel log:"
-	tail -n 60 "$RUN/console" >&2
 	bad=123
 elif [ "$qrc" -eq 124 ]; then
-	log "guest timed out after ${TIMEOUT}s; the end of its kernel log:"
-	tail -n 60 "$RUN/console" >&2
+	log "guest timed out after ${TIMEOUT}s"
 	bad=124
 elif [ ! -s "$XCHG/rc" ]; then
 	log "guest did not finish the command (qemu exit $qrc)"
