@@ -31,9 +31,9 @@ usage: $0 [options] [--] command [args...]
              harness's own devices, e.g. -d intel-iommu,intremap=on -d edu)
   -t SECS    hard time-out (default ${VMPOOL_VM_TIMEOUT:-900})
   -f SECS    a guest whose heartbeat (every 15 s, from its stage-2 script)
-             stops for this long has frozen: its CPUs' registers are
-             printed and it is stopped, exit 123 (default
-             ${VMPOOL_VM_FREEZE:-300})
+             stops for this long has its CPUs' registers printed; if all
+             are halted with interrupts on, it has frozen: it is
+             stopped, exit 123 (default ${VMPOOL_VM_FREEZE:-300})
   -o DIR     keep the run's files (console, dmesg, output) in DIR
 The guest mounts a fresh tmpfs on /tmp: what the command needs from the
 host must live elsewhere.
@@ -220,11 +220,22 @@ while kill -0 "$qpid" 2>/dev/null; do
 	[ -s "$XCHG/heartbeat" ] || continue
 	age=$(($(date +%s) - $(stat -c %Y "$XCHG/heartbeat")))
 	[ "$age" -gt "$FREEZE" ] || continue
+	regs=$(monitor "info registers -a" |
+		grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0|EFER)')
+	# Frozen: every CPU halted with interrupts on (RFLAGS.IF, 0x200).
+	# A CPU that runs, or halted with interrupts off, is the guest
+	# kernel's own hang: the time-out's to judge.
 	froze=1
-	log "guest froze: no heartbeat for ${age}s; its CPUs:"
-	monitor "info cpus" | grep -aE '^[* ] CPU' >&2
-	monitor "info registers -a" |
-		grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0|EFER)' >&2
+	while read -r rfl hlt; do
+		[ "$hlt" = 1 ] && [ $((0x$rfl & 0x200)) -ne 0 ] || froze=0
+	done < <(echo "$regs" | sed -n 's/.*RFL=\([0-9a-f]*\) .*HLT=\([01]\).*/\1 \2/p')
+	if [ "$froze" = 1 ]; then
+		log "guest froze: no heartbeat for ${age}s, every CPU halted; its CPUs:"
+	else
+		log "no heartbeat for ${age}s, and a CPU is not halted waiting for an interrupt:"
+	fi
+	echo "$regs" >&2
+	[ "$froze" = 1 ] || { FREEZE=$TIMEOUT; continue; }
 	kill "$qpid" 2>/dev/null
 	break
 done
