@@ -47,11 +47,11 @@ for t in "$@"; do
 done
 
 # One boot: vm-run.sh options, then the programs.  A guest that froze
-# (vm-run.sh exit 123: every CPU halted with interrupts on and none ever
-# came, its timers' included, which is the emulator's doing: a guest
-# kernel always has a timer armed) boots once more; the frozen boot's
-# output stays in the log, commented out, its CPUs' state with it, and
-# the summary names the second boot.
+# (vm-run.sh exit 123: its heartbeat stopped and QEMU runs its CPUs no
+# more, none of them halted by the guest kernel with interrupts off: the
+# emulator's doing) boots once more; the frozen boot's output stays in
+# the log, commented out, its CPUs' state printed with it, and the
+# summary names the second boot.
 boot() {
 	local opts=() progs=() one rc
 

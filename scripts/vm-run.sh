@@ -31,9 +31,10 @@ usage: $0 [options] [--] command [args...]
              harness's own devices, e.g. -d intel-iommu,intremap=on -d edu)
   -t SECS    hard time-out (default ${VMPOOL_VM_TIMEOUT:-900})
   -f SECS    a guest whose heartbeat (every 15 s, from its stage-2 script)
-             stops for this long has its CPUs' registers printed; if all
-             are halted with interrupts on, it has frozen: it is
-             stopped, exit 123 (default ${VMPOOL_VM_FREEZE:-300})
+             stops for this long, and whose QEMU then runs its CPUs for
+             less than a second in 30, has frozen: its CPUs' registers
+             are printed and it is stopped, exit 123 (default
+             ${VMPOOL_VM_FREEZE:-300})
   -o DIR     keep the run's files (console, dmesg, output) in DIR
 The guest mounts a fresh tmpfs on /tmp: what the command needs from the
 host must live elsewhere.
@@ -73,6 +74,15 @@ except socket.timeout:
     pass
 sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
 PY
+}
+
+# User and system time QEMU has used, in clock ticks.
+qemu_cpu_ticks() {
+	local pid
+
+	pid=$(pgrep -P "$qpid" -x qemu-system-x86 | head -n 1)
+	[ -n "$pid" ] || pid=$qpid
+	awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0
 }
 
 MEM=${VMPOOL_VM_MEM:-2G}
@@ -215,24 +225,34 @@ qpid=$!
 tail -n +1 -f --pid="$qpid" "$RUN/output" &
 tpid=$!
 froze=0
+idle_since=
 while kill -0 "$qpid" 2>/dev/null; do
 	sleep 1
 	[ -s "$XCHG/heartbeat" ] || continue
 	age=$(($(date +%s) - $(stat -c %Y "$XCHG/heartbeat")))
-	[ "$age" -gt "$FREEZE" ] || continue
+	[ "$age" -gt "$FREEZE" ] || { idle_since=; continue; }
+	# Then QEMU's own CPU time: a guest that runs, even one spinning in
+	# a hung kernel, uses it; a frozen one does not.
+	cpu=$(qemu_cpu_ticks)
+	if [ -z "$idle_since" ]; then
+		idle_since=$(date +%s) idle_cpu=$cpu
+		continue
+	fi
+	[ $(($(date +%s) - idle_since)) -ge 30 ] || continue
 	regs=$(monitor "info registers -a" |
 		grep -aE '^(CPU#|RAX|RSI|R8 |R12|RIP|CS |CR0|EFER)')
-	# Frozen: every CPU halted with interrupts on (RFLAGS.IF, 0x200).
-	# A CPU that runs, or halted with interrupts off, is the guest
-	# kernel's own hang: the time-out's to judge.
+	# Frozen: QEMU ran its CPUs for less than a second in 30, and no CPU
+	# sits halted with interrupts off (RFLAGS.IF, 0x200), as a guest
+	# kernel that stopped itself would.
 	froze=1
+	[ $((cpu - idle_cpu)) -lt "$(getconf CLK_TCK)" ] || froze=0
 	while read -r rfl hlt; do
-		[ "$hlt" = 1 ] && [ $((0x$rfl & 0x200)) -ne 0 ] || froze=0
+		[ "$hlt" = 1 ] && [ $((0x$rfl & 0x200)) -eq 0 ] && froze=0
 	done < <(echo "$regs" | sed -n 's/.*RFL=\([0-9a-f]*\) .*HLT=\([01]\).*/\1 \2/p')
 	if [ "$froze" = 1 ]; then
-		log "guest froze: no heartbeat for ${age}s, every CPU halted; its CPUs:"
+		log "guest froze: no heartbeat for ${age}s, its CPUs stopped; their state:"
 	else
-		log "no heartbeat for ${age}s, and a CPU is not halted waiting for an interrupt:"
+		log "no heartbeat for ${age}s, the guest still runs or halted itself:"
 	fi
 	echo "$regs" >&2
 	[ "$froze" = 1 ] || { FREEZE=$TIMEOUT; continue; }
