@@ -34,7 +34,7 @@ usage: $0 [options] [--] command [args...]
              stops for this long, and whose QEMU then runs its CPUs for
              less than a second in 30, has frozen: its CPUs' registers
              are printed and it is stopped, exit 123 (default
-             ${VMPOOL_VM_FREEZE:-300})
+             ${VMPOOL_VM_FREEZE:-120})
   -o DIR     keep the run's files (console, dmesg, output) in DIR
 The guest mounts a fresh tmpfs on /tmp: what the command needs from the
 host must live elsewhere.
@@ -88,7 +88,7 @@ qemu_cpu_ticks() {
 MEM=${VMPOOL_VM_MEM:-2G}
 CPUS=${VMPOOL_VM_CPUS:-2}
 TIMEOUT=${VMPOOL_VM_TIMEOUT:-900}
-FREEZE=${VMPOOL_VM_FREEZE:-300}
+FREEZE=${VMPOOL_VM_FREEZE:-120}
 APPEND=${VMPOOL_VM_APPEND:-}
 KEEP=${VMPOOL_VM_KEEP:-}
 MACHINE=pc
