@@ -53,23 +53,17 @@ done
 # stays in the log, commented out, its CPUs' state printed with it, and
 # the summary names each boot again.
 boot() {
-	local opts=() progs=() one rc again
+	local one rc again
 
-	while [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	progs=("$@")
 	one=$(mktemp)
-	boot_once "$one" "${opts[@]}" -- "${progs[@]}"
+	boot_once "$one" "$@"
 	rc=$?
 	for again in 1 2; do
 		[ "$rc" -eq 123 ] || break
 		sed 's/^/# frozen boot: /' "$one" >>"$out"
-		echo "# vmpool-selftest: retry boot of ${progs[*]} (the guest froze, $again)" |
+		echo "# vmpool-selftest: retry boot $* (the guest froze, $again)" |
 			tee -a "$out"
-		boot_once "$one" "${opts[@]}" -- "${progs[@]}"
+		boot_once "$one" "$@"
 		rc=$?
 	done
 	cat "$one" >>"$out"

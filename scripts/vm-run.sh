@@ -255,8 +255,8 @@ while kill -0 "$qpid" 2>/dev/null; do
 		log "no heartbeat for ${age}s, the guest still runs or halted itself:"
 	fi
 	echo "$regs" >&2
-	[ "$froze" = 1 ] || { FREEZE=$TIMEOUT; continue; }
-	kill "$qpid" 2>/dev/null
+	# One that still runs is left to the time-out.
+	[ "$froze" = 0 ] || kill "$qpid" 2>/dev/null
 	break
 done
 wait "$qpid" || qrc=$?
