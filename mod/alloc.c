@@ -38,46 +38,69 @@ static bool vmpool_needs_zero(struct vmpool_vm *vm, u32 idx, u16 mark)
 }
 
 /*
- * Take a page out of the global pool for @vm, even one promised to a grow
- * (the grow's own take): its tenant's own pages first
- * when it accepts them, then zeroed pages (the scrubber's reserve), then
- * pages holding nobody's data, then the pages of the tenant that has had
- * global pages longest.  *@mark is set to the tenant the page was marked
- * with (0 for none).  O(1).
+ * Take a page of node @nid (%NUMA_NO_NODE: any) out of the global pool
+ * for @vm: its tenant's own pages first when it accepts them, then zeroed
+ * pages (the scrubber's reserve), then pages holding nobody's data, then
+ * the pages of the tenant that has had global pages longest.  *@mark is
+ * set to the tenant the page was marked with (0 for none).
  */
-static u32 vmpool_global_pop(struct vmpool_pool *pool, struct vmpool_vm *vm,
-			     u16 *mark)
+static u32 vmpool_global_pop_node(struct vmpool_pool *pool,
+				  struct vmpool_vm *vm, int nid, u16 *mark)
 {
 	struct vmpool_tenant *t = vm->tenant, *other;
-	u32 idx = VMPOOL_NONE;
+	u32 idx;
 
 	if (vm->flags & VMPOOL_VM_SHARE_TENANT) {
-		idx = vmpool_tenant_pop(pool, t);
+		idx = vmpool_tenant_pop(pool, t, nid);
 		if (idx != VMPOOL_NONE) {
 			*mark = t->slot;
-			goto out;
+			return idx;
 		}
 	}
 	*mark = 0;
-	idx = vmpool_list_pop(pool, &pool->zeroed);
+	idx = vmpool_nlist_pop(pool, &pool->zeroed, nid);
 	if (idx != VMPOOL_NONE) {
 		pool->scrub.hits++;
-		goto out;
+		return idx;
 	}
-	idx = vmpool_list_pop(pool, &pool->unmarked);
+	idx = vmpool_nlist_pop(pool, &pool->unmarked, nid);
 	if (idx == VMPOOL_NONE) {
-		other = list_first_entry_or_null(&pool->marked,
-						 struct vmpool_tenant, marked);
-		if (!other)
+		list_for_each_entry(other, &pool->marked, marked) {
+			idx = vmpool_tenant_pop(pool, other, nid);
+			if (idx != VMPOOL_NONE)
+				break;
+		}
+		if (idx == VMPOOL_NONE)
 			return VMPOOL_NONE;
-		idx = vmpool_tenant_pop(pool, other);
 		*mark = other->slot;
 		/* @t itself has a live VM: only another tenant can go. */
 		vmpool_tenant_try_free(pool, other);
 	}
 	if (vmpool_needs_zero(vm, idx, *mark))
 		pool->scrub.misses++;
-out:
+	return idx;
+}
+
+/*
+ * Take a page out of the global pool for @vm, even one promised to a grow
+ * (the grow's own take), from the nodes of place @p in turn (see
+ * vmpool_global_pop_node() for the order on each).  None is left only if
+ * the pool is empty, or @p binds to nodes that have none.
+ */
+static u32 vmpool_global_pop(struct vmpool_pool *pool, struct vmpool_vm *vm,
+			     const struct vmpool_place *p, u16 *mark)
+{
+	nodemask_t tried = NODE_MASK_NONE;
+	u32 idx = VMPOOL_NONE;
+	int nid;
+
+	if (p->first == NUMA_NO_NODE)
+		idx = vmpool_global_pop_node(pool, vm, NUMA_NO_NODE, mark);
+	while (idx == VMPOOL_NONE && p->first != NUMA_NO_NODE &&
+	       (nid = vmpool_place_next(pool, p, &tried)) != NUMA_NO_NODE)
+		idx = vmpool_global_pop_node(pool, vm, nid, mark);
+	if (idx == VMPOOL_NONE)
+		return VMPOOL_NONE;
 	vmpool_free_sub(pool, idx);
 	vmpool_scrub_kick_locked(pool);
 	return idx;
@@ -85,11 +108,11 @@ out:
 
 /* vmpool_global_pop(), but not of the pages promised to grows. */
 static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
-			      u16 *mark)
+			      const struct vmpool_place *p, u16 *mark)
 {
 	if (!vmpool_pool_available(pool))
 		return VMPOOL_NONE;
-	return vmpool_global_pop(pool, vm, mark);
+	return vmpool_global_pop(pool, vm, p, mark);
 }
 
 /*
@@ -105,7 +128,7 @@ static void vmpool_global_put(struct vmpool_pool *pool, struct vmpool_tenant *t,
 		vmpool_tenant_push(pool, t, idx);
 	} else {
 		pool->owner[idx] = 0;
-		vmpool_list_push(pool, &pool->zeroed, idx);
+		vmpool_nlist_push(pool, &pool->zeroed, idx);
 	}
 	vmpool_free_add(pool, idx);
 	vmpool_scrub_kick_locked(pool);
@@ -171,33 +194,41 @@ static void vmpool_page_enter(struct vmpool_vm *vm, u32 idx, u16 mark)
 
 static void vmpool_dedicated_push(struct vmpool_vm *vm, u32 idx)
 {
-	vmpool_list_push(vm->pool, &vm->dedicated, idx);
-	vm->pool->nr_dedicated++;
+	struct vmpool_pool *pool = vm->pool;
+
+	pool->node_dedicated[vmpool_nlist_push(pool, &vm->dedicated, idx)]++;
+	pool->nr_dedicated++;
 	vm->tenant->nr_dedicated++;
 }
 
 /*
- * Take a page from @vm's dedicated pool; *@stale (if given) says whether
- * it holds data that lives on in the store.
+ * Take a page from @vm's dedicated pool, from the nodes of place @p in
+ * turn (any node if @p is NULL); *@stale (if given) says whether it holds
+ * data that lives on in the store.
  */
-static u32 vmpool_dedicated_pop_stale(struct vmpool_vm *vm, bool *stale)
+static u32 vmpool_dedicated_pop_stale(struct vmpool_vm *vm,
+				      const struct vmpool_place *p,
+				      bool *stale)
 {
-	u32 idx = vmpool_list_pop(vm->pool, &vm->dedicated);
+	struct vmpool_pool *pool = vm->pool;
+	u32 idx = vmpool_nlist_pop_place(pool, &vm->dedicated, p);
 	bool was_stale = false;
 
 	if (idx != VMPOOL_NONE) {
-		vm->pool->nr_dedicated--;
+		pool->nr_dedicated--;
+		pool->node_dedicated[vmpool_page_nid(pool, idx)]--;
 		vm->tenant->nr_dedicated--;
-		was_stale = __test_and_clear_bit(idx, vm->pool->stale);
+		was_stale = __test_and_clear_bit(idx, pool->stale);
 	}
 	if (stale)
 		*stale = was_stale;
 	return idx;
 }
 
-static u32 vmpool_dedicated_pop(struct vmpool_vm *vm)
+static u32 vmpool_dedicated_pop(struct vmpool_vm *vm,
+				const struct vmpool_place *p)
 {
-	return vmpool_dedicated_pop_stale(vm, NULL);
+	return vmpool_dedicated_pop_stale(vm, p, NULL);
 }
 
 /* Put page @idx, which must be zeroed for @vm, in transit: on no list. */
@@ -291,7 +322,7 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
 	if (list->count) {
 		mutex_lock(&pool->lock);
 		while ((idx = vmpool_list_pop(pool, list)) != VMPOOL_NONE) {
-			vmpool_list_push(pool, &pool->unmarked, idx);
+			vmpool_nlist_push(pool, &pool->unmarked, idx);
 			vmpool_free_add(pool, idx);
 			pool->nr_transit--;
 			vm->nr_transit--;
@@ -320,6 +351,7 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 {
 	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = vm->pool;
+	struct vmpool_place place;
 	unsigned long i, n, left;
 	bool paused = false;
 	int ret;
@@ -356,12 +388,14 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	mutex_unlock(&pool->lock);
 	if (paused)
 		vmpool_scrub_resume(pool);
+	/* Never bound: the promised pages are there, on some node. */
+	vmpool_place_vm(vm, &place);
 
 	for (left = pages, ret = 0; left && !ret; left -= n) {
 		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
 		mutex_lock(&pool->lock);
 		for (i = 0; i < n; i++) {
-			idx = vmpool_global_pop(pool, vm, &mark);
+			idx = vmpool_global_pop(pool, vm, &place, &mark);
 			vmpool_dedicated_enter(vm, &scrub, idx, mark);
 		}
 		pool->nr_reserved -= n;
@@ -402,7 +436,8 @@ static void vmpool_dedicated_give(struct vmpool_vm *vm, unsigned long pages)
 	unsigned long i;
 
 	for (i = 0; i < pages; i++) {
-		vmpool_global_put(vm->pool, vm->tenant, vmpool_dedicated_pop(vm));
+		vmpool_global_put(vm->pool, vm->tenant,
+				  vmpool_dedicated_pop(vm, NULL));
 		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
 			cond_resched();
 	}
@@ -488,6 +523,7 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	struct vmpool_list scrub = { .head = VMPOOL_NONE };
 	struct vmpool_pool *pool = src->pool;
 	u16 mark = src->tenant->slot;
+	struct vmpool_place place;
 	unsigned long i, n, left, zeroed = 0;
 	bool merge = !pages;
 	int ret;
@@ -508,13 +544,16 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	src->nr_leaving += pages;
 	dst->nr_arriving += pages;
 	mutex_unlock(&pool->lock);
+	/* Of @src's pages, those on @dst's node first. */
+	vmpool_place_vm(dst, &place);
 
 	for (left = pages, ret = 0; left && !ret; left -= n) {
 		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
 		mutex_lock(&pool->lock);
 		for (i = 0; i < n; i++)
 			vmpool_dedicated_enter(dst, &scrub,
-					       vmpool_dedicated_pop(src), mark);
+					       vmpool_dedicated_pop(src, &place),
+					       mark);
 		src->nr_leaving -= n;
 		dst->nr_arriving -= n;
 		vmpool_vm_landed_locked(dst);
@@ -586,9 +625,23 @@ void vmpool_held_work(struct work_struct *work)
 	mutex_unlock(&pool->lock);
 }
 
+/* Count page @idx, taken for @vm, as on the node @p wanted first or not. */
+static void vmpool_count_place(struct vmpool_vm *vm,
+			       const struct vmpool_place *p, u32 idx)
+{
+	if (p->first == NUMA_NO_NODE)
+		return;
+	if (vmpool_page_nid(vm->pool, idx) == p->first)
+		vm->stats.numa_hits++;
+	else
+		vm->stats.numa_misses++;
+}
+
 /**
  * vmpool_vm_take_locked - a page for @vm to back guest memory with
  * @vm: the VM.
+ * @p: the nodes to take it from (vmpool_place_fault()); NULL for the VM's
+ *	own (vmpool_place_vm()).
  * @idx: receives the pool index of the page, owned by @vm and ready for
  *	it to see (zeroed unless it holds only what @vm may see), or in
  *	transit if *@zero is set.
@@ -600,24 +653,31 @@ void vmpool_held_work(struct work_struct *work)
  *	the caller to zero outside the lock and hand to @vm with
  *	vmpool_vm_zeroed_locked(); else *@zero is set to false.
  *
- * The VM's dedicated pool first, then the global pool.
+ * The VM's dedicated pool first, then the global pool; of each, a page on
+ * the nodes of @p in turn.
  *
  * Context: @vm's pool lock held.
- * Return: 0, or -ENOSPC if @vm is at its limit or the global pool is empty.
+ * Return: 0, or -ENOSPC if @vm is at its limit or the global pool is empty
+ * (on the nodes @p binds to, if it binds).
  */
-int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
-			  bool *zero)
+int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
+			  u32 *idx, bool fill, bool *zero)
 {
 	struct vmpool_pool *pool = vm->pool;
+	struct vmpool_place own;
 	bool stale;
 	u16 mark;
 
 	lockdep_assert_held(&pool->lock);
+	if (!p) {
+		vmpool_place_vm(vm, &own);
+		p = &own;
+	}
 	if (zero)
 		*zero = false;
 	*idx = VMPOOL_NONE;
 	if (vmpool_vm_spare(vm))
-		*idx = vmpool_dedicated_pop_stale(vm, &stale);
+		*idx = vmpool_dedicated_pop_stale(vm, p, &stale);
 	if (*idx != VMPOOL_NONE) {
 		/*
 		 * The store's data overwrites it.  Data of another of its
@@ -634,16 +694,18 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
 				vmpool_count_recycled(vm);
 		}
 		vm->stats.faults_dedicated++;
+		vmpool_count_place(vm, p, *idx);
 		return 0;
 	}
 	if (vmpool_vm_holding(vm) >= vm->limit)
 		return -ENOSPC;
 	if (!vmpool_pool_available(pool))
 		vmpool_held_reclaim_locked(pool);
-	*idx = vmpool_global_take(pool, vm, &mark);
+	*idx = vmpool_global_take(pool, vm, p, &mark);
 	if (*idx == VMPOOL_NONE)
 		return -ENOSPC;
 	vm->stats.faults_global++;
+	vmpool_count_place(vm, p, *idx);
 	if (zero && vmpool_needs_zero(vm, *idx, mark)) {
 		vmpool_transit_enter(vm, *idx);
 		*zero = true;
@@ -689,11 +751,13 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
 	vm->nr_mapped++;
 	vm->tenant->nr_mapped++;
 	pool->nr_mapped++;
+	pool->node_mapped[vmpool_page_nid(pool, idx)]++;
 }
 
 /**
  * vmpool_vm_populate - make sure a guest page is backed
  * @vm: the VM.
+ * @p: the nodes a page for it comes from; NULL for the VM's own.
  * @index: guest page, below @vm->nr_pages.
  * @idx: set to the pool index backing it.
  *
@@ -711,7 +775,8 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
  * Return: 0 on success; -ENOSPC if @vm is at its limit or the global pool is
  * empty; -ENODATA if the page's data is in the store (vmpool_swap_in()).
  */
-int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
+		       pgoff_t index, u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
 	u64 dedicated, zeroed;
@@ -739,7 +804,7 @@ int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 	dedicated = vm->stats.faults_dedicated;
 	zeroed = vm->stats.bytes_zeroed;
 	for (;;) {
-		ret = vmpool_vm_take_locked(vm, idx, false, &zero);
+		ret = vmpool_vm_take_locked(vm, p, idx, false, &zero);
 		if (ret != -ENOSPC || !vmpool_vm_incoming(vm) ||
 		    fatal_signal_pending(current))
 			break;
@@ -806,6 +871,7 @@ void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 	vm->nr_mapped--;
 	vm->tenant->nr_mapped--;
 	pool->nr_mapped--;
+	pool->node_mapped[vmpool_page_nid(pool, idx)]--;
 }
 
 /*
@@ -963,7 +1029,7 @@ void vmpool_vm_return_all(struct vmpool_vm *vm)
 		if (++n % (16 * VMPOOL_BATCH) == 0)
 			vmpool_yield_lock(&pool->lock);
 	}
-	while ((idx = vmpool_dedicated_pop(vm)) != VMPOOL_NONE) {
+	while ((idx = vmpool_dedicated_pop(vm, NULL)) != VMPOOL_NONE) {
 		vmpool_vm_put_page(vm, idx);
 		if (++n % VMPOOL_BATCH == 0)
 			vmpool_yield_lock(&pool->lock);

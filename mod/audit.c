@@ -22,6 +22,8 @@ struct vmpool_auditor {
 	unsigned long *seen;
 	unsigned long *seen_slots;
 	unsigned long *node_free;
+	unsigned long *node_dedicated;
+	unsigned long *node_mapped;
 	struct vmpool_audit *out;
 };
 
@@ -79,24 +81,55 @@ static unsigned long audit_list(struct vmpool_auditor *a,
 			audit_fail(a, "%s: page %u marked but clean", where, idx);
 		if (!owned)
 			a->node_free[vmpool_page_nid(pool, idx)]++;
+		else
+			a->node_dedicated[vmpool_page_nid(pool, idx)]++;
 		n++;
 	}
 	audit_expect(a, where, n, list->count);
 	return n;
 }
 
-/* The zeroed list: unmarked global pages, every one clean. */
+/* Walk the per-node lists of @nl: each page on the list of its node. */
+static unsigned long audit_nlist(struct vmpool_auditor *a,
+				 struct vmpool_nlist *nl, bool owned,
+				 u16 owner, const char *where)
+{
+	struct vmpool_pool *pool = a->pool;
+	unsigned long n = 0, i, k;
+	int nid;
+	u32 idx;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		k = audit_list(a, &nl->node[nid], owned, owner, where);
+		idx = nl->node[nid].head;
+		for (i = 0; i < k; i++, idx = pool->next[idx])
+			if (vmpool_page_nid(pool, idx) != nid)
+				audit_fail(a, "%s: page %u of node %d on the list of %d",
+					   where, idx, vmpool_page_nid(pool, idx),
+					   nid);
+		n += k;
+	}
+	audit_expect(a, where, n, nl->count);
+	return n;
+}
+
+/* The zeroed lists: unmarked global pages, every one clean. */
 static unsigned long audit_zeroed(struct vmpool_auditor *a)
 {
 	struct vmpool_pool *pool = a->pool;
 	unsigned long n, i;
-	u32 idx = pool->zeroed.head;
+	int nid;
+	u32 idx;
 
-	/* The first @n links are known good. */
-	n = audit_list(a, &pool->zeroed, false, 0, "zeroed list");
-	for (i = 0; i < n; i++, idx = pool->next[idx])
-		if (test_bit(idx, pool->dirty))
-			audit_fail(a, "zeroed list: page %u dirty", idx);
+	n = audit_nlist(a, &pool->zeroed, false, 0, "zeroed list");
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		idx = pool->zeroed.node[nid].head;
+		for (i = 0;
+		     i < pool->zeroed.node[nid].count && idx < pool->nr_pages;
+		     i++, idx = pool->next[idx])
+			if (test_bit(idx, pool->dirty))
+				audit_fail(a, "zeroed list: page %u dirty", idx);
+	}
 	return n;
 }
 
@@ -162,6 +195,7 @@ static unsigned long audit_vm_map(struct vmpool_auditor *a,
 				   test_bit(idx, pool->owned),
 				   test_bit(idx, pool->mapped),
 				   test_bit(idx, pool->dirty), pool->owner[idx]);
+		a->node_mapped[vmpool_page_nid(pool, idx)]++;
 		n++;
 	}
 	audit_expect(a, "vm swapped", s, vm->nr_swapped);
@@ -252,13 +286,13 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	out->errors = 0;
 	out->nr_vms = 0;
 	a.seen = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
-	a.node_free = kcalloc(nr_node_ids, sizeof(*a.node_free), GFP_KERNEL);
-	if (!a.seen || !a.node_free) {
-		bitmap_free(a.seen);
-		kfree(a.node_free);
-		out->errors = 1;
-		return;
-	}
+	/* Free, dedicated and mapped pages per node, one array after another. */
+	a.node_free = kcalloc(3 * nr_node_ids, sizeof(*a.node_free),
+			      GFP_KERNEL);
+	if (!a.seen || !a.node_free)
+		goto err_free;
+	a.node_dedicated = a.node_free + nr_node_ids;
+	a.node_mapped = a.node_dedicated + nr_node_ids;
 
 	mutex_lock(&pool->lock);
 	/* The store does not change while the pool lock is held. */
@@ -266,27 +300,23 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 				sizeof(long), GFP_KERNEL);
 	if (!a.seen_slots && pool->store.nr_slots) {
 		mutex_unlock(&pool->lock);
-		bitmap_free(a.seen);
-		kfree(a.node_free);
-		out->errors = 1;
-		return;
+		goto err_free;
 	}
-	free += audit_list(&a, &pool->unmarked, false, 0, "unmarked list");
+	free += audit_nlist(&a, &pool->unmarked, false, 0, "unmarked list");
 	free += audit_zeroed(&a);
 	held = audit_held(&a);
 
 	xa_for_each(&pool->tenants, tslot, t) {
 		unsigned long t_ded = 0, t_map = 0, t_vms = 0;
 
-		free += audit_list(&a, &t->free, false, t->slot, "tenant list");
+		free += audit_nlist(&a, &t->free, false, t->slot, "tenant list");
 		xa_for_each(&pool->vms, vslot, vm) {
 			unsigned long n;
 
 			if (vm->tenant != t)
 				continue;
-			n = audit_list(&a, &vm->dedicated, true, vm->slot,
-				       "dedicated list");
-			audit_expect(&a, "vm dedicated", n, vm->dedicated.count);
+			n = audit_nlist(&a, &vm->dedicated, true, vm->slot,
+					"dedicated list");
 			if (vm->nr_leaving > n)
 				audit_fail(&a, "vm %u: %lu pages promised away, %lu free",
 					   vm->slot, vm->nr_leaving, n);
@@ -330,9 +360,14 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 
 	transit = audit_transit(&a);
 	audit_expect(&a, "global free", free, pool->nr_free);
-	for (nid = 0; nid < nr_node_ids; nid++)
+	for (nid = 0; nid < nr_node_ids; nid++) {
 		audit_expect(&a, "global free on a node", a.node_free[nid],
 			     pool->node_free[nid]);
+		audit_expect(&a, "dedicated on a node", a.node_dedicated[nid],
+			     pool->node_dedicated[nid]);
+		audit_expect(&a, "mapped on a node", a.node_mapped[nid],
+			     pool->node_mapped[nid]);
+	}
 	/* Promised pages are free pages, each promised to one VM. */
 	audit_expect(&a, "reserved", reserved, pool->nr_reserved);
 	/* In transit: the VMs' pages, and the scrubber's batch. */
@@ -368,4 +403,10 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	kvfree(a.seen_slots);
 	bitmap_free(a.seen);
 	kfree(a.node_free);
+	return;
+
+err_free:
+	bitmap_free(a.seen);
+	kfree(a.node_free);
+	out->errors = 1;
 }

@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/magic.h>
+#include <linux/mempolicy.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 
@@ -40,6 +41,19 @@ static inline void vmpool_vm_flags_set(struct vm_area_struct *vma,
 #else
 	vma->vm_flags |= flags;
 #endif
+}
+
+/*
+ * Whether memory policy mode @mode spreads pages over its nodes one by
+ * one (6.9 added a weighted kind, whose weights the module ignores).
+ */
+static inline bool vmpool_mpol_interleaves(unsigned short mode)
+{
+#ifdef VMPOOL_HAVE_MPOL_WEIGHTED_INTERLEAVE
+	if (mode == MPOL_WEIGHTED_INTERLEAVE)
+		return true;
+#endif
+	return mode == MPOL_INTERLEAVE;
 }
 
 /* The block device a block device file opens. */

@@ -43,6 +43,7 @@ static long vmpool_check_extension(unsigned long ext)
 	case VMPOOL_CAP_STORE:
 	case VMPOOL_CAP_SETTLE:
 	case VMPOOL_CAP_NODES:
+	case VMPOOL_CAP_NUMA:
 		return 1;
 	case VMPOOL_CAP_SCHED:
 		return vmpool_sched_available();
@@ -107,7 +108,8 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 /* VM creation flags this version knows. */
 #define VMPOOL_VM_FLAGS_VALID	(VMPOOL_VM_SHARE_TENANT | \
 				 VMPOOL_VM_ZERO_RELEASED | \
-				 VMPOOL_VM_SET_OWNER)
+				 VMPOOL_VM_SET_OWNER | \
+				 VMPOOL_VM_NODE)
 
 /* The tenant named by @args, as a 128-bit id: exactly one way may name it. */
 static int vmpool_vm_create_tenant(struct vmpool_vm_create *args, uuid_t *id)
@@ -148,7 +150,12 @@ static long vmpool_ioctl_vm_create(struct vmpool_vm_create __user *uarg)
 					 VMPOOL_VM_FLAGS_VALID, uarg);
 	if (ret)
 		return ret;
-	if (args.reserved || args.reserved2)
+	if (args.reserved || args.reserved2 || args.reserved3)
+		return -EINVAL;
+	/* A node the pool has memory on: nodes_possible bounds the mask. */
+	if (args.flags & VMPOOL_VM_NODE ?
+	    args.node >= nr_node_ids ||
+	    !node_isset(args.node, vmpool_dev_pool->mem_nodes) : args.node)
 		return -EINVAL;
 	ret = vmpool_vm_create_tenant(&args, &tenant);
 	if (ret)
@@ -324,7 +331,7 @@ static long vmpool_ioctl_nodes(struct vmpool_node_list __user *uarg)
 	int nid, ret;
 
 	/* A new member comes with a new size in the uapi header. */
-	BUILD_BUG_ON(sizeof(*nodes) != VMPOOL_NODE_INFO_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(*nodes) != VMPOOL_NODE_INFO_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(args) != VMPOOL_NODE_LIST_SIZE_VER0);
 	ret = vmpool_copy_args_from_user(&args, sizeof(args),
 					 VMPOOL_NODE_LIST_SIZE_VER0, 0, uarg);
@@ -352,6 +359,8 @@ static long vmpool_ioctl_nodes(struct vmpool_node_list __user *uarg)
 			.node = nid,
 			.total_pages = total[nid],
 			.free_pages = pool->node_free[nid],
+			.dedicated_pages = pool->node_dedicated[nid],
+			.mapped_pages = pool->node_mapped[nid],
 		};
 	}
 	mutex_unlock(&pool->lock);

@@ -209,8 +209,9 @@ static int vmpool_idle_prefetch(struct vmpool_vm *vm, struct vmpool_in_queue *q,
 		if (ret == -ENOSPC && !q->nr) {
 			start = ktime_get_ns();
 			filemap_invalidate_unlock_shared(mapping);
-			more = vmpool_reclaim(vm, bitmap_weight(idle->prefetch,
-								vm->nr_pages),
+			more = vmpool_reclaim(vm, NULL,
+					      bitmap_weight(idle->prefetch,
+							    vm->nr_pages),
 					      true);
 			filemap_invalidate_lock_shared(mapping);
 			*reclaim_ns += ktime_get_ns() - start;

@@ -41,17 +41,27 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 	pool->stale = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	pool->node_free = kcalloc(nr_node_ids, sizeof(*pool->node_free),
 				  GFP_KERNEL);
+	pool->node_dedicated = kcalloc(nr_node_ids,
+				       sizeof(*pool->node_dedicated),
+				       GFP_KERNEL);
+	pool->node_mapped = kcalloc(nr_node_ids, sizeof(*pool->node_mapped),
+				    GFP_KERNEL);
 	if (!pool->owner || !pool->next || !pool->owned || !pool->dirty ||
-	    !pool->mapped || !pool->stale || !pool->node_free)
+	    !pool->mapped || !pool->stale || !pool->node_free ||
+	    !pool->node_dedicated || !pool->node_mapped ||
+	    vmpool_nlist_init(&pool->unmarked, GFP_KERNEL) ||
+	    vmpool_nlist_init(&pool->zeroed, GFP_KERNEL))
 		return -ENOMEM;
 
 	/* What the memory held before is unknown. */
 	bitmap_fill(pool->dirty, pool->nr_pages);
 	for (i = pool->nr_pages; i-- > 0; )
-		vmpool_list_push(pool, &pool->unmarked, i);
+		vmpool_nlist_push(pool, &pool->unmarked, i);
 	pool->nr_free = pool->nr_pages;
-	for (i = 0; i < pool->nr_chunks; i++)
+	for (i = 0; i < pool->nr_chunks; i++) {
 		pool->node_free[pool->chunks[i].nid] += pool->chunks[i].nr_pages;
+		node_set(pool->chunks[i].nid, pool->mem_nodes);
+	}
 	return 0;
 }
 
@@ -69,14 +79,12 @@ void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
 
 	pool->source = source;
 	__mutex_init(&pool->lock, "vmpool_pool_lock", &key);
-	pool->unmarked.head = VMPOOL_NONE;
 	pool->held.head = VMPOOL_NONE;
 	INIT_LIST_HEAD(&pool->marked);
 	INIT_LIST_HEAD(&pool->tenant_list);
 	INIT_DELAYED_WORK(&pool->held_work, vmpool_held_work);
 	INIT_LIST_HEAD(&pool->closing);
 	INIT_WORK(&pool->close_work, vmpool_close_work);
-	pool->zeroed.head = VMPOOL_NONE;
 	xa_init_flags(&pool->vms, XA_FLAGS_ALLOC1);
 	xa_init_flags(&pool->tenants, XA_FLAGS_ALLOC1);
 }
@@ -158,8 +166,10 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	WARN_ON_ONCE(!xa_empty(&pool->vms));
 	WARN_ON_ONCE(pool->held.count || pool->nr_transit);
 	cancel_delayed_work_sync(&pool->held_work);
-	list_for_each_entry_safe(t, tmp, &pool->tenant_list, node)
+	list_for_each_entry_safe(t, tmp, &pool->tenant_list, node) {
+		vmpool_nlist_destroy(&t->free);
 		kfree(t);
+	}
 	if (pool->source == VMPOOL_SOURCE_PAGE_ALLOC) {
 		vmpool_pool_scrub(pool);
 		vmpool_page_alloc_release(pool);
@@ -174,6 +184,10 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	bitmap_free(pool->mapped);
 	bitmap_free(pool->stale);
 	kfree(pool->node_free);
+	kfree(pool->node_dedicated);
+	kfree(pool->node_mapped);
+	vmpool_nlist_destroy(&pool->unmarked);
+	vmpool_nlist_destroy(&pool->zeroed);
 	xa_destroy(&pool->vms);
 	xa_destroy(&pool->tenants);
 	mutex_destroy(&pool->lock);

@@ -74,9 +74,15 @@ static u64 vmpool_reclaim_wake(struct vmpool_vm *vm)
 	return start ?: U64_MAX;
 }
 
-/* Whether a page is free for @vm: its dedicated pool or the global one. */
-static bool vmpool_reclaim_served(struct vmpool_vm *vm)
+/*
+ * Whether a page is free for @vm: its dedicated pool or the global one,
+ * on the nodes @p binds it to if it does.
+ */
+static bool vmpool_reclaim_served(struct vmpool_vm *vm,
+				  const struct vmpool_place *p)
 {
+	if (p && p->strict)
+		return vmpool_place_has(vm, p);
 	return vmpool_pool_available(vm->pool) || vmpool_vm_spare(vm);
 }
 
@@ -242,6 +248,8 @@ static unsigned long vmpool_reclaim_from(struct vmpool_vm *v,
 /**
  * vmpool_reclaim - take pages from other VMs for a VM the pool cannot serve
  * @vm: the VM that needs pages.
+ * @p: where they may come from (NULL: anywhere); a bound place is served
+ *	only by pages on its nodes.
  * @want: how many it needs.
  * @prefetch: the pages are for its prefetch: only VMs predicted to wake
  *	after it give them.
@@ -254,7 +262,8 @@ static unsigned long vmpool_reclaim_from(struct vmpool_vm *v,
  * Return: true if pages may be had now, false if no VM could give any (or
  * @vm is at its own limit, which no other VM changes).
  */
-bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
+bool vmpool_reclaim(struct vmpool_vm *vm, const struct vmpool_place *p,
+		    unsigned long want, bool prefetch)
 {
 	struct vmpool_vm *tried[VMPOOL_RECLAIM_TRIES], *v;
 	struct vmpool_pool *pool = vm->pool;
@@ -271,7 +280,7 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 	}
 	want = min(want, vm->limit - vmpool_vm_holding(vm));
 	/* Pages came back meanwhile. */
-	if (vmpool_reclaim_served(vm)) {
+	if (vmpool_reclaim_served(vm, p)) {
 		mutex_unlock(&pool->lock);
 		return true;
 	}
@@ -297,7 +306,7 @@ bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch)
 			wake_up_var(&v->reclaimers);
 	}
 	/* Pages that another VM's shortage freed count too. */
-	if (!got && vmpool_reclaim_served(vm))
+	if (!got && vmpool_reclaim_served(vm, p))
 		got = 1;
 	if (!got) {
 		pool->shortage.failures++;

@@ -185,13 +185,14 @@ static unsigned int vmpool_scrub_take(struct vmpool_pool *pool, u32 *batch,
 		t = list_first_entry_or_null(&pool->marked,
 					     struct vmpool_tenant, marked);
 		if (t) {
-			idx = vmpool_tenant_pop(pool, t);
+			idx = vmpool_tenant_pop(pool, t, NUMA_NO_NODE);
 			*from = n && *from != t->slot ? 0 : t->slot;
 			/* Off the marked list: seen once a batch. */
 			if (!t->free.count)
 				gone[(*nr_gone)++] = t->slot;
 		} else {
-			idx = vmpool_list_pop(pool, &pool->unmarked);
+			idx = vmpool_nlist_pop(pool, &pool->unmarked,
+					       NUMA_NO_NODE);
 			if (idx == VMPOOL_NONE)
 				break;
 			*from = 0;
@@ -259,7 +260,7 @@ static void vmpool_scrub_done(struct vmpool_pool *pool, const u32 *batch,
 	vmpool_scrub_lock(pool);
 	for (i = 0; i < n; i++) {
 		__clear_bit(batch[i], pool->dirty);
-		vmpool_list_push(pool, &pool->zeroed, batch[i]);
+		vmpool_nlist_push(pool, &pool->zeroed, batch[i]);
 		vmpool_free_add(pool, batch[i]);
 	}
 	pool->nr_transit -= n;

@@ -91,16 +91,17 @@ static void vmpool_swap_transit(struct vmpool_vm *vm, u32 idx, bool enter)
 }
 
 /*
- * Take a page the VM may see for each guest page of the run from
- * @r->index at consecutive slots, at most @max (and set in @want, if
- * given), into @r->idx and @r->bv, and keep them in transit; a reference
- * to the store for the read.
+ * Take a page the VM may see, on the nodes of @p (NULL: the VM's own), for
+ * each guest page of the run from @r->index at consecutive slots, at most
+ * @max (and set in @want, if given), into @r->idx and @r->bv, and keep
+ * them in transit; a reference to the store for the read.
  *
  * Return: pages in the run, at least 1; -ENODATA if guest page @r->index
  * is not in the store; -ENOSPC if no page is left for @vm.
  */
-static int vmpool_in_gather(struct vmpool_vm *vm, struct vmpool_in_run *r,
-			    unsigned int max, const unsigned long *want)
+static int vmpool_in_gather(struct vmpool_vm *vm, const struct vmpool_place *p,
+			    struct vmpool_in_run *r, unsigned int max,
+			    const unsigned long *want)
 {
 	struct vmpool_pool *pool = vm->pool;
 	pgoff_t index = r->index;
@@ -121,7 +122,7 @@ static int vmpool_in_gather(struct vmpool_vm *vm, struct vmpool_in_run *r,
 		if (n && (vm->map[index + n] != ((slot + n) | VMPOOL_SWAP_TAG) ||
 			  (want && !test_bit(index + n, want))))
 			break;
-		ret = vmpool_vm_take_locked(vm, &idx[n], true, NULL);
+		ret = vmpool_vm_take_locked(vm, p, &idx[n], true, NULL);
 		if (ret)
 			break;
 		vmpool_swap_transit(vm, idx[n], true);
@@ -201,12 +202,14 @@ static void vmpool_in_finish(struct vmpool_vm *vm, struct vmpool_in_run *r,
 
 /*
  * Read guest page @index back from the store for a fault, into a page
- * taken for it (its pool index in *@idx).
+ * taken for it on the nodes of @p (its pool index in *@idx).
  *
  * Return: 1; -ENODATA if guest page @index is not in the store; -ENOSPC
  * if no page is left for @vm; the errno of a failed read.
  */
-static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+static int vmpool_swap_in_run(struct vmpool_vm *vm,
+			      const struct vmpool_place *p, pgoff_t index,
+			      u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
 	struct bio_vec bv;
@@ -215,7 +218,7 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 
 	mutex_lock(&vm->swap_lock);
 	mutex_lock(&pool->lock);
-	ret = vmpool_in_gather(vm, &r, 1, NULL);
+	ret = vmpool_in_gather(vm, p, &r, 1, NULL);
 	mutex_unlock(&pool->lock);
 	if (ret > 0) {
 		vmpool_in_submit(&r);
@@ -231,6 +234,7 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
 /**
  * vmpool_swap_in - read a guest page back from the store for a fault
  * @vm: the VM.
+ * @p: the nodes the page comes from (vmpool_place_fault()).
  * @index: the guest page.
  * @idx: receives the pool index of the page now backing it.
  *
@@ -241,14 +245,15 @@ static int vmpool_swap_in_run(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
  * meanwhile, or punched); -ENOSPC if no page is left for @vm; the errno of
  * a failed read (the data stays in the store).
  */
-int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+int vmpool_swap_in(struct vmpool_vm *vm, const struct vmpool_place *p,
+		   pgoff_t index, u32 *idx)
 {
 	int ret;
 
-	ret = vmpool_swap_in_run(vm, index, idx);
+	ret = vmpool_swap_in_run(vm, p, index, idx);
 	/* Read back by another fault, or punched: back it as usual. */
 	if (ret == -ENODATA)
-		return vmpool_vm_populate(vm, index, idx);
+		return vmpool_vm_populate(vm, p, index, idx);
 	return ret < 0 ? ret : 1;
 }
 
@@ -303,7 +308,7 @@ void vmpool_swap_nowait_work(struct work_struct *work)
 		 * Read back already, punched or no page for it: the fault
 		 * that comes back does what it must, and tells the errors.
 		 */
-		vmpool_swap_in_run(vm, index, &idx);
+		vmpool_swap_in_run(vm, NULL, index, &idx);
 		cond_resched();
 	}
 	filemap_invalidate_unlock_shared(mapping);
@@ -346,7 +351,7 @@ int vmpool_swap_in_submit(struct vmpool_vm *vm, pgoff_t index,
 	if (!q->nr)
 		mutex_lock(&vm->swap_lock);
 	mutex_lock(&vm->pool->lock);
-	ret = vmpool_in_gather(vm, &b->run, VMPOOL_SWAP_BATCH, want);
+	ret = vmpool_in_gather(vm, NULL, &b->run, VMPOOL_SWAP_BATCH, want);
 	mutex_unlock(&vm->pool->lock);
 	if (ret < 0) {
 		if (!q->nr)

@@ -44,19 +44,28 @@ struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool,
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	uuid_copy(&t->id, id);
-	t->free.head = VMPOOL_NONE;
 	INIT_LIST_HEAD(&t->marked);
 	t->nr_vms = 1;
+	ret = vmpool_nlist_init(&t->free, GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto err_free;
 
 	ret = xa_alloc(&pool->tenants, &slot, t, XA_LIMIT(1, VMPOOL_MAX_SLOT),
 		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
-		kfree(t);
-		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+		if (ret == -EBUSY)
+			ret = -ENOSPC;
+		goto err_nlist;
 	}
 	t->slot = slot;
 	list_add_tail(&t->node, &pool->tenant_list);
 	return t;
+
+err_nlist:
+	vmpool_nlist_destroy(&t->free);
+err_free:
+	kfree(t);
+	return ERR_PTR(ret);
 }
 
 /**
@@ -75,6 +84,7 @@ void vmpool_tenant_try_free(struct vmpool_pool *pool, struct vmpool_tenant *t)
 	WARN_ON_ONCE(t->nr_dedicated || t->nr_mapped);
 	list_del(&t->node);
 	xa_erase(&pool->tenants, t->slot);
+	vmpool_nlist_destroy(&t->free);
 	kfree(t);
 }
 
@@ -110,24 +120,26 @@ void vmpool_tenant_push(struct vmpool_pool *pool, struct vmpool_tenant *t,
 
 	if (!t->free.count)
 		list_add_tail(&t->marked, &pool->marked);
-	vmpool_list_push(pool, &t->free, idx);
+	vmpool_nlist_push(pool, &t->free, idx);
 }
 
 /**
  * vmpool_tenant_pop - take a global page holding a tenant's data
  * @pool: the pool.
  * @t: the tenant; it is not freed here even if nothing refers to it now.
+ * @nid: the node of the page, or %NUMA_NO_NODE for any.
  *
  * Context: @pool->lock held.
- * Return: the page, or %VMPOOL_NONE if @t has no global page.
+ * Return: the page, or %VMPOOL_NONE if @t has no global page there.
  */
-u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t)
+u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t,
+		      int nid)
 {
 	u32 idx;
 
 	lockdep_assert_held(&pool->lock);
 
-	idx = vmpool_list_pop(pool, &t->free);
+	idx = vmpool_nlist_pop(pool, &t->free, nid);
 	if (idx != VMPOOL_NONE && !t->free.count)
 		list_del_init(&t->marked);
 	return idx;

@@ -60,6 +60,7 @@ void vmpool_vm_put(struct vmpool_vm *vm)
 	WARN_ON_ONCE(vm->nr_clean);
 	xa_destroy(&vm->clean);
 	vmpool_idle_free(vm);
+	vmpool_nlist_destroy(&vm->dedicated);
 	kvfree(vm->map);
 	kfree(vm);
 }
@@ -101,27 +102,28 @@ static struct vmpool_vm *vmpool_file_vm(const struct file *file)
 }
 
 /*
- * Back guest page @index of @vm, reading it back from the store if its
- * data is there; *@idx is the page.  When the pool has no page for it,
- * other VMs give pages up (reclaim.c) while the invalidate lock, held
- * shared on entry and on return, is dropped.
+ * Back guest page @index of @vm, with a page on the nodes of @p, reading
+ * it back from the store if its data is there; *@idx is the page.  When
+ * the pool has no page for it, other VMs give pages up (reclaim.c) while
+ * the invalidate lock, held shared on entry and on return, is dropped.
  *
  * Return: 1 if it read the page back, 0 if it did not, or a negative errno.
  */
-static int vmpool_vm_back(struct vmpool_vm *vm, pgoff_t index, u32 *idx)
+static int vmpool_vm_back(struct vmpool_vm *vm, const struct vmpool_place *p,
+			  pgoff_t index, u32 *idx)
 {
 	struct address_space *mapping = vm->inode->i_mapping;
 	bool more;
 	int ret;
 
 	for (;;) {
-		ret = vmpool_vm_populate(vm, index, idx);
+		ret = vmpool_vm_populate(vm, p, index, idx);
 		if (ret == -ENODATA)
-			ret = vmpool_swap_in(vm, index, idx);
+			ret = vmpool_swap_in(vm, p, index, idx);
 		if (ret != -ENOSPC || fatal_signal_pending(current))
 			return ret;
 		filemap_invalidate_unlock_shared(mapping);
-		more = vmpool_reclaim(vm, 1, false);
+		more = vmpool_reclaim(vm, p, 1, false);
 		filemap_invalidate_lock_shared(mapping);
 		if (!more)
 			return ret;
@@ -133,6 +135,7 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	struct file *file = vmf->vma->vm_file;
 	struct vmpool_vm *vm = vmpool_file_vm(file);
 	struct address_space *mapping = file->f_mapping;
+	struct vmpool_place place;
 	struct page *page;
 	vm_fault_t ret;
 	int err, read;
@@ -150,7 +153,8 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	atomic_inc(&vm->idle.faulting);
 	/* Keeps hole punching out until the page is mapped. */
 	filemap_invalidate_lock_shared(mapping);
-	read = vmpool_vm_back(vm, vmf->pgoff, &idx);
+	vmpool_place_fault(vm, vmf->vma, vmf->pgoff, &place);
+	read = vmpool_vm_back(vm, &place, vmf->pgoff, &idx);
 	if (read < 0) {
 		ret = VM_FAULT_SIGBUS;
 	} else {
@@ -229,6 +233,7 @@ static long vmpool_vm_allocate(struct vmpool_vm *vm, struct inode *inode,
 			       loff_t offset, loff_t len)
 {
 	pgoff_t index, end = (offset + len) >> PAGE_SHIFT;
+	struct vmpool_place place;
 	long ret = 0;
 	u32 idx;
 
@@ -238,7 +243,8 @@ static long vmpool_vm_allocate(struct vmpool_vm *vm, struct inode *inode,
 			ret = -EINTR;
 			break;
 		}
-		ret = vmpool_vm_back(vm, index, &idx);
+		vmpool_place_fault(vm, NULL, index, &place);
+		ret = vmpool_vm_back(vm, &place, index, &idx);
 		if (ret < 0)
 			break;
 		ret = 0;
@@ -334,6 +340,10 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->pages_out_clean = vm->stats.pages_out_clean;
 	st->promised_pages = vm->nr_reserved + vm->nr_arriving;
 	st->leaving_pages = vm->nr_leaving;
+	st->node = vm->node;
+	st->reserved3 = 0;
+	st->numa_hits = vm->stats.numa_hits;
+	st->numa_misses = vm->stats.numa_misses;
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -344,7 +354,7 @@ static long vmpool_vm_ioctl_stats(struct vmpool_vm *vm,
 	int ret;
 
 	/* A new member comes with a new size in the uapi header. */
-	BUILD_BUG_ON(sizeof(st) != VMPOOL_VM_STATS_SIZE_VER9);
+	BUILD_BUG_ON(sizeof(st) != VMPOOL_VM_STATS_SIZE_VER10);
 	ret = vmpool_copy_args_from_user(&st, sizeof(st),
 					 VMPOOL_VM_STATS_SIZE_VER0, 0,
 					 uarg);
@@ -556,11 +566,12 @@ struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
 	memset(vm->map, 0xff, nr_pages * sizeof(*vm->map));
 	vm->pool = pool;
 	vm->nr_pages = nr_pages;
-	if (vmpool_idle_init(vm))
+	if (vmpool_idle_init(vm) ||
+	    vmpool_nlist_init(&vm->dedicated, GFP_KERNEL_ACCOUNT))
 		goto err_free_idle;
 	vm->limit = args->limit_pages ?: nr_pages;
 	vm->flags = args->flags;
-	vm->dedicated.head = VMPOOL_NONE;
+	vm->node = args->flags & VMPOOL_VM_NODE ? args->node : NUMA_NO_NODE;
 	refcount_set(&vm->users, 1);
 	refcount_set(&vm->refs, 1);
 	INIT_LIST_HEAD(&vm->close_node);
@@ -598,6 +609,7 @@ err_unlock:
 	mutex_unlock(&pool->lock);
 err_free_idle:
 	vmpool_idle_free(vm);
+	vmpool_nlist_destroy(&vm->dedicated);
 	kvfree(vm->map);
 err_free_vm:
 	kfree(vm);

@@ -105,6 +105,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/uio.h>
@@ -166,14 +167,37 @@ struct vmpool_list {
 };
 
 /**
+ * struct vmpool_nlist - free pages on one list per NUMA node (node.c)
+ * @node: the lists, one per possible node (nr_node_ids of them), each of
+ *	pages on that node only.
+ * @count: pages on all of them.
+ */
+struct vmpool_nlist {
+	struct vmpool_list *node;
+	unsigned long count;
+};
+
+/**
+ * struct vmpool_place - the nodes a page for a VM comes from (node.c)
+ * @first: the node to try first; %NUMA_NO_NODE for no preference at all.
+ * @nodes: the nodes to try next, nearest to @first first.
+ * @strict: only @nodes (a bound memory policy); else any node after them.
+ */
+struct vmpool_place {
+	int first;
+	nodemask_t nodes;
+	bool strict;
+};
+
+/**
  * struct vmpool_tenant - a security domain
  * @id: the 128-bit tenant id userspace gave.
  * @slot: the tenant's number in per-page marks.
  * @node: entry in vmpool_pool.tenant_list.
  * @marked: entry in vmpool_pool.marked while @free is not empty.
  * @nr_vms: live VMs of this tenant.
- * @free: global pages that last held this tenant's data; the tenant (and
- *	its slot) outlives its VMs until this list is empty.
+ * @free: global pages that last held this tenant's data, by node; the
+ *	tenant (and its slot) outlives its VMs until none is left.
  * @nr_held: held pages marked with this tenant; they keep it alive too.
  * @nr_dedicated: free pages in the dedicated pools of this tenant's VMs.
  * @nr_mapped: pages mapped by this tenant's VMs.
@@ -189,7 +213,7 @@ struct vmpool_tenant {
 	struct list_head node;
 	struct list_head marked;
 	unsigned int nr_vms;
-	struct vmpool_list free;
+	struct vmpool_nlist free;
 	unsigned long nr_held;
 	unsigned long nr_dedicated;
 	unsigned long nr_mapped;
@@ -277,6 +301,7 @@ struct vmpool_scrub {
  * @nr_chunks: entries used in @chunks.
  * @chunks_cap: entries allocated for @chunks.
  * @nr_pages: total pages over all chunks; read-only after load.
+ * @mem_nodes: the nodes the chunks are on; read-only after load.
  * @pgmap: ZONE_DEVICE pages of a boot-reserved region; @pgmap.nr_range is
  *	0 until they exist.
  * @region_phys: first byte of the boot-reserved region.
@@ -290,10 +315,10 @@ struct vmpool_scrub {
  * @mapped: per page, set while the page backs guest memory.
  * @stale: per page, set while the page is in a dedicated pool holding data
  *	that lives on in the store.
- * @zeroed: global pages known to hold zeros: the pre-zeroed reserve, which
- *	every VM takes from first (scrub.c).
+ * @zeroed: global pages known to hold zeros, by node: the pre-zeroed
+ *	reserve, which every VM takes from first (scrub.c).
  * @unmarked: global pages holding no tenant's data, but not known to be
- *	zero (memory fresh from the source).
+ *	zero (memory fresh from the source), by node.
  * @marked: tenants whose global list is not empty, oldest first.
  * @held: pages released while referenced elsewhere, marked with their
  *	tenant; while it is not empty the module holds a reference to itself.
@@ -301,6 +326,8 @@ struct vmpool_scrub {
  *	list).
  * @node_free: per NUMA node (nr_node_ids of them), the pages of @nr_free
  *	on that node.
+ * @node_dedicated: per NUMA node, the pages of @nr_dedicated on it.
+ * @node_mapped: per NUMA node, the pages of @nr_mapped on it.
  * @nr_reserved: of those, pages promised to grows in progress: no one
  *	else takes them.
  * @nr_transit: pages on no list: being zeroed outside the lock (on the
@@ -327,6 +354,7 @@ struct vmpool_pool {
 	unsigned int nr_chunks;
 	unsigned int chunks_cap;
 	unsigned long nr_pages;
+	nodemask_t mem_nodes;
 	struct dev_pagemap pgmap;
 	phys_addr_t region_phys;
 	u64 region_size;
@@ -339,11 +367,13 @@ struct vmpool_pool {
 	unsigned long *dirty;
 	unsigned long *mapped;
 	unsigned long *stale;
-	struct vmpool_list unmarked;
+	struct vmpool_nlist unmarked;
 	struct list_head marked;
 	struct vmpool_list held;
 	unsigned long nr_free;
 	unsigned long *node_free;
+	unsigned long *node_dedicated;
+	unsigned long *node_mapped;
 	unsigned long nr_reserved;
 	unsigned long nr_transit;
 	unsigned long nr_dedicated;
@@ -357,7 +387,7 @@ struct vmpool_pool {
 	struct vmpool_shortage shortage;
 	struct list_head closing;
 	struct work_struct close_work;
-	struct vmpool_list zeroed;
+	struct vmpool_nlist zeroed;
 	struct vmpool_scrub scrub;
 };
 
@@ -425,6 +455,7 @@ struct vmpool_idle {
  * @name: NUL-terminated name.
  * @nr_pages: guest memory in pages (the file size).
  * @limit: most pages the VM may hold, mapped and dedicated together.
+ * @node: the NUMA node its memory comes from first, or %NUMA_NO_NODE.
  * @map: per guest page, the pool index backing it or %VMPOOL_NONE;
  *	protected by @pool->lock.  An entry naming a page also by the VM's
  *	invalidate lock: set under it shared (a release store), cleared
@@ -432,7 +463,8 @@ struct vmpool_idle {
  *	it shared reads such an entry without @pool->lock
  *	(vmpool_vm_populate(), premap.c).  Read without either only as a
  *	hint, by vmpool_swap_in_nowait().
- * @dedicated: the VM's dedicated free pages; protected by @pool->lock.
+ * @dedicated: the VM's dedicated free pages, by node; protected by
+ *	@pool->lock.
  * @nr_mapped: guest pages backed; protected by @pool->lock.
  * @nr_transit: pages of it in transit: on their way into @dedicated, a
  *	fault's page being zeroed, or pages the store is read into;
@@ -486,9 +518,10 @@ struct vmpool_vm {
 	char name[VMPOOL_NAME_LEN];
 	unsigned long nr_pages;
 	unsigned long limit;
+	int node;
 
 	u32 *map;
-	struct vmpool_list dedicated;
+	struct vmpool_nlist dedicated;
 	unsigned long nr_mapped;
 	unsigned long nr_transit;
 	unsigned long nr_reading;
@@ -680,6 +713,22 @@ int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 void vmpool_region_release(struct vmpool_pool *pool);
 void vmpool_page_alloc_release(struct vmpool_pool *pool);
 
+/* node.c */
+int vmpool_nlist_init(struct vmpool_nlist *nl, gfp_t gfp);
+void vmpool_nlist_destroy(struct vmpool_nlist *nl);
+int vmpool_nlist_push(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+		      u32 idx);
+u32 vmpool_nlist_pop(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+		     int nid);
+u32 vmpool_nlist_pop_place(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+			   const struct vmpool_place *p);
+void vmpool_place_vm(struct vmpool_vm *vm, struct vmpool_place *p);
+void vmpool_place_fault(struct vmpool_vm *vm, struct vm_area_struct *vma,
+			pgoff_t index, struct vmpool_place *p);
+int vmpool_place_next(struct vmpool_pool *pool, const struct vmpool_place *p,
+		      nodemask_t *tried);
+bool vmpool_place_has(struct vmpool_vm *vm, const struct vmpool_place *p);
+
 /* tenant.c */
 struct vmpool_tenant *vmpool_tenant_get(struct vmpool_pool *pool,
 					const uuid_t *id);
@@ -687,7 +736,8 @@ void vmpool_tenant_put(struct vmpool_pool *pool, struct vmpool_tenant *t);
 void vmpool_tenant_try_free(struct vmpool_pool *pool, struct vmpool_tenant *t);
 void vmpool_tenant_push(struct vmpool_pool *pool, struct vmpool_tenant *t,
 			u32 idx);
-u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t);
+u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t,
+		      int nid);
 u32 vmpool_tenant_legacy_id(const struct vmpool_tenant *t);
 void vmpool_tenant_legacy_uuid(u32 legacy, uuid_t *id);
 
@@ -696,8 +746,8 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		unsigned long pages, unsigned long *moved);
-int vmpool_vm_take_locked(struct vmpool_vm *vm, u32 *idx, bool fill,
-			  bool *zero);
+int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
+			  u32 *idx, bool fill, bool *zero);
 void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx);
 void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);
@@ -705,7 +755,8 @@ void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx);
 void vmpool_vm_release_stale_page(struct vmpool_vm *vm, u32 idx);
 unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
 					 unsigned long pages);
-int vmpool_vm_populate(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
+int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
+		       pgoff_t index, u32 *idx);
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
 void vmpool_vm_return_all(struct vmpool_vm *vm);
 
@@ -795,7 +846,8 @@ void vmpool_clean_drop_locked(struct vmpool_vm *vm, pgoff_t index);
 #define VMPOOL_SWAP_DEPTH	4
 
 void vmpool_vm_drop_swapped_locked(struct vmpool_vm *vm, pgoff_t index);
-int vmpool_swap_in(struct vmpool_vm *vm, pgoff_t index, u32 *idx);
+int vmpool_swap_in(struct vmpool_vm *vm, const struct vmpool_place *p,
+		   pgoff_t index, u32 *idx);
 
 /**
  * struct vmpool_in_run - a run of guest pages read back from consecutive
@@ -889,7 +941,8 @@ long vmpool_vm_ioctl_page_out(struct vmpool_vm *vm, struct file *file,
 void vmpool_held_work(struct work_struct *work);
 
 /* reclaim.c */
-bool vmpool_reclaim(struct vmpool_vm *vm, unsigned long want, bool prefetch);
+bool vmpool_reclaim(struct vmpool_vm *vm, const struct vmpool_place *p,
+		    unsigned long want, bool prefetch);
 void vmpool_reclaim_stop(struct vmpool_vm *vm);
 
 /* vm.c */

@@ -357,7 +357,8 @@ static const struct field stats_fields[] = {
 	STATS(pages_given_running, U64), STATS(premapped_pages, U64),
 	STATS(nowait_faults, U64), STATS(clean_pages, U64),
 	STATS(pages_out_clean, U64), STATS(promised_pages, U64),
-	STATS(leaving_pages, U64),
+	STATS(leaving_pages, U64), STATS(node, S32), STATS(numa_hits, U64),
+	STATS(numa_misses, U64),
 };
 
 static const struct field audit_fields[] = {
@@ -373,6 +374,7 @@ static const struct field task_fields[] = {
 
 static const struct field node_fields[] = {
 	NODE(node, U32), NODE(total_pages, U64), NODE(free_pages, U64),
+	NODE(dedicated_pages, U64), NODE(mapped_pages, U64),
 };
 
 /*
@@ -784,12 +786,16 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 	} else {
 		print_info(&info);
 		mib = 1024 * 1024 / info.page_size;
-		for (i = 0; i < n; i++)
-			printf("node %-10u %llu pages (%llu MiB), %llu free\n",
+		for (i = 0; i < n; i++) {
+			printf("node %-10u %llu pages (%llu MiB), %llu free, ",
 			       nodes[i].node,
 			       (unsigned long long)nodes[i].total_pages,
 			       (unsigned long long)nodes[i].total_pages / mib,
 			       (unsigned long long)nodes[i].free_pages);
+			printf("%llu dedicated, %llu mapped\n",
+			       (unsigned long long)nodes[i].dedicated_pages,
+			       (unsigned long long)nodes[i].mapped_pages);
+		}
 	}
 	free(nodes);
 	return 0;
@@ -881,6 +887,28 @@ static void print_paging(const struct vmpool_vm_stats *ents, unsigned int n)
 	}
 }
 
+/* Where the pages of VMs with a node, or placed by a policy, came from. */
+static void print_numa(const struct vmpool_vm_stats *ents, unsigned int n)
+{
+	const struct vmpool_vm_stats *e;
+	unsigned int i, header = 0;
+
+	for (i = 0; i < n; i++) {
+		e = &ents[i];
+		if (e->node < 0 && !e->numa_hits && !e->numa_misses)
+			continue;
+		if (!header++)
+			printf("\n%-5s %5s %12s %12s\n", "id", "node",
+			       "numa_hits", "numa_misses");
+		if (e->node < 0)
+			printf("%-5u %5s ", e->id, "-");
+		else
+			printf("%-5u %5d ", e->id, e->node);
+		printf("%12llu %12llu\n", (unsigned long long)e->numa_hits,
+		       (unsigned long long)e->numa_misses);
+	}
+}
+
 static void print_vm_table(const struct vmpool_vm_stats *ents, unsigned int n)
 {
 	unsigned int i;
@@ -901,6 +929,7 @@ static void print_vm_table(const struct vmpool_vm_stats *ents, unsigned int n)
 		       (unsigned long long)ents[i].store_errors);
 	print_activity(ents, n);
 	print_paging(ents, n);
+	print_numa(ents, n);
 }
 
 static int cmd_list(struct ctl *ctl, int argc, char **argv)
@@ -1287,6 +1316,11 @@ static int exec_option(struct ctl *ctl, int opt, const char *arg,
 	case 'Z':
 		args->flags |= VMPOOL_VM_ZERO_RELEASED;
 		break;
+	case 'N':
+		err = number_arg(ctl, "node", arg, INT32_MAX, &val);
+		args->flags |= VMPOOL_VM_NODE;
+		args->node = val;
+		break;
 	default:
 		return 1;
 	}
@@ -1311,7 +1345,7 @@ static int exec_options(struct ctl *ctl, int argc, char **argv,
 	};
 	int opt;
 
-	while ((opt = command_option(ctl, argc, argv, "+hjt:m:r:l:n:f:",
+	while ((opt = command_option(ctl, argc, argv, "+hjt:m:r:l:n:f:N:",
 				     longopts)) != -1)
 		if (exec_option(ctl, opt, optarg, args, target))
 			return 1;
@@ -1550,10 +1584,11 @@ static const struct command commands[] = {
 	  "Give the pool a backing store (a file or a block device), encrypted\n"
 	  "with a key per tenant or not, or remove it (none).\n" },
 	{ "exec", cmd_exec,
-	  "-t TENANT -m MIB [-r PAGES] [-l PAGES] [-n NAME] [-f FD]\n"
+	  "-t TENANT -m MIB [-r PAGES] [-l PAGES] [-n NAME] [-f FD] [-N NODE]\n"
 	  "       [--share-tenant] [--zero-released] -- COMMAND...",
 	  "Create a VM of MIB MiB for TENANT, with PAGES reserved in its\n"
-	  "dedicated pool (-r) and a limit (-l), and run COMMAND (a VMM) with the\n"
+	  "dedicated pool (-r) and a limit (-l), its memory from NUMA node NODE\n"
+	  "first (-N), and run COMMAND (a VMM) with the\n"
 	  "VM's file descriptor as FD (default 3): the VM lives while COMMAND\n"
 	  "holds it, and other vmpoolctl commands reach it by its id or name,\n"
 	  "or as /proc/PID/fd/FD.  Exits with COMMAND's status.\n" },

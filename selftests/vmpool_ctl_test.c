@@ -487,6 +487,8 @@ TEST_F(ctl, info_version_audit)
 	EXPECT_LT(0, json_u64(nodes, "total_pages"));
 	EXPECT_GE(info.total_pages, json_u64(nodes, "total_pages"));
 	EXPECT_GE(info.free_pages, json_u64(nodes, "free_pages"));
+	EXPECT_GE(info.dedicated_pages, json_u64(nodes, "dedicated_pages"));
+	EXPECT_GE(info.mapped_pages, json_u64(nodes, "mapped_pages"));
 	EXPECT_EQ(0, ctl("info --json"));
 	EXPECT_TRUE(is_json(out));
 	/* Nothing closing: --settle returns at once, with the same pool. */
@@ -709,6 +711,13 @@ TEST_F(ctl, store)
 
 TEST_F(ctl, exec)
 {
+	struct vmpool_node_info node;
+	struct vmpool_node_list list = {
+		.size = sizeof(list),
+		.nr_entries = 1,
+		.entry_size = sizeof(node),
+		.entries = (uintptr_t)&node,
+	};
 	char name[32];
 
 	/* The command holds the VM: other commands reach it by name. */
@@ -735,6 +744,20 @@ TEST_F(ctl, exec)
 		TH_LOG("%s", err);
 	EXPECT_TRUE(ctl_fails("exec", "ENOSPC",
 			      "exec -t %u -m 2048 -r 1G -- true", self->tenant))
+		TH_LOG("%s", err);
+
+	/* A node: its reserve there, and its number in the statistics. */
+	ASSERT_EQ(0, vmpool_ioctl(self->dev, VMPOOL_LIST_NODES,
+				  (unsigned long)&list));
+	ASSERT_LE(1, list.nr_entries);
+	ASSERT_EQ(0, ctl("exec -t %u -m 4 -r 16 -N %u %s", self->tenant,
+			 node.node, "-- sh -c '" CTL " stats --json /proc/$$/fd/3'"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(VMPOOL_VM_NODE, json_u64(out, "vm_flags"));
+	EXPECT_EQ(node.node, json_u64(out, "node"));
+	EXPECT_EQ(16, json_u64(out, "dedicated_pages"));
+	EXPECT_TRUE(ctl_fails("exec", "EINVAL",
+			      "exec -t %u -m 4 -N 1048576 -- true", self->tenant))
 		TH_LOG("%s", err);
 }
 

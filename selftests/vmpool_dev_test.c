@@ -70,7 +70,7 @@ TEST_F(dev, api_version)
 TEST_F(dev, check_extension)
 {
 	static const unsigned long unknown[] = {
-		0, 11, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
+		0, 12, 0x7fffffff, 0xffffffff, 1UL << 32, ~0UL,
 	};
 	unsigned int i;
 
@@ -95,6 +95,8 @@ TEST_F(dev, check_extension)
 				  VMPOOL_CAP_SETTLE));
 	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 				  VMPOOL_CAP_NODES));
+	EXPECT_EQ(1, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_NUMA));
 	for (i = 0; i < ARRAY_SIZE(unknown); i++)
 		EXPECT_EQ(0, vmpool_ioctl(self->fd, VMPOOL_CHECK_EXTENSION,
 					  unknown[i]));

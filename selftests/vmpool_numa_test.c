@@ -1,23 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pool's memory per NUMA node (VMPOOL_LIST_NODES): every bad input,
- * figures that add up to VMPOOL_INFO's, and, on a machine with two nodes
- * (the harness boots this program in a guest with two), a pool taken from
- * the page allocator with an even share on each node and a region on the
- * node it lies in.  The node the module counts a page on is checked
- * against where the page is: the page frames a process maps
+ * The pool's memory per NUMA node (VMPOOL_LIST_NODES) and where a VM's
+ * pages come from: every bad input, figures that add up to VMPOOL_INFO's,
+ * and, on a machine with two nodes (the harness boots this program in a
+ * guest with two), a pool taken from the page allocator with an even
+ * share on each node, a region on the node it lies in, faults that follow
+ * the mapping's memory policy (mbind(), as QEMU's host-nodes= and
+ * policy= set it), the VM's node, and the faulting CPU's node.  The node
+ * of a page is checked where the page is: the page frames a process maps
  * (/proc/self/pagemap) and the memory blocks each node owns
  * (/sys/devices/system/node).
  */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/mempolicy.h>
 
 #include "vmpool_test.h"
 #include "kselftest_harness.h"
 
 #define PAGE		4096UL
 #define MAX_NODES	64
+
+/* mbind(2) of @len bytes at @addr to the nodes in @mask; -errno or 0. */
+static int bind_nodes(void *addr, size_t len, int mode, unsigned long mask)
+{
+	/* maxnode counts one past the highest bit, as the kernel reads it. */
+	return syscall(SYS_mbind, addr, len, mode, &mask,
+		       sizeof(mask) * 8 + 1, 0) ? -errno : 0;
+}
+
+/* Fault @len bytes at @addr in for writing; -errno or 0. */
+static int populate(void *addr, size_t len)
+{
+	return madvise(addr, len, MADV_POPULATE_WRITE) ? -errno : 0;
+}
 
 /* VMPOOL_LIST_NODES into @nodes (room for @max); the nodes, or -errno. */
 static long list_nodes(int dev, struct vmpool_node_info *nodes, __u32 max)
@@ -83,6 +101,38 @@ static int phys_node(unsigned long long phys)
 			return nid;
 	}
 	return -1;
+}
+
+/*
+ * Count the pages of @pages at @mem, all present, by the node they are
+ * on, into @on; return how many are on no node known.  Page @p's node
+ * goes to @node[p] too, if given.
+ */
+static long count_nodes(const char *mem, __u64 pages, __u64 *on, int *node)
+{
+	__u64 p, entry;
+	long lost = 0;
+	int pagemap, nid;
+
+	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0)
+		return pages;
+	for (p = 0; p < pages; p++) {
+		nid = -1;
+		/* Present, with its frame (the test runs as root). */
+		if (pread(pagemap, &entry, sizeof(entry),
+			  ((uintptr_t)mem / PAGE + p) * sizeof(entry)) ==
+		    sizeof(entry) && entry >> 63)
+			nid = phys_node((entry & ((1ULL << 55) - 1)) * PAGE);
+		if (nid < 0 || nid >= MAX_NODES)
+			lost++;
+		else
+			on[nid]++;
+		if (node)
+			node[p] = nid;
+	}
+	close(pagemap);
+	return lost;
 }
 
 /* "SIZE[M|G]@PHYS", as the module's region= parameter. */
@@ -204,7 +254,7 @@ TEST_F(numa, nodes_add_up_to_the_pool)
 		.entry_size = sizeof(wide[0]),
 		.entries = (uintptr_t)wide,
 	};
-	__u64 total = 0, free_pages = 0;
+	__u64 total = 0, free_pages = 0, dedicated = 0, mapped = 0;
 	struct vmpool_info info;
 	long n, i;
 	char *mem;
@@ -216,7 +266,7 @@ TEST_F(numa, nodes_add_up_to_the_pool)
 	n = args.nr_entries;
 	ASSERT_LE(1, n);
 	for (i = 0; i < n; i++) {
-		EXPECT_EQ(VMPOOL_NODE_INFO_SIZE_VER0, wide[i].n.size);
+		EXPECT_EQ(VMPOOL_NODE_INFO_SIZE_VER1, wide[i].n.size);
 		EXPECT_EQ(0, wide[i].more[0] | wide[i].more[1] | wide[i].more[2]);
 		if (i)
 			EXPECT_LT(wide[i - 1].n.node, wide[i].n.node);
@@ -234,13 +284,23 @@ TEST_F(numa, nodes_add_up_to_the_pool)
 	ASSERT_NE(MAP_FAILED, mem);
 	for (i = 0; i < 1024; i++)
 		mem[i * PAGE] = 1;
+	/* Half of them back, to its dedicated pool. */
+	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, 512 * PAGE));
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	ASSERT_EQ(n, list_nodes(self->dev, nodes, MAX_NODES));
 	free_pages = 0;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free_pages += nodes[i].free_pages;
+		dedicated += nodes[i].dedicated_pages;
+		mapped += nodes[i].mapped_pages;
+	}
 	EXPECT_EQ(info.free_pages, free_pages);
 	EXPECT_EQ(self->info.free_pages - 1024, free_pages);
+	EXPECT_EQ(512, dedicated);
+	EXPECT_EQ(512, mapped);
+	EXPECT_EQ(info.dedicated_pages, dedicated);
+	EXPECT_EQ(info.mapped_pages, mapped);
 	munmap(mem, 1024 * PAGE);
 	close(vm);
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
@@ -259,10 +319,10 @@ TEST_F(numa, nodes_add_up_to_the_pool)
 TEST_F(numa, page_alloc_pool_has_an_even_share_on_each_node)
 {
 	struct vmpool_node_info nodes[MAX_NODES];
-	__u64 on[MAX_NODES] = { 0 }, pages, p, entry;
-	int vm, pagemap, nid;
-	long n, i, lost = 0;
+	__u64 on[MAX_NODES] = { 0 }, pages;
+	long n, i;
 	char *mem;
+	int vm;
 
 	if (nodes_with_memory() < 2)
 		SKIP(return, "one NUMA node with memory");
@@ -281,23 +341,8 @@ TEST_F(numa, page_alloc_pool_has_an_even_share_on_each_node)
 	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
 		   0);
 	ASSERT_NE(MAP_FAILED, mem);
-	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, pagemap);
-	for (p = 0; p < pages; p++) {
-		mem[p * PAGE] = 1;
-		ASSERT_EQ(sizeof(entry),
-			  pread(pagemap, &entry, sizeof(entry),
-				((uintptr_t)mem / PAGE + p) * sizeof(entry)));
-		/* Present, with its frame (the test runs as root). */
-		ASSERT_TRUE(entry >> 63);
-		nid = phys_node((entry & ((1ULL << 55) - 1)) * PAGE);
-		if (nid < 0 || nid >= MAX_NODES)
-			lost++;
-		else
-			on[nid]++;
-	}
-	close(pagemap);
-	EXPECT_EQ(0, lost);
+	ASSERT_EQ(0, populate(mem, pages * PAGE));
+	EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
 	for (i = 0; i < n; i++) {
 		TH_LOG("node %u: %llu pages of the VM", nodes[i].node,
 		       on[nodes[i].node]);
@@ -310,32 +355,37 @@ TEST_F(numa, page_alloc_pool_has_an_even_share_on_each_node)
 	close(vm);
 }
 
-/* Run on the first CPU of a node other than @nid, if there is one. */
-static bool run_off_node(int nid)
+/* Run on the first CPU of node @nid; false if it has none. */
+static bool run_on_node(int nid)
 {
 	char path[64];
 	cpu_set_t set;
-	int other, cpu;
+	int cpu = -1;
 	FILE *f;
 
-	for (other = 0; other < MAX_NODES; other++) {
-		if (other == nid)
-			continue;
-		snprintf(path, sizeof(path),
-			 "/sys/devices/system/node/node%d/cpulist", other);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist",
+		 nid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%d", &cpu) != 1)
 		cpu = -1;
-		if (fscanf(f, "%d", &cpu) != 1)
-			cpu = -1;
-		fclose(f);
-		if (cpu < 0)
-			continue;
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		return !sched_setaffinity(0, sizeof(set), &set);
-	}
+	fclose(f);
+	if (cpu < 0)
+		return false;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return !sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Run on the first CPU of a node other than @nid, if there is one. */
+static bool run_off_node(int nid)
+{
+	int other;
+
+	for (other = 0; other < MAX_NODES; other++)
+		if (other != nid && run_on_node(other))
+			return true;
 	return false;
 }
 
@@ -370,6 +420,301 @@ TEST_F(numa, region_is_on_its_node)
 	       nodes[0].total_pages);
 	EXPECT_EQ(nid, nodes[0].node);
 	EXPECT_EQ(size / PAGE, nodes[0].total_pages);
+}
+
+/* Create a VM of @pages pages whose node is @node; its fd or -errno. */
+static int create_on_node(int dev, __u64 pages, __u64 reserve, __u32 node)
+{
+	struct vmpool_vm_create args = {
+		.size = sizeof(args),
+		.flags = VMPOOL_VM_NODE,
+		.mem_size = pages * PAGE,
+		.reserve_pages = reserve,
+		.tenant = vmpool_new_tenant(),
+		.node = node,
+	};
+
+	snprintf(args.name, sizeof(args.name), "node");
+	return vmpool_ioctl(dev, VMPOOL_VM_CREATE, (unsigned long)&args);
+}
+
+/* The two lowest nodes with pool memory into @nid; false if fewer. */
+static bool two_nodes(int dev, int *nid)
+{
+	struct vmpool_node_info nodes[MAX_NODES];
+
+	if (list_nodes(dev, nodes, MAX_NODES) < 2)
+		return false;
+	nid[0] = nodes[0].node;
+	nid[1] = nodes[1].node;
+	return true;
+}
+
+/* The pages the pool maps on node @nid, or -1. */
+static long long mapped_on(int dev, int nid)
+{
+	struct vmpool_node_info nodes[MAX_NODES];
+	long n, i;
+
+	n = list_nodes(dev, nodes, MAX_NODES);
+	for (i = 0; i < n; i++)
+		if (nodes[i].node == nid)
+			return nodes[i].mapped_pages;
+	return -1;
+}
+
+TEST_F(numa, vm_node_bad_input)
+{
+	struct vmpool_node_info nodes[MAX_NODES];
+	struct vmpool_vm_create args = {
+		.size = sizeof(args),
+		.mem_size = 16 * PAGE,
+		.tenant = vmpool_new_tenant(),
+		.name = "bad",
+	};
+	struct vmpool_vm_create a;
+	struct vmpool_vm_stats st;
+	long n;
+	int vm;
+
+	EXPECT_EQ(1, vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION,
+				  VMPOOL_CAP_NUMA));
+	n = list_nodes(self->dev, nodes, MAX_NODES);
+	ASSERT_LE(1, n);
+	/* A node with no pool memory, one past any, and one out of range. */
+	a = args;
+	a.flags = VMPOOL_VM_NODE;
+	a.node = nodes[n - 1].node + 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,
+					(unsigned long)&a));
+	a.node = 1U << 20;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,
+					(unsigned long)&a));
+	a.node = -1U;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,
+					(unsigned long)&a));
+	/* A node without the flag, and the reserved field. */
+	a = args;
+	a.node = nodes[0].node ?: 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,
+					(unsigned long)&a));
+	a = args;
+	a.reserved3 = 1;
+	EXPECT_EQ(-EINVAL, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,
+					(unsigned long)&a));
+	EXPECT_EQ(sizeof(args), VMPOOL_VM_CREATE_SIZE_VER2);
+
+	/* An older caller's structure: no node. */
+	a = args;
+	a.size = VMPOOL_VM_CREATE_SIZE_VER1;
+	vm = vmpool_ioctl(self->dev, VMPOOL_VM_CREATE, (unsigned long)&a);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(-1, st.node);
+	close(vm);
+
+	vm = create_on_node(self->dev, 16, 0, nodes[n - 1].node);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(nodes[n - 1].node, st.node);
+	close(vm);
+}
+
+/*
+ * mbind(MPOL_BIND) to one node: every page comes from it, though the
+ * faulting CPU is on the other.
+ */
+TEST_F(numa, bound_faults_take_pages_of_their_node)
+{
+	const __u64 pages = 2048;
+	struct vmpool_vm_stats st;
+	int nid[2], k, vm;
+	long long before;
+	char *mem;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	for (k = 0; k < 2; k++) {
+		__u64 on[MAX_NODES] = { 0 };
+
+		ASSERT_TRUE(run_off_node(nid[k]));
+		before = mapped_on(self->dev, nid[k]);
+		vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				      pages * PAGE, 0, 0, "bound");
+		ASSERT_LE(0, vm);
+		mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, vm, 0);
+		ASSERT_NE(MAP_FAILED, mem);
+		ASSERT_EQ(0, bind_nodes(mem, pages * PAGE, MPOL_BIND,
+					1UL << nid[k]));
+		ASSERT_EQ(0, populate(mem, pages * PAGE));
+		EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
+		TH_LOG("bound to node %d: %llu pages there, %llu on node %d",
+		       nid[k], on[nid[k]], on[nid[!k]], nid[!k]);
+		EXPECT_EQ(pages, on[nid[k]]);
+		EXPECT_EQ(before + pages, mapped_on(self->dev, nid[k]));
+		ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+		EXPECT_EQ(pages, st.numa_hits);
+		EXPECT_EQ(0, st.numa_misses);
+		munmap(mem, pages * PAGE);
+		close(vm);
+	}
+}
+
+/*
+ * A bound fault whose node has no page left fails, the other node's
+ * pages notwithstanding; a preferred one takes a page of the other node.
+ */
+TEST_F(numa, a_bound_fault_finds_its_node_full)
+{
+	struct vmpool_node_info nodes[MAX_NODES];
+	__u64 on[MAX_NODES] = { 0 }, pages;
+	struct vmpool_vm_stats st;
+	int nid[2], vm;
+	char *mem;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	ASSERT_LE(2, list_nodes(self->dev, nodes, MAX_NODES));
+	pages = nodes[1].free_pages;
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+			      (pages + 1) * PAGE, 0, 0, "full");
+	ASSERT_LE(0, vm);
+	mem = mmap(NULL, (pages + 1) * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, bind_nodes(mem, (pages + 1) * PAGE, MPOL_BIND,
+				1UL << nid[1]));
+	ASSERT_EQ(0, populate(mem, pages * PAGE));
+	EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
+	EXPECT_EQ(pages, on[nid[1]]);
+	ASSERT_LE(2, list_nodes(self->dev, nodes, MAX_NODES));
+	EXPECT_EQ(0, nodes[1].free_pages);
+	EXPECT_LT(0, nodes[0].free_pages);
+	EXPECT_EQ(-EFAULT, populate(mem + pages * PAGE, PAGE));
+
+	/* Preferred, not bound: the nearest node with a page gives it. */
+	ASSERT_EQ(0, bind_nodes(mem + pages * PAGE, PAGE, MPOL_PREFERRED,
+				1UL << nid[1]));
+	ASSERT_EQ(0, populate(mem + pages * PAGE, PAGE));
+	memset(on, 0, sizeof(on));
+	EXPECT_EQ(0, count_nodes(mem + pages * PAGE, 1, on, NULL));
+	EXPECT_EQ(1, on[nid[0]]);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(pages, st.numa_hits);
+	EXPECT_EQ(1, st.numa_misses);
+	munmap(mem, (pages + 1) * PAGE);
+	close(vm);
+}
+
+/* MPOL_INTERLEAVE over two nodes: guest page N on node N mod 2. */
+TEST_F(numa, interleaved_faults_alternate_nodes)
+{
+	const __u64 pages = 1024;
+	__u64 on[MAX_NODES] = { 0 }, p;
+	int nid[2], node[1024], vm;
+	long wrong = 0;
+	char *mem;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE, 0,
+			      0, "interleave");
+	ASSERT_LE(0, vm);
+	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
+		   0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, bind_nodes(mem, pages * PAGE, MPOL_INTERLEAVE,
+				(1UL << nid[0]) | (1UL << nid[1])));
+	ASSERT_EQ(0, populate(mem, pages * PAGE));
+	EXPECT_EQ(0, count_nodes(mem, pages, on, node));
+	for (p = 0; p < pages; p++)
+		wrong += node[p] != nid[p % 2];
+	TH_LOG("%llu pages on node %d, %llu on node %d, %ld out of turn",
+	       on[nid[0]], nid[0], on[nid[1]], nid[1], wrong);
+	EXPECT_EQ(0, wrong);
+	munmap(mem, pages * PAGE);
+	close(vm);
+}
+
+/*
+ * A VM's node: its reserve comes from there, and so do its faults without
+ * a policy, wherever the faulting CPU is; a mapping's policy comes first.
+ */
+TEST_F(numa, a_vm_node_places_its_reserve_and_faults)
+{
+	struct vmpool_node_info nodes[MAX_NODES];
+	const __u64 pages = 2048, half = 1024;
+	struct vmpool_vm_stats st;
+	int nid[2], k, vm;
+	char *mem, *other;
+	long n, i;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	for (k = 0; k < 2; k++) {
+		__u64 on[MAX_NODES] = { 0 };
+
+		ASSERT_TRUE(run_off_node(nid[k]));
+		vm = create_on_node(self->dev, pages, 512, nid[k]);
+		ASSERT_LE(0, vm);
+		n = list_nodes(self->dev, nodes, MAX_NODES);
+		for (i = 0; i < n; i++)
+			EXPECT_EQ(nodes[i].node == nid[k] ? 512 : 0,
+				  nodes[i].dedicated_pages);
+		mem = mmap(NULL, half * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, vm, 0);
+		ASSERT_NE(MAP_FAILED, mem);
+		ASSERT_EQ(0, populate(mem, half * PAGE));
+		EXPECT_EQ(0, count_nodes(mem, half, on, NULL));
+		EXPECT_EQ(half, on[nid[k]]);
+
+		/* The rest through a mapping bound to the other node. */
+		other = mmap(NULL, half * PAGE, PROT_READ | PROT_WRITE,
+			     MAP_SHARED, vm, half * PAGE);
+		ASSERT_NE(MAP_FAILED, other);
+		ASSERT_EQ(0, bind_nodes(other, half * PAGE, MPOL_BIND,
+					1UL << nid[!k]));
+		ASSERT_EQ(0, populate(other, half * PAGE));
+		memset(on, 0, sizeof(on));
+		EXPECT_EQ(0, count_nodes(other, half, on, NULL));
+		EXPECT_EQ(half, on[nid[!k]]);
+
+		ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+		EXPECT_EQ(nid[k], st.node);
+		EXPECT_EQ(pages, st.numa_hits);
+		munmap(other, half * PAGE);
+		munmap(mem, half * PAGE);
+		close(vm);
+	}
+}
+
+/* No policy and no VM node: a fault takes a page of its CPU's node. */
+TEST_F(numa, faults_without_a_policy_take_their_cpus_node)
+{
+	const __u64 pages = 1024;
+	int nid[2], k, vm;
+	char *mem;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	for (k = 0; k < 2; k++) {
+		__u64 on[MAX_NODES] = { 0 };
+
+		ASSERT_TRUE(run_on_node(nid[k]));
+		vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				      pages * PAGE, 0, 0, "local");
+		ASSERT_LE(0, vm);
+		mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, vm, 0);
+		ASSERT_NE(MAP_FAILED, mem);
+		ASSERT_EQ(0, populate(mem, pages * PAGE));
+		EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
+		TH_LOG("CPU on node %d: %llu pages there", nid[k], on[nid[k]]);
+		EXPECT_EQ(pages, on[nid[k]]);
+		munmap(mem, pages * PAGE);
+		close(vm);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -328,7 +328,7 @@ TEST_F(vm, create_bad_input)
 	EXPECT_EQ(err, vmpool_ioctl(self->dev, VMPOOL_VM_CREATE,	\
 				    (unsigned long)buf))
 
-	for (bit = 3; bit < 32; bit++) {
+	for (bit = 4; bit < 32; bit++) {
 		CREATE_GOOD();
 		args->flags = 1U << bit;
 		CREATE_FAILS(-EINVAL);

@@ -213,6 +213,17 @@
  * even share from each node with memory; a region (``region=``) is on the
  * node its first page is on.
  *
+ * Where a VM's pages come from: a fault follows the memory policy of the
+ * mapping it faults in (mbind(2): %MPOL_BIND takes pages of its nodes
+ * only, and finds the pool empty when they have none; %MPOL_PREFERRED,
+ * %MPOL_PREFERRED_MANY and %MPOL_LOCAL take them first; %MPOL_INTERLEAVE
+ * takes guest page N from the (N mod count)-th of its nodes first);
+ * without one, the VM's node (%VMPOOL_VM_NODE), then the faulting task's
+ * policy (set_mempolicy(2)), then the node of the CPU it runs on.  Grows,
+ * moves into the VM and pages read back ahead of a fault take the VM's
+ * node first.  After the nodes it prefers, a page comes from the nearest
+ * other node that has one.  Pages the pool holds do not migrate.
+ *
  * Return: 0 on success; -EFAULT; -EINVAL for a bad @size or @entry_size,
  * non-zero @flags or @reserved; -E2BIG.
  */
@@ -374,6 +385,10 @@
  *	&struct vmpool_info reports @closing_pages, and %VMPOOL_INFO_SETTLE
  *	and %VMPOOL_AUDIT_SETTLE wait for it.
  * @VMPOOL_CAP_NODES: %VMPOOL_LIST_NODES is available.
+ * @VMPOOL_CAP_NUMA: faults follow memory policies (see
+ *	%VMPOOL_LIST_NODES), a VM may have a node (%VMPOOL_VM_NODE), and
+ *	&struct vmpool_vm_stats and &struct vmpool_node_info report
+ *	placement.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
@@ -386,6 +401,7 @@ enum vmpool_extension {
 	VMPOOL_CAP_STORE = 8,
 	VMPOOL_CAP_SETTLE = 9,
 	VMPOOL_CAP_NODES = 10,
+	VMPOOL_CAP_NUMA = 11,
 };
 
 /**
@@ -563,10 +579,15 @@ struct vmpool_info {
  * @mode, so that a VMM running as another user (libvirt's QEMU) can reopen
  * it through /proc/<pid>/fd/<n>.  Without it the file belongs to the caller
  * with mode 0600.
+ *
+ * %VMPOOL_VM_NODE: the VM's memory comes from NUMA node @node first: its
+ * reserve, its grows, and its faults where the mapping has no memory
+ * policy (see %VMPOOL_LIST_NODES).  The pool must have memory on @node.
  */
 #define VMPOOL_VM_SHARE_TENANT		0x1
 #define VMPOOL_VM_ZERO_RELEASED		0x2
 #define VMPOOL_VM_SET_OWNER		0x4
+#define VMPOOL_VM_NODE			0x8
 
 /** @VMPOOL_TENANT_UUID_LEN: bytes in a 128-bit tenant id. */
 #define VMPOOL_TENANT_UUID_LEN		16
@@ -594,6 +615,8 @@ struct vmpool_info {
  * @mode: with %VMPOOL_VM_SET_OWNER, permission bits (at most 0777) of the
  *	VM file; else must be 0.
  * @reserved2: must be 0.
+ * @node: with %VMPOOL_VM_NODE, the VM's NUMA node; else must be 0.
+ * @reserved3: must be 0.
  */
 struct vmpool_vm_create {
 	__u32 size;
@@ -609,12 +632,16 @@ struct vmpool_vm_create {
 	__u32 gid;
 	__u32 mode;
 	__u32 reserved2;
+	__u32 node;
+	__u32 reserved3;
 };
 
 /** @VMPOOL_VM_CREATE_SIZE_VER0: size of the first &struct vmpool_vm_create. */
 #define VMPOOL_VM_CREATE_SIZE_VER0	72
 /** @VMPOOL_VM_CREATE_SIZE_VER1: with @tenant_uuid, @uid, @gid and @mode. */
 #define VMPOOL_VM_CREATE_SIZE_VER1	104
+/** @VMPOOL_VM_CREATE_SIZE_VER2: with @node. */
+#define VMPOOL_VM_CREATE_SIZE_VER2	112
 
 /**
  * struct vmpool_pool_resize - argument of %VMPOOL_POOL_GROW and
@@ -753,6 +780,11 @@ struct vmpool_pool_move {
  *	against @limit_pages already.
  * @leaving_pages: of @dedicated_pages, the pages promised to a shrink of
  *	the VM or a move from it in progress: its faults do not take them.
+ * @node: the VM's NUMA node (%VMPOOL_VM_NODE), or -1 for none.
+ * @reserved3: 0.
+ * @numa_hits: pages that came to back guest memory from the node their
+ *	fault (or read ahead) wanted first (see %VMPOOL_LIST_NODES).
+ * @numa_misses: pages that came from another node, that one having none.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -819,6 +851,10 @@ struct vmpool_vm_stats {
 	__aligned_u64 pages_out_clean;
 	__aligned_u64 promised_pages;
 	__aligned_u64 leaving_pages;
+	__s32 node;
+	__u32 reserved3;
+	__aligned_u64 numa_hits;
+	__aligned_u64 numa_misses;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -850,6 +886,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER8	480
 /** @VMPOOL_VM_STATS_SIZE_VER9: with @promised_pages, @leaving_pages. */
 #define VMPOOL_VM_STATS_SIZE_VER9	496
+/** @VMPOOL_VM_STATS_SIZE_VER10: with @node, @numa_hits, @numa_misses. */
+#define VMPOOL_VM_STATS_SIZE_VER10	520
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
@@ -878,16 +916,24 @@ struct vmpool_vm_list {
  * @total_pages: out: pages of the pool on the node.
  * @free_pages: out: of those, pages in the global pool
  *	(&struct vmpool_info.free_pages on this node).
+ * @dedicated_pages: out: of those, free pages in VMs' dedicated pools
+ *	(&struct vmpool_info.dedicated_pages on this node).
+ * @mapped_pages: out: of those, pages backing guest memory
+ *	(&struct vmpool_info.mapped_pages on this node).
  */
 struct vmpool_node_info {
 	__u32 size;
 	__u32 node;
 	__aligned_u64 total_pages;
 	__aligned_u64 free_pages;
+	__aligned_u64 dedicated_pages;
+	__aligned_u64 mapped_pages;
 };
 
 /** @VMPOOL_NODE_INFO_SIZE_VER0: size of the first &struct vmpool_node_info. */
 #define VMPOOL_NODE_INFO_SIZE_VER0	24
+/** @VMPOOL_NODE_INFO_SIZE_VER1: with @dedicated_pages and @mapped_pages. */
+#define VMPOOL_NODE_INFO_SIZE_VER1	40
 
 /**
  * struct vmpool_node_list - argument of %VMPOOL_LIST_NODES

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmpool: NUMA placement - free pages kept by node, and the nodes a page
+ * for a VM comes from.
+ *
+ * The global pool and each VM's dedicated pool keep their free pages on
+ * one list per node (struct vmpool_nlist).  Where a page for a VM should
+ * come from is a struct vmpool_place:
+ *
+ *  - a fault follows the memory policy of the mapping it faults in
+ *    (mbind(), which QEMU's host-nodes=/policy= and libvirt's numatune
+ *    use), as hugetlbfs does; without one, the VM's node (given at its
+ *    creation), then the faulting task's policy, then its CPU's node;
+ *  - anything else that takes pages for a VM (growing its dedicated pool,
+ *    reading its pages back ahead of a fault) takes the VM's node first,
+ *    or any node when it has none.
+ *
+ * Pages come from the first node of the place, then from the others it
+ * names, nearest first, then (unless the policy binds: MPOL_BIND) from
+ * every other node with pool memory, nearest first.  A bound fault with
+ * no page on its nodes finds the pool empty, as a hugetlbfs fault does.
+ */
+#include <linux/mempolicy.h>
+#include <linux/nodemask.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include "vmpool.h"
+
+/**
+ * vmpool_nlist_init - set up empty per-node lists
+ * @nl: the lists.
+ * @gfp: allocation flags.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int vmpool_nlist_init(struct vmpool_nlist *nl, gfp_t gfp)
+{
+	int nid;
+
+	nl->node = kmalloc_array(nr_node_ids, sizeof(*nl->node), gfp);
+	if (!nl->node)
+		return -ENOMEM;
+	for (nid = 0; nid < nr_node_ids; nid++)
+		nl->node[nid] = (struct vmpool_list) { .head = VMPOOL_NONE };
+	nl->count = 0;
+	return 0;
+}
+
+/**
+ * vmpool_nlist_destroy - free per-node lists
+ * @nl: the lists (never set up, perhaps); the pages on them stay where
+ *	they are, on no list.
+ *
+ * Context: any context.
+ */
+void vmpool_nlist_destroy(struct vmpool_nlist *nl)
+{
+	kfree(nl->node);
+	nl->node = NULL;
+}
+
+/**
+ * vmpool_nlist_push - put a page on the list of its node
+ * @pool: the pool.
+ * @nl: the lists.
+ * @idx: pool index of a page on no list.
+ *
+ * Context: @pool->lock held (or the lists are the caller's alone).
+ * Return: the page's node.
+ */
+int vmpool_nlist_push(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+		      u32 idx)
+{
+	int nid = vmpool_page_nid(pool, idx);
+
+	vmpool_list_push(pool, &nl->node[nid], idx);
+	nl->count++;
+	return nid;
+}
+
+/**
+ * vmpool_nlist_pop - take a page from the list of a node
+ * @pool: the pool.
+ * @nl: the lists.
+ * @nid: the node, or %NUMA_NO_NODE for the first node that has one.
+ *
+ * Context: @pool->lock held (or the lists are the caller's alone).
+ * Return: the page's pool index, or %VMPOOL_NONE if there is none.
+ */
+u32 vmpool_nlist_pop(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+		     int nid)
+{
+	u32 idx = VMPOOL_NONE;
+
+	if (!nl->count)
+		return VMPOOL_NONE;
+	if (nid != NUMA_NO_NODE) {
+		idx = vmpool_list_pop(pool, &nl->node[nid]);
+	} else {
+		for_each_node_mask(nid, pool->mem_nodes) {
+			idx = vmpool_list_pop(pool, &nl->node[nid]);
+			if (idx != VMPOOL_NONE)
+				break;
+		}
+	}
+	if (idx != VMPOOL_NONE)
+		nl->count--;
+	return idx;
+}
+
+/**
+ * vmpool_nlist_pop_place - take a page from the lists of the nodes of a
+ *	place
+ * @pool: the pool.
+ * @nl: the lists.
+ * @p: the place, tried node by node (vmpool_place_next()); NULL, or one
+ *	with no first node, for the first node that has one.
+ *
+ * Context: @pool->lock held.
+ * Return: the page's pool index, or %VMPOOL_NONE if there is none.
+ */
+u32 vmpool_nlist_pop_place(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+			   const struct vmpool_place *p)
+{
+	nodemask_t tried = NODE_MASK_NONE;
+	u32 idx = VMPOOL_NONE;
+	int nid;
+
+	if (!p || p->first == NUMA_NO_NODE)
+		return vmpool_nlist_pop(pool, nl, NUMA_NO_NODE);
+	while (idx == VMPOOL_NONE && nl->count &&
+	       (nid = vmpool_place_next(pool, p, &tried)) != NUMA_NO_NODE)
+		idx = vmpool_nlist_pop(pool, nl, nid);
+	return idx;
+}
+
+/* A place that prefers node @nid, and falls back to any. */
+static void vmpool_place_prefer(struct vmpool_place *p, int nid)
+{
+	p->first = nid;
+	p->nodes = nodemask_of_node(nid);
+	p->strict = false;
+}
+
+/**
+ * vmpool_place_vm - where pages for a VM come from outside a fault
+ * @vm: the VM.
+ * @p: set to the VM's node first, or to no preference.
+ *
+ * Context: any context.
+ */
+void vmpool_place_vm(struct vmpool_vm *vm, struct vmpool_place *p)
+{
+	if (vm->node != NUMA_NO_NODE) {
+		vmpool_place_prefer(p, vm->node);
+	} else {
+		p->first = NUMA_NO_NODE;
+		nodes_clear(p->nodes);
+		p->strict = false;
+	}
+}
+
+#ifdef CONFIG_NUMA
+/* The node of @nodes nearest to @nid, @nid itself if it is one. */
+static int vmpool_nearest_of(int nid, const nodemask_t *nodes)
+{
+	int n, best = NUMA_NO_NODE;
+
+	if (node_isset(nid, *nodes))
+		return nid;
+	for_each_node_mask(n, *nodes)
+		if (best == NUMA_NO_NODE ||
+		    node_distance(nid, n) < node_distance(nid, best))
+			best = n;
+	return best;
+}
+
+/* The @n-th node of @nodes, counting from 0 and round. */
+static int vmpool_nth_node(const nodemask_t *nodes, unsigned long n)
+{
+	unsigned int w = nodes_weight(*nodes);
+	int nid;
+
+	n %= w;
+	for_each_node_mask(nid, *nodes)
+		if (!n--)
+			return nid;
+	return first_node(*nodes);
+}
+
+/*
+ * Set @p from memory policy @pol for guest page @index; false if the
+ * policy says nothing (the default one).
+ */
+static bool vmpool_place_policy(struct vmpool_place *p,
+				const struct mempolicy *pol, pgoff_t index)
+{
+	int local = numa_node_id();
+
+	p->nodes = pol->nodes;
+	p->strict = false;
+	if (vmpool_mpol_interleaves(pol->mode)) {
+		/* Page by page over the nodes, by offset in the file. */
+		if (nodes_empty(p->nodes))
+			return false;
+		p->first = vmpool_nth_node(&p->nodes, index);
+		return true;
+	}
+	switch (pol->mode) {
+	case MPOL_BIND:
+		p->strict = true;
+		fallthrough;
+	case MPOL_PREFERRED_MANY:
+		if (nodes_empty(p->nodes))
+			return false;
+		p->first = pol->home_node != NUMA_NO_NODE &&
+			   node_isset(pol->home_node, p->nodes) ?
+			   pol->home_node : vmpool_nearest_of(local, &p->nodes);
+		return true;
+	case MPOL_PREFERRED:
+		if (nodes_empty(p->nodes))
+			return false;
+		p->first = first_node(p->nodes);
+		return true;
+	case MPOL_LOCAL:
+		vmpool_place_prefer(p, local);
+		return true;
+	default:
+		return false;
+	}
+}
+#endif
+
+/**
+ * vmpool_place_fault - where the page for a fault comes from
+ * @vm: the VM.
+ * @vma: the mapping faulted in; its mm's mmap lock (or the mapping's own
+ *	lock) is held, which keeps its policy.  NULL for fallocate(), which
+ *	has none.
+ * @index: the guest page.
+ * @p: set from @vma's memory policy, else the VM's node, else the task's
+ *	memory policy, else the faulting CPU's node.
+ *
+ * Context: a fault, in the faulting task.
+ */
+void vmpool_place_fault(struct vmpool_vm *vm, struct vm_area_struct *vma,
+			pgoff_t index, struct vmpool_place *p)
+{
+#ifdef CONFIG_NUMA
+	if (vma && vma->vm_policy &&
+	    vmpool_place_policy(p, vma->vm_policy, index))
+		return;
+#endif
+	if (vm->node != NUMA_NO_NODE) {
+		vmpool_place_prefer(p, vm->node);
+		return;
+	}
+#ifdef CONFIG_NUMA
+	/* The task changes its own policy only: read as the allocator does. */
+	if (current->mempolicy &&
+	    vmpool_place_policy(p, current->mempolicy, index))
+		return;
+#endif
+	vmpool_place_prefer(p, numa_node_id());
+}
+
+/**
+ * vmpool_place_next - the next node to take a page from
+ * @pool: the pool.
+ * @p: the place, with a first node (not %NUMA_NO_NODE).
+ * @tried: nodes returned before (start with none); the node returned is
+ *	added.
+ *
+ * Only nodes with pool memory count.
+ *
+ * Context: any context.
+ * Return: the node, or %NUMA_NO_NODE when every node the place allows has
+ * been returned.
+ */
+int vmpool_place_next(struct vmpool_pool *pool, const struct vmpool_place *p,
+		      nodemask_t *tried)
+{
+	int n, best = NUMA_NO_NODE;
+	bool in, best_in = false;
+
+	for_each_node_mask(n, pool->mem_nodes) {
+		if (node_isset(n, *tried))
+			continue;
+		in = node_isset(n, p->nodes);
+		if (!in && p->strict)
+			continue;
+		/* The first node, then the place's, then others; nearest first. */
+		if (best == NUMA_NO_NODE || n == p->first ||
+		    (best != p->first &&
+		     (in > best_in ||
+		      (in == best_in && node_distance(p->first, n) <
+					node_distance(p->first, best))))) {
+			best = n;
+			best_in = in;
+		}
+	}
+	if (best != NUMA_NO_NODE)
+		node_set(best, *tried);
+	return best;
+}
+
+/**
+ * vmpool_place_has - whether a page for a VM is free on the nodes of a
+ *	place
+ * @vm: the VM.
+ * @p: the place; only its nodes count.
+ *
+ * Context: the pool lock held.
+ * Return: true if @vm's dedicated pool, or the global pool, has a page
+ * on a node of @p that it may take.
+ */
+bool vmpool_place_has(struct vmpool_vm *vm, const struct vmpool_place *p)
+{
+	struct vmpool_pool *pool = vm->pool;
+	int nid;
+
+	lockdep_assert_held(&pool->lock);
+	for_each_node_mask(nid, p->nodes) {
+		if (!node_isset(nid, pool->mem_nodes))
+			continue;
+		if (vmpool_vm_spare(vm) && vm->dedicated.node[nid].count)
+			return true;
+		if (vmpool_pool_available(pool) && pool->node_free[nid])
+			return true;
+	}
+	return false;
+}
