@@ -20,7 +20,7 @@
 #   make lint         W=1 build, sparse (C=2), checkpatch --strict, kernel-doc
 #   make selftests    build the selftests
 #   make unit         build and run the userspace unit tests of the
-#                     module's pure logic (the predictor)
+#                     module's pure logic (the predictor, NUMA placement)
 #   make deps         install build/test packages and fetch the test kernel
 
 VMPOOL_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vmpool
@@ -51,11 +51,12 @@ SELFTEST_CFLAGS := -Wall -Werror -O2 -g -pthread \
 
 LINT_FILES := $(filter-out %.mod.c,$(wildcard mod/*.c mod/*.h uapi/linux/*.h \
 	selftests/*.c selftests/*.h selftests/unit/*.c selftests/unit/*.h \
-	scripts/*.c))
+	selftests/unit/include/linux/*.h scripts/*.c))
 
 # Unit tests: a module file of pure logic, built as it is in userspace.
-UNIT_TESTS := selftests/unit/predict_test
-UNIT_CFLAGS := -Wall -Werror -O2 -g -include selftests/unit/kernel.h -Imod \
+UNIT_TESTS := selftests/unit/predict_test selftests/unit/place_test
+UNIT_CFLAGS := -Wall -Werror -O2 -g -include selftests/unit/kernel.h \
+	-Iselftests/unit/include -Imod \
 	-I$(KSRC)/tools/testing/selftests
 
 RUN_POOL_MB ?= 320
@@ -107,6 +108,10 @@ selftests/%: selftests/%.c selftests/vmpool_test.h uapi/linux/vmpool.h
 selftests/unit/predict_test: selftests/unit/predict_test.c mod/predict.c \
 		mod/predict.h selftests/unit/kernel.h
 	$(CC) $(UNIT_CFLAGS) -o $@ selftests/unit/predict_test.c mod/predict.c
+
+selftests/unit/place_test: selftests/unit/place_test.c mod/place.c \
+		mod/place.h selftests/unit/kernel.h selftests/unit/include/linux/*.h
+	$(CC) $(UNIT_CFLAGS) -o $@ selftests/unit/place_test.c mod/place.c
 
 unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t || exit 1; done

@@ -97,7 +97,8 @@ static u32 vmpool_global_pop(struct vmpool_pool *pool, struct vmpool_vm *vm,
 	if (p->first == NUMA_NO_NODE)
 		idx = vmpool_global_pop_node(pool, vm, NUMA_NO_NODE, mark);
 	while (idx == VMPOOL_NONE && p->first != NUMA_NO_NODE &&
-	       (nid = vmpool_place_next(pool, p, &tried)) != NUMA_NO_NODE)
+	       (nid = vmpool_place_next(&pool->mem_nodes, p, &tried)) !=
+	       NUMA_NO_NODE)
 		idx = vmpool_global_pop_node(pool, vm, nid, mark);
 	if (idx == VMPOOL_NONE)
 		return VMPOOL_NONE;

@@ -361,6 +361,7 @@ static long vmpool_ioctl_nodes(struct vmpool_node_list __user *uarg)
 			.free_pages = pool->node_free[nid],
 			.dedicated_pages = pool->node_dedicated[nid],
 			.mapped_pages = pool->node_mapped[nid],
+			.reserve_pages = pool->zeroed.node[nid].count,
 		};
 	}
 	mutex_unlock(&pool->lock);

@@ -2,7 +2,7 @@
 /*
  * vmpool: the vmpool file system, mounted by operators.
  *
- *   mount -t vmpool -o tenant=ID[,size=,reserve=,limit=,uid=,gid=,mode=] \
+ *   mount -t vmpool -o tenant=ID[,size=,reserve=,limit=,node=,uid=,gid=,mode=] \
  *	none /run/vmpool/acme
  *
  * Every regular file created on a mount is a VM of the mount's tenant,
@@ -43,6 +43,7 @@ enum vmpool_fs_param {
 	VMPOOL_OPT_SIZE,
 	VMPOOL_OPT_RESERVE,
 	VMPOOL_OPT_LIMIT,
+	VMPOOL_OPT_NODE,
 	VMPOOL_OPT_UID,
 	VMPOOL_OPT_GID,
 	VMPOOL_OPT_MODE,
@@ -53,6 +54,7 @@ static const struct fs_parameter_spec vmpool_fs_params[] = {
 	fsparam_string("size",		VMPOOL_OPT_SIZE),
 	fsparam_string("reserve",	VMPOOL_OPT_RESERVE),
 	fsparam_string("limit",		VMPOOL_OPT_LIMIT),
+	fsparam_u32("node",		VMPOOL_OPT_NODE),
 	fsparam_u32("uid",		VMPOOL_OPT_UID),
 	fsparam_u32("gid",		VMPOOL_OPT_GID),
 	fsparam_u32oct("mode",		VMPOOL_OPT_MODE),
@@ -65,6 +67,8 @@ static const struct fs_parameter_spec vmpool_fs_params[] = {
  * @size: most pages the VMs of the mount may have together; 0 for no cap.
  * @reserve: pages each new VM takes from the global pool at once.
  * @limit: most pages each new VM may hold; 0 for its size.
+ * @node: the NUMA node of each new VM (%VMPOOL_VM_NODE), or
+ *	%NUMA_NO_NODE.
  * @uid: owner of the root directory.
  * @gid: group of the root directory.
  * @mode: permissions of the root directory.
@@ -75,6 +79,7 @@ struct vmpool_fs_opts {
 	unsigned long size;
 	unsigned long reserve;
 	unsigned long limit;
+	int node;
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
@@ -201,6 +206,10 @@ static int vmpool_fs_set_size(struct dentry *dentry, struct inode *inode,
 	args.reserve_pages = min(fsi->opts.reserve, nr_pages);
 	args.limit_pages = fsi->opts.limit;
 	spin_unlock(&fsi->lock);
+	if (fsi->opts.node != NUMA_NO_NODE) {
+		args.flags |= VMPOOL_VM_NODE;
+		args.node = fsi->opts.node;
+	}
 
 	args.mem_size = size;
 	take_dentry_name_snapshot(&name, dentry);
@@ -309,6 +318,8 @@ static int vmpool_fs_show_options(struct seq_file *m, struct dentry *root)
 	vmpool_fs_show_pages(m, "size", o.size);
 	vmpool_fs_show_pages(m, "reserve", o.reserve);
 	vmpool_fs_show_pages(m, "limit", o.limit);
+	if (o.node != NUMA_NO_NODE)
+		seq_printf(m, ",node=%d", o.node);
 	if (!uid_eq(o.uid, GLOBAL_ROOT_UID))
 		seq_printf(m, ",uid=%u", from_kuid_munged(&init_user_ns, o.uid));
 	if (!gid_eq(o.gid, GLOBAL_ROOT_GID))
@@ -385,6 +396,13 @@ static int vmpool_fs_parse_param(struct fs_context *fc,
 		ret = vmpool_fs_parse_pages(fc, param, VMPOOL_MAX_VM_PAGES,
 					    &o->limit);
 		break;
+	case VMPOOL_OPT_NODE:
+		if (result.uint_32 >= nr_node_ids ||
+		    !node_isset(result.uint_32, vmpool_fs_pool->mem_nodes))
+			ret = invalfc(fc, "node=%u: the pool has no memory there",
+				      result.uint_32);
+		o->node = result.uint_32;
+		break;
 	case VMPOOL_OPT_UID:
 		o->uid = make_kuid(current_user_ns(), result.uint_32);
 		if (!uid_valid(o->uid))
@@ -450,7 +468,10 @@ static int vmpool_fs_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, vmpool_fs_fill_super);
 }
 
-/* A remount changes size=, reserve= and limit=; the rest stays. */
+/*
+ * A remount changes size=, reserve= and limit=; the rest stays (node= as
+ * well: the VMs of the mount keep one node).
+ */
 static int vmpool_fs_reconfigure(struct fs_context *fc)
 {
 	struct vmpool_fs_info *fsi = fc->root->d_sb->s_fs_info;
@@ -461,6 +482,8 @@ static int vmpool_fs_reconfigure(struct fs_context *fc)
 	if ((o->seen & BIT(VMPOOL_OPT_TENANT)) &&
 	    !uuid_equal(&o->tenant, &fsi->opts.tenant))
 		return invalfc(fc, "tenant= cannot change");
+	if ((o->seen & BIT(VMPOOL_OPT_NODE)) && o->node != fsi->opts.node)
+		return invalfc(fc, "node= cannot change");
 	if (((o->seen & BIT(VMPOOL_OPT_UID)) && !uid_eq(o->uid, fsi->opts.uid)) ||
 	    ((o->seen & BIT(VMPOOL_OPT_GID)) && !gid_eq(o->gid, fsi->opts.gid)) ||
 	    ((o->seen & BIT(VMPOOL_OPT_MODE)) && o->mode != fsi->opts.mode))
@@ -510,6 +533,7 @@ static int vmpool_fs_init_fs_context(struct fs_context *fc)
 	o->uid = current_fsuid();
 	o->gid = current_fsgid();
 	o->mode = VMPOOL_FS_DEFAULT_MODE;
+	o->node = NUMA_NO_NODE;
 	fc->fs_private = o;
 	fc->ops = &vmpool_fs_context_ops;
 	return 0;

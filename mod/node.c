@@ -17,8 +17,9 @@
  *
  * Pages come from the first node of the place, then from the others it
  * names, nearest first, then (unless the policy binds: MPOL_BIND) from
- * every other node with pool memory, nearest first.  A bound fault with
- * no page on its nodes finds the pool empty, as a hugetlbfs fault does.
+ * every other node with pool memory, nearest first (place.c, pure logic).
+ * A bound fault with no page on its nodes finds the pool empty, as a
+ * hugetlbfs fault does.
  */
 #include <linux/mempolicy.h>
 #include <linux/nodemask.h>
@@ -132,17 +133,10 @@ u32 vmpool_nlist_pop_place(struct vmpool_pool *pool, struct vmpool_nlist *nl,
 	if (!p || p->first == NUMA_NO_NODE)
 		return vmpool_nlist_pop(pool, nl, NUMA_NO_NODE);
 	while (idx == VMPOOL_NONE && nl->count &&
-	       (nid = vmpool_place_next(pool, p, &tried)) != NUMA_NO_NODE)
+	       (nid = vmpool_place_next(&pool->mem_nodes, p, &tried)) !=
+	       NUMA_NO_NODE)
 		idx = vmpool_nlist_pop(pool, nl, nid);
 	return idx;
-}
-
-/* A place that prefers node @nid, and falls back to any. */
-static void vmpool_place_prefer(struct vmpool_place *p, int nid)
-{
-	p->first = nid;
-	p->nodes = nodemask_of_node(nid);
-	p->strict = false;
 }
 
 /**
@@ -154,83 +148,19 @@ static void vmpool_place_prefer(struct vmpool_place *p, int nid)
  */
 void vmpool_place_vm(struct vmpool_vm *vm, struct vmpool_place *p)
 {
-	if (vm->node != NUMA_NO_NODE) {
+	if (vm->node != NUMA_NO_NODE)
 		vmpool_place_prefer(p, vm->node);
-	} else {
-		p->first = NUMA_NO_NODE;
-		nodes_clear(p->nodes);
-		p->strict = false;
-	}
+	else
+		vmpool_place_anywhere(p);
 }
 
 #ifdef CONFIG_NUMA
-/* The node of @nodes nearest to @nid, @nid itself if it is one. */
-static int vmpool_nearest_of(int nid, const nodemask_t *nodes)
+/* Set @p from memory policy @pol for guest page @index, if it says so. */
+static bool vmpool_place_mpol(struct vmpool_place *p,
+			      const struct mempolicy *pol, pgoff_t index)
 {
-	int n, best = NUMA_NO_NODE;
-
-	if (node_isset(nid, *nodes))
-		return nid;
-	for_each_node_mask(n, *nodes)
-		if (best == NUMA_NO_NODE ||
-		    node_distance(nid, n) < node_distance(nid, best))
-			best = n;
-	return best;
-}
-
-/* The @n-th node of @nodes, counting from 0 and round. */
-static int vmpool_nth_node(const nodemask_t *nodes, unsigned long n)
-{
-	unsigned int w = nodes_weight(*nodes);
-	int nid;
-
-	n %= w;
-	for_each_node_mask(nid, *nodes)
-		if (!n--)
-			return nid;
-	return first_node(*nodes);
-}
-
-/*
- * Set @p from memory policy @pol for guest page @index; false if the
- * policy says nothing (the default one).
- */
-static bool vmpool_place_policy(struct vmpool_place *p,
-				const struct mempolicy *pol, pgoff_t index)
-{
-	int local = numa_node_id();
-
-	p->nodes = pol->nodes;
-	p->strict = false;
-	if (vmpool_mpol_interleaves(pol->mode)) {
-		/* Page by page over the nodes, by offset in the file. */
-		if (nodes_empty(p->nodes))
-			return false;
-		p->first = vmpool_nth_node(&p->nodes, index);
-		return true;
-	}
-	switch (pol->mode) {
-	case MPOL_BIND:
-		p->strict = true;
-		fallthrough;
-	case MPOL_PREFERRED_MANY:
-		if (nodes_empty(p->nodes))
-			return false;
-		p->first = pol->home_node != NUMA_NO_NODE &&
-			   node_isset(pol->home_node, p->nodes) ?
-			   pol->home_node : vmpool_nearest_of(local, &p->nodes);
-		return true;
-	case MPOL_PREFERRED:
-		if (nodes_empty(p->nodes))
-			return false;
-		p->first = first_node(p->nodes);
-		return true;
-	case MPOL_LOCAL:
-		vmpool_place_prefer(p, local);
-		return true;
-	default:
-		return false;
-	}
+	return vmpool_place_policy(p, pol->mode, &pol->nodes, pol->home_node,
+				   index, numa_node_id());
 }
 #endif
 
@@ -250,8 +180,7 @@ void vmpool_place_fault(struct vmpool_vm *vm, struct vm_area_struct *vma,
 			pgoff_t index, struct vmpool_place *p)
 {
 #ifdef CONFIG_NUMA
-	if (vma && vma->vm_policy &&
-	    vmpool_place_policy(p, vma->vm_policy, index))
+	if (vma && vma->vm_policy && vmpool_place_mpol(p, vma->vm_policy, index))
 		return;
 #endif
 	if (vm->node != NUMA_NO_NODE) {
@@ -261,50 +190,10 @@ void vmpool_place_fault(struct vmpool_vm *vm, struct vm_area_struct *vma,
 #ifdef CONFIG_NUMA
 	/* The task changes its own policy only: read as the allocator does. */
 	if (current->mempolicy &&
-	    vmpool_place_policy(p, current->mempolicy, index))
+	    vmpool_place_mpol(p, current->mempolicy, index))
 		return;
 #endif
 	vmpool_place_prefer(p, numa_node_id());
-}
-
-/**
- * vmpool_place_next - the next node to take a page from
- * @pool: the pool.
- * @p: the place, with a first node (not %NUMA_NO_NODE).
- * @tried: nodes returned before (start with none); the node returned is
- *	added.
- *
- * Only nodes with pool memory count.
- *
- * Context: any context.
- * Return: the node, or %NUMA_NO_NODE when every node the place allows has
- * been returned.
- */
-int vmpool_place_next(struct vmpool_pool *pool, const struct vmpool_place *p,
-		      nodemask_t *tried)
-{
-	int n, best = NUMA_NO_NODE;
-	bool in, best_in = false;
-
-	for_each_node_mask(n, pool->mem_nodes) {
-		if (node_isset(n, *tried))
-			continue;
-		in = node_isset(n, p->nodes);
-		if (!in && p->strict)
-			continue;
-		/* The first node, then the place's, then others; nearest first. */
-		if (best == NUMA_NO_NODE || n == p->first ||
-		    (best != p->first &&
-		     (in > best_in ||
-		      (in == best_in && node_distance(p->first, n) <
-					node_distance(p->first, best))))) {
-			best = n;
-			best_in = in;
-		}
-	}
-	if (best != NUMA_NO_NODE)
-		node_set(best, *tried);
-	return best;
 }
 
 /**

@@ -97,6 +97,26 @@ static void vmpool_scrub_marks(struct vmpool_pool *pool, unsigned long *low,
 	*low = min(pool->nr_pages * l / 100, *high);
 }
 
+/*
+ * The node whose reserve is smallest of those with free pages that hold
+ * data, or %NUMA_NO_NODE: each node's faults find zeroed pages of their
+ * own.
+ */
+static int vmpool_scrub_node(struct vmpool_pool *pool)
+{
+	int nid, best = NUMA_NO_NODE;
+
+	for_each_node_mask(nid, pool->mem_nodes) {
+		if (pool->node_free[nid] <= pool->zeroed.node[nid].count)
+			continue;
+		if (best == NUMA_NO_NODE ||
+		    pool->zeroed.node[nid].count <
+		    pool->zeroed.node[best].count)
+			best = nid;
+	}
+	return best;
+}
+
 /* Free pages that hold data: what the scrubber may zero. */
 static unsigned long vmpool_scrub_backlog(struct vmpool_pool *pool)
 {
@@ -167,7 +187,8 @@ void vmpool_scrub_poke_locked(struct vmpool_pool *pool)
 
 /*
  * Take up to @max pages holding data off the global pool into @batch, in
- * transit: the oldest tenant's first, then memory fresh from the source.
+ * transit, all of the node vmpool_scrub_node() picks: the oldest tenant's
+ * first, then memory fresh from the source.
  * The slots of tenants whose last global page went are put in @gone, for
  * the caller to free them, with preemption on.
  */
@@ -175,24 +196,27 @@ static unsigned int vmpool_scrub_take(struct vmpool_pool *pool, u32 *batch,
 				      unsigned int max, u16 *from, u16 *gone,
 				      unsigned int *nr_gone)
 {
+	int nid = vmpool_scrub_node(pool);
 	struct vmpool_tenant *t;
 	unsigned int n = 0;
 	u32 idx;
 
 	*from = 0;
 	*nr_gone = 0;
-	while (n < max) {
-		t = list_first_entry_or_null(&pool->marked,
-					     struct vmpool_tenant, marked);
-		if (t) {
-			idx = vmpool_tenant_pop(pool, t, NUMA_NO_NODE);
+	while (n < max && nid != NUMA_NO_NODE) {
+		idx = VMPOOL_NONE;
+		list_for_each_entry(t, &pool->marked, marked) {
+			idx = vmpool_tenant_pop(pool, t, nid);
+			if (idx != VMPOOL_NONE)
+				break;
+		}
+		if (idx != VMPOOL_NONE) {
 			*from = n && *from != t->slot ? 0 : t->slot;
 			/* Off the marked list: seen once a batch. */
 			if (!t->free.count)
 				gone[(*nr_gone)++] = t->slot;
 		} else {
-			idx = vmpool_nlist_pop(pool, &pool->unmarked,
-					       NUMA_NO_NODE);
+			idx = vmpool_nlist_pop(pool, &pool->unmarked, nid);
 			if (idx == VMPOOL_NONE)
 				break;
 			*from = 0;

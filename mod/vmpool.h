@@ -119,6 +119,7 @@ struct crypto_sync_skcipher;
 #include <uapi/linux/vmpool.h>
 
 #include "compat.h"
+#include "place.h"
 #include "predict.h"
 
 /* End of a free list; also "no page" in a VM's page map. */
@@ -175,18 +176,6 @@ struct vmpool_list {
 struct vmpool_nlist {
 	struct vmpool_list *node;
 	unsigned long count;
-};
-
-/**
- * struct vmpool_place - the nodes a page for a VM comes from (node.c)
- * @first: the node to try first; %NUMA_NO_NODE for no preference at all.
- * @nodes: the nodes to try next, nearest to @first first.
- * @strict: only @nodes (a bound memory policy); else any node after them.
- */
-struct vmpool_place {
-	int first;
-	nodemask_t nodes;
-	bool strict;
 };
 
 /**
@@ -725,8 +714,6 @@ u32 vmpool_nlist_pop_place(struct vmpool_pool *pool, struct vmpool_nlist *nl,
 void vmpool_place_vm(struct vmpool_vm *vm, struct vmpool_place *p);
 void vmpool_place_fault(struct vmpool_vm *vm, struct vm_area_struct *vma,
 			pgoff_t index, struct vmpool_place *p);
-int vmpool_place_next(struct vmpool_pool *pool, const struct vmpool_place *p,
-		      nodemask_t *tried);
 bool vmpool_place_has(struct vmpool_vm *vm, const struct vmpool_place *p);
 
 /* tenant.c */

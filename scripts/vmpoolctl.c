@@ -375,6 +375,7 @@ static const struct field task_fields[] = {
 static const struct field node_fields[] = {
 	NODE(node, U32), NODE(total_pages, U64), NODE(free_pages, U64),
 	NODE(dedicated_pages, U64), NODE(mapped_pages, U64),
+	NODE(reserve_pages, U64),
 };
 
 /*
@@ -792,7 +793,8 @@ static int cmd_info(struct ctl *ctl, int argc, char **argv)
 			       (unsigned long long)nodes[i].total_pages,
 			       (unsigned long long)nodes[i].total_pages / mib,
 			       (unsigned long long)nodes[i].free_pages);
-			printf("%llu dedicated, %llu mapped\n",
+			printf("%llu zeroed, %llu dedicated, %llu mapped\n",
+			       (unsigned long long)nodes[i].reserve_pages,
 			       (unsigned long long)nodes[i].dedicated_pages,
 			       (unsigned long long)nodes[i].mapped_pages);
 		}

@@ -113,6 +113,22 @@ static int fs_truncate(int fd, off_t size)
 	return ftruncate(fd, size) ? -errno : 0;
 }
 
+/* /proc/self/mounts into @buf, NUL-terminated; false if unreadable. */
+static bool read_mounts(char *buf, size_t len)
+{
+	int fd = open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return true;
+}
+
 TEST_F(fs, bad_options_fail_and_mount_nothing)
 {
 	static const char *const bad[] = {
@@ -131,6 +147,8 @@ TEST_F(fs, bad_options_fail_and_mount_nothing)
 		"tenant=7,mode=17777",		/* more than permissions */
 		"tenant=7,uid=4294967295",	/* no such user */
 		"tenant=7,gid=-1",
+		"tenant=7,node=1048576",	/* no such node */
+		"tenant=7,node=-1",
 	};
 	unsigned int i;
 
@@ -214,7 +232,6 @@ TEST_F(fs, uuid_tenant)
 	};
 	struct vmpool_vm_stats st;
 	char mounts[4096];
-	ssize_t n;
 	int fd;
 
 	ASSERT_EQ(0, mount("vmpool", self->dir, "vmpool", 0,
@@ -229,13 +246,39 @@ TEST_F(fs, uuid_tenant)
 	close(fd);
 
 	/* /proc/mounts shows the tenant as it was given. */
-	fd = open("/proc/self/mounts", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	n = read(fd, mounts, sizeof(mounts) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	mounts[n] = 0;
+	ASSERT_TRUE(read_mounts(mounts, sizeof(mounts)));
 	EXPECT_NE(NULL, strstr(mounts, "tenant=6f1e2b8a-4217-4c3d-9e55-1077abcdef01"));
+}
+
+/*
+ * node=: every VM of the mount has it; /proc/mounts shows it; a remount
+ * cannot change it.
+ */
+TEST_F(fs, node_is_every_vms_node)
+{
+	struct vmpool_vm_stats st;
+	char opts[64], mounts[4096];
+	int fd;
+
+	snprintf(opts, sizeof(opts), "tenant=%u,node=0,reserve=64K",
+		 self->tenant);
+	ASSERT_EQ(0, mount("vmpool", self->dir, "vmpool", 0, opts));
+	fd = fs_create(self->dir, "n");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fs_truncate(fd, MB));
+	ASSERT_EQ(0, vmpool_vm_stats(fd, &st));
+	EXPECT_EQ(0, st.node);
+	EXPECT_EQ(VMPOOL_VM_NODE, st.vm_flags);
+	EXPECT_EQ(16, st.dedicated_pages);
+	EXPECT_EQ(0, fs_unlink(self->dir, "n"));
+	close(fd);
+
+	ASSERT_TRUE(read_mounts(mounts, sizeof(mounts)));
+	EXPECT_NE(NULL, strstr(mounts, ",node=0")) TH_LOG("%s", mounts);
+	errno = 0;
+	EXPECT_EQ(-1, mount(NULL, self->dir, NULL, MS_REMOUNT, "node=1"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, mount(NULL, self->dir, NULL, MS_REMOUNT, "node=0"));
 }
 
 /* VMs live while linked or open or mapped; the last of these destroys it. */

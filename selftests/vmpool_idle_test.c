@@ -449,10 +449,15 @@ TEST_F_TIMEOUT(idle, pages_touched_before_the_limit_are_no_working_set, 120)
 
 	/* It slept with its memory out... */
 	EXPECT_EQ(0, min_mapped);
-	/* ...and had its 64 pages back ahead, never the other 448. */
+	/*
+	 * ...and had its 64 pages back ahead, never the other 448: those
+	 * would be given up untouched after its first sleep (512 were, when
+	 * the limit did not start the sampling).  A period whose prediction
+	 * missed gives up its 64 too (twice once on the debug kernel).
+	 */
 	EXPECT_LT(0, st.prefetched_pages);
 	EXPECT_LE(st.prefetched_pages, t.periods * t.hot);
-	EXPECT_LE(st.prefetch_wasted, t.hot);
+	EXPECT_LE(st.prefetch_wasted, 3 * t.hot);
 	EXPECT_EQ(0, st.store_errors);
 	EXPECT_EQ(0, bad_pages(&t));
 	for (p = 0; p < t.pages; p++)

@@ -13,8 +13,10 @@
  */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/mempolicy.h>
 
 #include "vmpool_test.h"
@@ -715,6 +717,134 @@ TEST_F(numa, faults_without_a_policy_take_their_cpus_node)
 		munmap(mem, pages * PAGE);
 		close(vm);
 	}
+}
+
+/*
+ * QEMU with host-nodes=N,policy=bind on its memory backend (what libvirt's
+ * numatune sets): it mbind()s the guest RAM mapping of the VM and
+ * preallocates it, from a CPU of the other node; every page is on node N.
+ */
+TEST_F_TIMEOUT(numa, qemu_binds_guest_ram_to_a_node, 120)
+{
+	const char *qemu = getenv("QEMU") ?: "/usr/bin/qemu-system-x86_64";
+	const __u64 pages = 32 << 8;
+	struct vmpool_vm_stats st;
+	int nid[2], k, vm, status;
+	long long before;
+	char backend[256];
+	char *mem;
+	pid_t pid;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	if (access(qemu, X_OK))
+		SKIP(return, "%s not found", qemu);
+	for (k = 0; k < 2; k++) {
+		__u64 on[MAX_NODES] = { 0 };
+
+		ASSERT_TRUE(run_off_node(nid[k]));
+		before = mapped_on(self->dev, nid[k]);
+		vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				      pages * PAGE, 0, 0, "qemu");
+		ASSERT_LE(0, vm);
+		snprintf(backend, sizeof(backend),
+			 "memory-backend-file,id=ram0,size=32M,mem-path=/proc/self/fd/%d,share=on,prealloc=on,host-nodes=%d,policy=bind",
+			 vm, nid[k]);
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			/* The VM's descriptor stays open across exec. */
+			if (fcntl(vm, F_SETFD, 0))
+				_exit(127);
+			/* Stopped before the first instruction, until killed. */
+			execl(qemu, qemu, "-S", "-machine",
+			      "pc,memory-backend=ram0", "-m", "32M", "-object",
+			      backend, "-display", "none", "-nodefaults",
+			      "-monitor", "none", "-serial", "none", NULL);
+			_exit(127);
+		}
+		mem = mmap(NULL, pages * PAGE, PROT_READ, MAP_SHARED, vm, 0);
+		ASSERT_NE(MAP_FAILED, mem);
+		/* Preallocated before the machine exists: wait for all of it. */
+		while (vmpool_vm_stats(vm, &st) == 0 && st.mapped_pages < pages) {
+			if (waitpid(pid, &status, WNOHANG)) {
+				TH_LOG("QEMU exited, status %#x", status);
+				pid = 0;
+				break;
+			}
+			usleep(10000);
+		}
+		ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+		EXPECT_EQ(pages, st.mapped_pages);
+		/* Our own mapping finds QEMU's pages. */
+		ASSERT_EQ(0, madvise(mem, pages * PAGE, MADV_POPULATE_READ));
+		EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
+		TH_LOG("QEMU bound to node %d: %llu pages there, %llu on node %d",
+		       nid[k], on[nid[k]], on[nid[!k]], nid[!k]);
+		EXPECT_EQ(pages, on[nid[k]]);
+		EXPECT_EQ(before + pages, mapped_on(self->dev, nid[k]));
+		EXPECT_EQ(pages, st.numa_hits);
+		if (pid) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		munmap(mem, pages * PAGE);
+		close(vm);
+	}
+}
+
+/*
+ * The scrubber zeroes each node's share of the reserve, so that a VM bound
+ * to either node takes zeroed pages of its own node and zeroes none.
+ */
+TEST_F_TIMEOUT(numa, each_node_has_its_share_of_the_reserve, 120)
+{
+	struct vmpool_node_info nodes[MAX_NODES];
+	const __u64 pages = 2048;
+	struct vmpool_vm_stats st;
+	struct vmpool_info info;
+	int nid[2], vm, i;
+	__u64 high;
+	char *mem;
+	long n;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	close(self->dev);
+	self->dev = -1;
+	ASSERT_EQ(0, vmpool_load("pool_mb=64 scrub_low=25 scrub_high=50"));
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	high = info.total_pages / 2;
+	for (i = 0; i < 600 && info.reserve_pages < high; i++) {
+		usleep(100 * 1000);
+		ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	}
+	ASSERT_EQ(high, info.reserve_pages);
+	n = list_nodes(self->dev, nodes, MAX_NODES);
+	ASSERT_EQ(2, n);
+	TH_LOG("reserve: %llu pages on node %u, %llu on node %u",
+	       nodes[0].reserve_pages, nodes[0].node, nodes[1].reserve_pages,
+	       nodes[1].node);
+	EXPECT_EQ(high, nodes[0].reserve_pages + nodes[1].reserve_pages);
+	/* Even, to a batch of the scrubber's. */
+	EXPECT_GE(32, llabs((long long)nodes[0].reserve_pages -
+			    (long long)nodes[1].reserve_pages));
+
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE, 0,
+			      0, "reserve");
+	ASSERT_LE(0, vm);
+	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
+		   0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, bind_nodes(mem, pages * PAGE, MPOL_BIND, 1UL << nid[1]));
+	ASSERT_EQ(0, populate(mem, pages * PAGE));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(0, st.bytes_zeroed);
+	EXPECT_EQ(pages, st.numa_hits);
+	munmap(mem, pages * PAGE);
+	close(vm);
 }
 
 TEST_HARNESS_MAIN

@@ -920,6 +920,8 @@ struct vmpool_vm_list {
  *	(&struct vmpool_info.dedicated_pages on this node).
  * @mapped_pages: out: of those, pages backing guest memory
  *	(&struct vmpool_info.mapped_pages on this node).
+ * @reserve_pages: out: of @free_pages, pages known to be zero
+ *	(&struct vmpool_info.reserve_pages on this node).
  */
 struct vmpool_node_info {
 	__u32 size;
@@ -928,12 +930,13 @@ struct vmpool_node_info {
 	__aligned_u64 free_pages;
 	__aligned_u64 dedicated_pages;
 	__aligned_u64 mapped_pages;
+	__aligned_u64 reserve_pages;
 };
 
 /** @VMPOOL_NODE_INFO_SIZE_VER0: size of the first &struct vmpool_node_info. */
 #define VMPOOL_NODE_INFO_SIZE_VER0	24
-/** @VMPOOL_NODE_INFO_SIZE_VER1: with @dedicated_pages and @mapped_pages. */
-#define VMPOOL_NODE_INFO_SIZE_VER1	40
+/** @VMPOOL_NODE_INFO_SIZE_VER1: with the dedicated, mapped and zeroed pages. */
+#define VMPOOL_NODE_INFO_SIZE_VER1	48
 
 /**
  * struct vmpool_node_list - argument of %VMPOOL_LIST_NODES
