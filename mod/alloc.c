@@ -655,7 +655,8 @@ static void vmpool_count_place(struct vmpool_vm *vm,
  *	vmpool_vm_zeroed_locked(); else *@zero is set to false.
  *
  * The VM's dedicated pool first, then the global pool; of each, a page on
- * the nodes of @p in turn.
+ * the nodes of @p in turn.  A VM at its limit with spare pages only off
+ * the nodes @p binds it to gives one back for a page of those nodes.
  *
  * Context: @vm's pool lock held.
  * Return: 0, or -ENOSPC if @vm is at its limit or the global pool is empty
@@ -698,8 +699,16 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 		vmpool_count_place(vm, p, *idx);
 		return 0;
 	}
-	if (vmpool_vm_holding(vm) >= vm->limit)
-		return -ENOSPC;
+	if (vmpool_vm_holding(vm) >= vm->limit) {
+		/*
+		 * Bound to nodes its spare pages are not on: one of them goes
+		 * back to the global pool for a page of those nodes.
+		 */
+		if (!p->strict || !vmpool_vm_spare(vm) ||
+		    !vmpool_place_has_global(pool, p))
+			return -ENOSPC;
+		vmpool_dedicated_give(vm, 1);
+	}
 	if (!vmpool_pool_available(pool))
 		vmpool_held_reclaim_locked(pool);
 	*idx = vmpool_global_take(pool, vm, p, &mark);

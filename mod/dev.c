@@ -152,7 +152,7 @@ static long vmpool_ioctl_vm_create(struct vmpool_vm_create __user *uarg)
 		return ret;
 	if (args.reserved || args.reserved2 || args.reserved3)
 		return -EINVAL;
-	/* A node the pool has memory on: nodes_possible bounds the mask. */
+	/* A node the pool has memory on (and below nr_node_ids, first). */
 	if (args.flags & VMPOOL_VM_NODE ?
 	    args.node >= nr_node_ids ||
 	    !node_isset(args.node, vmpool_dev_pool->mem_nodes) : args.node)

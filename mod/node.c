@@ -155,11 +155,20 @@ void vmpool_place_vm(struct vmpool_vm *vm, struct vmpool_place *p)
 }
 
 #ifdef CONFIG_NUMA
-/* Set @p from memory policy @pol for guest page @index, if it says so. */
+/*
+ * Set @p from memory policy @pol for guest page @index, if it says so.
+ * A task's policy has its nodes rewritten in place when its cpuset
+ * changes: they are read once, as the allocator does.
+ */
 static bool vmpool_place_mpol(struct vmpool_place *p,
 			      const struct mempolicy *pol, pgoff_t index)
 {
-	return vmpool_place_policy(p, pol->mode, &pol->nodes, pol->home_node,
+	nodemask_t nodes;
+
+	barrier();
+	memcpy(&nodes, &pol->nodes, sizeof(nodes));
+	barrier();
+	return vmpool_place_policy(p, pol->mode, &nodes, pol->home_node,
 				   index, numa_node_id());
 }
 #endif
@@ -212,13 +221,36 @@ bool vmpool_place_has(struct vmpool_vm *vm, const struct vmpool_place *p)
 	int nid;
 
 	lockdep_assert_held(&pool->lock);
-	for_each_node_mask(nid, p->nodes) {
-		if (!node_isset(nid, pool->mem_nodes))
-			continue;
-		if (vmpool_vm_spare(vm) && vm->dedicated.node[nid].count)
+	if (vmpool_place_has_global(pool, p))
+		return true;
+	if (!vmpool_vm_spare(vm))
+		return false;
+	for_each_node_mask(nid, p->nodes)
+		if (node_isset(nid, pool->mem_nodes) &&
+		    vm->dedicated.node[nid].count)
 			return true;
-		if (vmpool_pool_available(pool) && pool->node_free[nid])
+	return false;
+}
+
+/**
+ * vmpool_place_has_global - whether the global pool has a page anyone may
+ *	take on the nodes of a place
+ * @pool: the pool.
+ * @p: the place; only its nodes count.
+ *
+ * Context: the pool lock held.
+ * Return: true if it has.
+ */
+bool vmpool_place_has_global(struct vmpool_pool *pool,
+			     const struct vmpool_place *p)
+{
+	int nid;
+
+	lockdep_assert_held(&pool->lock);
+	if (!vmpool_pool_available(pool))
+		return false;
+	for_each_node_mask(nid, p->nodes)
+		if (node_isset(nid, pool->mem_nodes) && pool->node_free[nid])
 			return true;
-	}
 	return false;
 }

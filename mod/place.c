@@ -68,8 +68,9 @@ static int vmpool_nth_node(const nodemask_t *nodes, unsigned long n)
  * @index: the page's offset in the VM, for interleaving.
  * @local: the node of the CPU that asks.
  *
- * %MPOL_BIND: its nodes only, its home node or else the one nearest to
- * @local first.  %MPOL_PREFERRED_MANY: the same, then other nodes.
+ * %MPOL_BIND: its nodes only, the one nearest to its home node (or to
+ * @local, without one) first.  %MPOL_PREFERRED_MANY: the same, then other
+ * nodes.
  * %MPOL_PREFERRED: its node first.  Interleaving: the (@index mod count)-th
  * of its nodes first, then the others.  %MPOL_LOCAL: @local first.
  *
@@ -91,12 +92,13 @@ bool vmpool_place_policy(struct vmpool_place *p, unsigned short mode,
 	if (vmpool_mpol_interleaves(mode))
 		first = vmpool_nth_node(nodes, index);
 	else if (mode == MPOL_BIND || mode == MPOL_PREFERRED_MANY)
-		first = home_node != NUMA_NO_NODE &&
-			node_isset(home_node, *nodes) ?
-			home_node : vmpool_nearest_of(local, nodes);
+		first = vmpool_nearest_of(home_node != NUMA_NO_NODE ?
+					  home_node : local, nodes);
 	else if (mode == MPOL_PREFERRED)
 		first = first_node(*nodes);
 	else
+		return false;
+	if (first == NUMA_NO_NODE)
 		return false;
 	p->first = first;
 	p->nodes = *nodes;

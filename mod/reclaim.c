@@ -259,8 +259,9 @@ static unsigned long vmpool_reclaim_from(struct vmpool_vm *v,
  *
  * Context: process context, may sleep; no lock of @vm held (its inode's
  * i_rwsem, or the mmap_lock of a faulting mm, may be).
- * Return: true if pages may be had now, false if no VM could give any (or
- * @vm is at its own limit, which no other VM changes).
+ * Return: true if pages may be had now (on the nodes of a bound @p), false
+ * if no VM could give any (or @vm is at its own limit, which no other VM
+ * changes).
  */
 bool vmpool_reclaim(struct vmpool_vm *vm, const struct vmpool_place *p,
 		    unsigned long want, bool prefetch)
@@ -272,6 +273,9 @@ bool vmpool_reclaim(struct vmpool_vm *vm, const struct vmpool_place *p,
 	bool running;
 	u64 after;
 
+	/* Bound to nodes without pool memory: no VM can help. */
+	if (p && p->strict && !nodes_intersects(p->nodes, pool->mem_nodes))
+		return false;
 	want = max_t(unsigned long, want, VMPOOL_RECLAIM_MIN);
 	mutex_lock(&pool->lock);
 	if (vmpool_vm_holding(vm) >= vm->limit) {
@@ -305,8 +309,13 @@ bool vmpool_reclaim(struct vmpool_vm *vm, const struct vmpool_place *p,
 		if (atomic_dec_and_test(&v->reclaimers))
 			wake_up_var(&v->reclaimers);
 	}
-	/* Pages that another VM's shortage freed count too. */
-	if (!got && vmpool_reclaim_served(vm, p))
+	/*
+	 * Pages that another VM's shortage freed count too; a bound place
+	 * only by pages on its nodes, which those given up need not be.
+	 */
+	if (p && p->strict)
+		got = vmpool_reclaim_served(vm, p);
+	else if (!got && vmpool_reclaim_served(vm, p))
 		got = 1;
 	if (!got) {
 		pool->shortage.failures++;

@@ -144,16 +144,20 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 	if (vmf->pgoff >= vm->nr_pages)
 		return VM_FAULT_SIGBUS;
 
-	/* KVM's first try: it may do something else while the page is read. */
+	vmpool_place_fault(vm, vmf->vma, vmf->pgoff, &place);
+	/*
+	 * KVM's first try: it may do something else while the page is read
+	 * (by a work, into a page of the VM's own node: not for a bound
+	 * mapping, whose fault reads it into a page of its nodes).
+	 */
 	if ((vmf->flags & FAULT_FLAG_ALLOW_RETRY) &&
-	    (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) &&
+	    (vmf->flags & FAULT_FLAG_RETRY_NOWAIT) && !place.strict &&
 	    vmpool_swap_in_nowait(vm, vmf->pgoff))
 		return VM_FAULT_RETRY;
 
 	atomic_inc(&vm->idle.faulting);
 	/* Keeps hole punching out until the page is mapped. */
 	filemap_invalidate_lock_shared(mapping);
-	vmpool_place_fault(vm, vmf->vma, vmf->pgoff, &place);
 	read = vmpool_vm_back(vm, &place, vmf->pgoff, &idx);
 	if (read < 0) {
 		ret = VM_FAULT_SIGBUS;

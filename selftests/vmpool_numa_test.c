@@ -857,4 +857,37 @@ TEST_F_TIMEOUT(numa, each_node_has_its_share_of_the_reserve, 120)
 	close(vm);
 }
 
+/*
+ * A VM at its limit whose reserve is on one node, its mapping bound to
+ * the other: each fault gives a spare page back for one of the bound
+ * node, rather than failing.
+ */
+TEST_F(numa, a_bound_vm_at_its_limit_trades_its_reserve)
+{
+	const __u64 pages = 512;
+	__u64 on[MAX_NODES] = { 0 };
+	struct vmpool_vm_stats st;
+	int nid[2], vm;
+	char *mem;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	/* Its whole limit reserved, on the first node. */
+	vm = create_on_node(self->dev, pages, pages, nid[0]);
+	ASSERT_LE(0, vm);
+	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
+		   0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ASSERT_EQ(0, bind_nodes(mem, pages * PAGE, MPOL_BIND, 1UL << nid[1]));
+	ASSERT_EQ(0, populate(mem, pages * PAGE));
+	EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
+	EXPECT_EQ(pages, on[nid[1]]);
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(pages, st.mapped_pages);
+	EXPECT_EQ(0, st.dedicated_pages);
+	EXPECT_EQ(pages, st.numa_hits);
+	munmap(mem, pages * PAGE);
+	close(vm);
+}
+
 TEST_HARNESS_MAIN

@@ -85,6 +85,10 @@ TEST(bind_is_strict)
 	EXPECT_ORDER(&p, ALL, 3, 1);
 	ASSERT_TRUE(vmpool_place_policy(&p, MPOL_BIND, &nodes, 3, 0, 0));
 	EXPECT_ORDER(&p, ALL, 3, 1);
+	/* A home node outside them: the nearest to it, not to the CPU. */
+	nodes = mask(0x6);		/* 1 and 2 */
+	ASSERT_TRUE(vmpool_place_policy(&p, MPOL_BIND, &nodes, 0, 0, 3));
+	EXPECT_ORDER(&p, ALL, 1, 2);
 	/* Bound to a node without pool memory: nothing. */
 	nodes = mask(0x2);
 	ASSERT_TRUE(vmpool_place_policy(&p, MPOL_BIND, &nodes, NUMA_NO_NODE,

@@ -215,7 +215,8 @@
  *
  * Where a VM's pages come from: a fault follows the memory policy of the
  * mapping it faults in (mbind(2): %MPOL_BIND takes pages of its nodes
- * only, and finds the pool empty when they have none; %MPOL_PREFERRED,
+ * only, and finds the pool empty when they have none, but for a VM at its
+ * limit, which gives back a spare page of another node; %MPOL_PREFERRED,
  * %MPOL_PREFERRED_MANY and %MPOL_LOCAL take them first; %MPOL_INTERLEAVE
  * takes guest page N from the (N mod count)-th of its nodes first);
  * without one, the VM's node (%VMPOOL_VM_NODE), then the faulting task's
