@@ -486,6 +486,8 @@ out:
  * vmpool_vm_give_free_locked - return free pages of a VM's dedicated pool
  *	to the global pool
  * @vm: the VM.
+ * @p: if not NULL and bound, only pages on its nodes; else any, those on
+ *	its nodes first (if not NULL).
  * @pages: how many at most.
  *
  * The pages keep @vm's tenant as their mark.  Pages promised to a shrink
@@ -495,12 +497,23 @@ out:
  * Return: the pages returned.
  */
 unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
+					 const struct vmpool_place *p,
 					 unsigned long pages)
 {
+	unsigned long i;
+	u32 idx;
+
 	lockdep_assert_held(&vm->pool->lock);
 	pages = min(pages, vmpool_vm_spare(vm));
-	vmpool_dedicated_give(vm, pages);
-	return pages;
+	for (i = 0; i < pages; i++) {
+		idx = vmpool_dedicated_pop(vm, p);
+		if (idx == VMPOOL_NONE)
+			break;
+		vmpool_global_put(vm->pool, vm->tenant, idx);
+		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
+			cond_resched();
+	}
+	return i;
 }
 
 /**

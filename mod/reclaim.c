@@ -168,12 +168,14 @@ static void vmpool_reclaim_pass(struct vmpool_vm *v, struct vmpool_out_ctl *ctl)
 
 /*
  * Page @want pages of @v out to the store, for another VM: those its
- * last active period (@running: this one) did not touch first.  Pages it
+ * last active period (@running: this one) did not touch first; only
+ * those on @nodes, if given.  Pages it
  * had read back ahead and not touched yet are added to *@wasted.
  *
  * Return: pages that went out.
  */
 static unsigned long vmpool_reclaim_page_out(struct vmpool_vm *v,
+					     const nodemask_t *nodes,
 					     unsigned long want, bool running,
 					     u64 *wasted)
 {
@@ -182,12 +184,14 @@ static unsigned long vmpool_reclaim_page_out(struct vmpool_vm *v,
 	struct vmpool_out_ctl cold = {
 		.release = true, .filter = hot, .filter_set = false,
 		.max = want, .nowait = true, .unmark = v->idle.prefetched,
+		.nodes = nodes,
 	};
 	struct vmpool_out_ctl used = {
 		.release = true, .filter = hot, .filter_set = true,
 		/* A sleeping VM gets its working set back before it wakes. */
 		.mark = running ? NULL : v->idle.prefetch,
 		.nowait = true, .unmark = v->idle.prefetched,
+		.nodes = nodes,
 	};
 
 	filemap_invalidate_lock(mapping);
@@ -212,23 +216,29 @@ static unsigned long vmpool_reclaim_page_out(struct vmpool_vm *v,
 
 /*
  * Take up to @want pages from @v, pinned by the caller, into the global
- * pool for @vm: free pages of its dedicated pool, then pages paged out.
+ * pool for @vm, whose pages come from place @p: free pages of its
+ * dedicated pool, then pages paged out; those on the nodes of @p first,
+ * and no others if it binds.
  *
  * Context: the pool lock held; dropped and taken again for the page-out.
  * Return: pages given.
  */
 static unsigned long vmpool_reclaim_from(struct vmpool_vm *v,
 					 struct vmpool_vm *vm,
+					 const struct vmpool_place *p,
 					 unsigned long want, bool running)
 {
+	/* Pages off the nodes of a bound place would not serve it. */
+	const nodemask_t *nodes = p && p->strict ? &p->nodes : NULL;
 	struct vmpool_pool *pool = v->pool;
 	unsigned long got;
 	u64 wasted = 0;
 
-	got = vmpool_vm_give_free_locked(v, want);
+	got = vmpool_vm_give_free_locked(v, p, want);
 	if (got < want && pool->store.file) {
 		mutex_unlock(&pool->lock);
-		got += vmpool_reclaim_page_out(v, want - got, running, &wasted);
+		got += vmpool_reclaim_page_out(v, nodes, want - got, running,
+					       &wasted);
 		mutex_lock(&pool->lock);
 	}
 	/* Read back ahead, and given away untouched. */
@@ -304,7 +314,7 @@ bool vmpool_reclaim(struct vmpool_vm *vm, const struct vmpool_place *p,
 			break;
 		tried[nr_tried++] = v;
 		atomic_inc(&v->reclaimers);
-		got = vmpool_reclaim_from(v, vm, want, running);
+		got = vmpool_reclaim_from(v, vm, p, want, running);
 		/* Its teardown may wait for this (full barrier before the wake). */
 		if (atomic_dec_and_test(&v->reclaimers))
 			wake_up_var(&v->reclaimers);

@@ -463,7 +463,9 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 		idx = vm->map[*index];
 		if (idx == VMPOOL_NONE || vmpool_entry_swapped(idx) ||
 		    (ctl->filter &&
-		     test_bit(*index, ctl->filter) != ctl->filter_set)) {
+		     test_bit(*index, ctl->filter) != ctl->filter_set) ||
+		    (ctl->nodes &&
+		     !node_isset(vmpool_page_nid(pool, idx), *ctl->nodes))) {
 			if (n)
 				break;
 			continue;

@@ -743,6 +743,7 @@ void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);
 void vmpool_vm_release_page(struct vmpool_vm *vm, u32 idx);
 void vmpool_vm_release_stale_page(struct vmpool_vm *vm, u32 idx);
 unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
+					 const struct vmpool_place *p,
 					 unsigned long pages);
 int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
 		       pgoff_t index, u32 *idx);
@@ -909,6 +910,7 @@ void vmpool_swap_nowait_work(struct work_struct *work);
  *	caller may hold write access to that file system (a fault).
  * @unmark: if set, the bits of the pages that went out are cleared in it.
  * @unmarked: bits cleared in @unmark, added to.
+ * @nodes: if set, only pages on these NUMA nodes.
  */
 struct vmpool_out_ctl {
 	bool release;
@@ -921,6 +923,7 @@ struct vmpool_out_ctl {
 	bool nowait;
 	unsigned long *unmark;
 	u64 unmarked;
+	const nodemask_t *nodes;
 };
 
 int vmpool_page_out_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end,

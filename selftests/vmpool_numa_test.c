@@ -890,4 +890,114 @@ TEST_F(numa, a_bound_vm_at_its_limit_trades_its_reserve)
 	close(vm);
 }
 
+/*
+ * A VM of @pages pages mapped at *@mem, bound to node @nid by mbind() and
+ * faulted in: its descriptor, or -errno (-EFAULT: a fault got no page).
+ */
+static int bound_vm(int dev, __u64 pages, int nid, char **mem)
+{
+	int vm, ret;
+
+	vm = vmpool_vm_create(dev, vmpool_new_tenant(), pages * PAGE, 0, 0,
+			      "bound");
+	if (vm < 0)
+		return vm;
+	*mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
+		    0);
+	if (*mem == MAP_FAILED) {
+		close(vm);
+		return -ENOMEM;
+	}
+	ret = bind_nodes(*mem, pages * PAGE, MPOL_BIND, 1UL << nid);
+	if (!ret)
+		ret = populate(*mem, pages * PAGE);
+	if (ret) {
+		munmap(*mem, pages * PAGE);
+		close(vm);
+		return ret;
+	}
+	return vm;
+}
+
+/* The @pages pages at @mem all on node @nid, and VM @a gave them. */
+static void expect_given(struct __test_metadata *_metadata, int a,
+			 const char *mem, __u64 pages, int nid)
+{
+	__u64 on[MAX_NODES] = { 0 };
+	struct vmpool_vm_stats st;
+
+	EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
+	EXPECT_EQ(pages, on[nid]);
+	ASSERT_EQ(0, vmpool_vm_stats(a, &st));
+	TH_LOG("the giver gave %llu pages (%llu paged out), keeps %llu",
+	       st.pages_given, st.pages_out, st.dedicated_pages);
+	EXPECT_LE(pages, st.pages_given);
+}
+
+/*
+ * The pool's pages all in the reserve of a VM with an idle limit, on both
+ * nodes; a VM bound to the second node gets its pages from that reserve,
+ * the second node's pages of it, not the first node's.
+ */
+TEST_F(numa, a_bound_fault_takes_another_vms_pages_of_its_node)
+{
+	struct vmpool_idle_limit limit = { .size = sizeof(limit) };
+	const __u64 pages = 256;
+	int nid[2], a, b;
+	char *mem;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	/* No node: its reserve takes the first node's pages first. */
+	a = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+			     self->info.free_pages * PAGE,
+			     self->info.free_pages, 0, "giver");
+	ASSERT_LE(0, a);
+	ASSERT_EQ(0, vmpool_ioctl(a, VMPOOL_VM_SET_IDLE_LIMIT,
+				  (unsigned long)&limit));
+	b = bound_vm(self->dev, pages, nid[1], &mem);
+	ASSERT_LE(0, b);
+	expect_given(_metadata, a, mem, pages, nid[1]);
+	munmap(mem, pages * PAGE);
+	close(b);
+	close(a);
+}
+
+/*
+ * The pool's pages all mapped by a VM with an idle limit, the first
+ * node's at its lower offsets, and a store: a VM bound to the second node
+ * has pages of that node paged out of it, not the first node's.
+ */
+TEST_F(numa, a_bound_fault_pages_out_another_vms_pages_of_its_node)
+{
+	struct vmpool_idle_limit limit = { .size = sizeof(limit) };
+	const __u64 pages = 256, all = self->info.free_pages;
+	int nid[2], a, b, store;
+	char *mem, *giver;
+
+	if (!two_nodes(self->dev, nid))
+		SKIP(return, "one NUMA node with pool memory");
+	store = vmpool_store_file("/tmp/vmpool-numa-store", 1024);
+	ASSERT_LE(0, store);
+	ASSERT_EQ(0, vmpool_set_store(self->dev, store, NULL));
+	a = create_on_node(self->dev, all, 0, nid[0]);
+	ASSERT_LE(0, a);
+	giver = mmap(NULL, all * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, a,
+		     0);
+	ASSERT_NE(MAP_FAILED, giver);
+	ASSERT_EQ(0, populate(giver, all * PAGE));
+	ASSERT_EQ(0, vmpool_ioctl(a, VMPOOL_VM_SET_IDLE_LIMIT,
+				  (unsigned long)&limit));
+
+	b = bound_vm(self->dev, pages, nid[1], &mem);
+	ASSERT_LE(0, b);
+	expect_given(_metadata, a, mem, pages, nid[1]);
+	munmap(mem, pages * PAGE);
+	close(b);
+	munmap(giver, all * PAGE);
+	close(a);
+	EXPECT_EQ(0, vmpool_set_store(self->dev, -1, NULL));
+	close(store);
+}
+
 TEST_HARNESS_MAIN
