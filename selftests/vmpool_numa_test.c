@@ -475,6 +475,38 @@ static long long mapped_on(int dev, int nid)
 	return -1;
 }
 
+/*
+ * A VM of @pages pages mapped at *@mem, under memory policy @mode of the
+ * nodes in @mask (none for MPOL_DEFAULT), and faulted in: its descriptor,
+ * or -errno (-EFAULT: a fault got no page).
+ */
+static int faulted_vm(int dev, __u64 pages, int mode, unsigned long mask,
+		      char **mem)
+{
+	int vm, ret = 0;
+
+	vm = vmpool_vm_create(dev, vmpool_new_tenant(), pages * PAGE, 0, 0,
+			      "faulted");
+	if (vm < 0)
+		return vm;
+	*mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
+		    0);
+	if (*mem == MAP_FAILED) {
+		close(vm);
+		return -ENOMEM;
+	}
+	if (mode != MPOL_DEFAULT)
+		ret = bind_nodes(*mem, pages * PAGE, mode, mask);
+	if (!ret)
+		ret = populate(*mem, pages * PAGE);
+	if (ret) {
+		munmap(*mem, pages * PAGE);
+		close(vm);
+		return ret;
+	}
+	return vm;
+}
+
 TEST_F(numa, vm_node_bad_input)
 {
 	struct vmpool_node_info nodes[MAX_NODES];
@@ -551,15 +583,9 @@ TEST_F(numa, bound_faults_take_pages_of_their_node)
 
 		ASSERT_TRUE(run_off_node(nid[k]));
 		before = mapped_on(self->dev, nid[k]);
-		vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
-				      pages * PAGE, 0, 0, "bound");
+		vm = faulted_vm(self->dev, pages, MPOL_BIND, 1UL << nid[k],
+				&mem);
 		ASSERT_LE(0, vm);
-		mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, vm, 0);
-		ASSERT_NE(MAP_FAILED, mem);
-		ASSERT_EQ(0, bind_nodes(mem, pages * PAGE, MPOL_BIND,
-					1UL << nid[k]));
-		ASSERT_EQ(0, populate(mem, pages * PAGE));
 		EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
 		TH_LOG("bound to node %d: %llu pages there, %llu on node %d",
 		       nid[k], on[nid[k]], on[nid[!k]], nid[!k]);
@@ -630,15 +656,9 @@ TEST_F(numa, interleaved_faults_alternate_nodes)
 
 	if (!two_nodes(self->dev, nid))
 		SKIP(return, "one NUMA node with pool memory");
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE, 0,
-			      0, "interleave");
+	vm = faulted_vm(self->dev, pages, MPOL_INTERLEAVE,
+			(1UL << nid[0]) | (1UL << nid[1]), &mem);
 	ASSERT_LE(0, vm);
-	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
-		   0);
-	ASSERT_NE(MAP_FAILED, mem);
-	ASSERT_EQ(0, bind_nodes(mem, pages * PAGE, MPOL_INTERLEAVE,
-				(1UL << nid[0]) | (1UL << nid[1])));
-	ASSERT_EQ(0, populate(mem, pages * PAGE));
 	EXPECT_EQ(0, count_nodes(mem, pages, on, node));
 	for (p = 0; p < pages; p++)
 		wrong += node[p] != nid[p % 2];
@@ -714,13 +734,8 @@ TEST_F(numa, faults_without_a_policy_take_their_cpus_node)
 		__u64 on[MAX_NODES] = { 0 };
 
 		ASSERT_TRUE(run_on_node(nid[k]));
-		vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
-				      pages * PAGE, 0, 0, "local");
+		vm = faulted_vm(self->dev, pages, MPOL_DEFAULT, 0, &mem);
 		ASSERT_LE(0, vm);
-		mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, vm, 0);
-		ASSERT_NE(MAP_FAILED, mem);
-		ASSERT_EQ(0, populate(mem, pages * PAGE));
 		EXPECT_EQ(0, count_nodes(mem, pages, on, NULL));
 		TH_LOG("CPU on node %d: %llu pages there", nid[k], on[nid[k]]);
 		EXPECT_EQ(pages, on[nid[k]]);
@@ -842,14 +857,8 @@ TEST_F_TIMEOUT(numa, each_node_has_its_share_of_the_reserve, 120)
 	EXPECT_GE(32, llabs((long long)nodes[0].reserve_pages -
 			    (long long)nodes[1].reserve_pages));
 
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE, 0,
-			      0, "reserve");
+	vm = faulted_vm(self->dev, pages, MPOL_BIND, 1UL << nid[1], &mem);
 	ASSERT_LE(0, vm);
-	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
-		   0);
-	ASSERT_NE(MAP_FAILED, mem);
-	ASSERT_EQ(0, bind_nodes(mem, pages * PAGE, MPOL_BIND, 1UL << nid[1]));
-	ASSERT_EQ(0, populate(mem, pages * PAGE));
 	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 	EXPECT_EQ(0, st.bytes_zeroed);
 	EXPECT_EQ(pages, st.numa_hits);
@@ -890,35 +899,6 @@ TEST_F(numa, a_bound_vm_at_its_limit_trades_its_reserve)
 	close(vm);
 }
 
-/*
- * A VM of @pages pages mapped at *@mem, bound to node @nid by mbind() and
- * faulted in: its descriptor, or -errno (-EFAULT: a fault got no page).
- */
-static int bound_vm(int dev, __u64 pages, int nid, char **mem)
-{
-	int vm, ret;
-
-	vm = vmpool_vm_create(dev, vmpool_new_tenant(), pages * PAGE, 0, 0,
-			      "bound");
-	if (vm < 0)
-		return vm;
-	*mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, vm,
-		    0);
-	if (*mem == MAP_FAILED) {
-		close(vm);
-		return -ENOMEM;
-	}
-	ret = bind_nodes(*mem, pages * PAGE, MPOL_BIND, 1UL << nid);
-	if (!ret)
-		ret = populate(*mem, pages * PAGE);
-	if (ret) {
-		munmap(*mem, pages * PAGE);
-		close(vm);
-		return ret;
-	}
-	return vm;
-}
-
 /* The @pages pages at @mem all on node @nid, and VM @a gave them. */
 static void expect_given(struct __test_metadata *_metadata, int a,
 			 const char *mem, __u64 pages, int nid)
@@ -955,7 +935,7 @@ TEST_F(numa, a_bound_fault_takes_another_vms_pages_of_its_node)
 	ASSERT_LE(0, a);
 	ASSERT_EQ(0, vmpool_ioctl(a, VMPOOL_VM_SET_IDLE_LIMIT,
 				  (unsigned long)&limit));
-	b = bound_vm(self->dev, pages, nid[1], &mem);
+	b = faulted_vm(self->dev, pages, MPOL_BIND, 1UL << nid[1], &mem);
 	ASSERT_LE(0, b);
 	expect_given(_metadata, a, mem, pages, nid[1]);
 	munmap(mem, pages * PAGE);
@@ -989,7 +969,7 @@ TEST_F(numa, a_bound_fault_pages_out_another_vms_pages_of_its_node)
 	ASSERT_EQ(0, vmpool_ioctl(a, VMPOOL_VM_SET_IDLE_LIMIT,
 				  (unsigned long)&limit));
 
-	b = bound_vm(self->dev, pages, nid[1], &mem);
+	b = faulted_vm(self->dev, pages, MPOL_BIND, 1UL << nid[1], &mem);
 	ASSERT_LE(0, b);
 	expect_given(_metadata, a, mem, pages, nid[1]);
 	munmap(mem, pages * PAGE);
