@@ -107,6 +107,36 @@ static u32 vmpool_global_pop(struct vmpool_pool *pool, struct vmpool_vm *vm,
 	return idx;
 }
 
+/*
+ * Take global page @idx, whichever list it is on, for @vm (counted as
+ * vmpool_global_pop_node() counts); return the tenant it was marked with
+ * (0 for none).  A tenant other than @vm's whose last global page it was,
+ * and that nothing else keeps, goes.
+ */
+static u16 vmpool_global_del(struct vmpool_pool *pool, struct vmpool_vm *vm,
+			     u32 idx)
+{
+	struct vmpool_tenant *t;
+	u16 mark = 0;
+
+	if (!test_bit(idx, pool->dirty)) {
+		vmpool_nlist_del(pool, &pool->zeroed, idx);
+		pool->scrub.hits++;
+	} else if (!pool->owner[idx]) {
+		vmpool_nlist_del(pool, &pool->unmarked, idx);
+	} else {
+		mark = pool->owner[idx];
+		t = xa_load(&pool->tenants, mark);
+		vmpool_tenant_del(pool, t, idx);
+		if (t != vm->tenant && !t->free.count)
+			vmpool_tenant_try_free(pool, t);
+	}
+	if (vmpool_needs_zero(vm, idx, mark))
+		pool->scrub.misses++;
+	vmpool_free_sub(pool, idx);
+	return mark;
+}
+
 /* vmpool_global_pop(), but not of the pages promised to grows. */
 static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
 			      const struct vmpool_place *p, u16 *mark)
@@ -200,6 +230,22 @@ static void vmpool_dedicated_push(struct vmpool_vm *vm, u32 idx)
 	pool->node_dedicated[vmpool_nlist_push(pool, &vm->dedicated, idx)]++;
 	pool->nr_dedicated++;
 	vm->tenant->nr_dedicated++;
+	vmpool_block_dedicated_add(vm, idx);
+}
+
+/*
+ * Count page @idx out of @vm's dedicated pool, off its list already;
+ * return whether it holds data that lives on in the store.
+ */
+static bool vmpool_dedicated_out(struct vmpool_vm *vm, u32 idx)
+{
+	struct vmpool_pool *pool = vm->pool;
+
+	pool->nr_dedicated--;
+	pool->node_dedicated[vmpool_page_nid(pool, idx)]--;
+	vm->tenant->nr_dedicated--;
+	vmpool_block_dedicated_sub(vm, idx);
+	return __test_and_clear_bit(idx, pool->stale);
 }
 
 /*
@@ -211,16 +257,11 @@ static u32 vmpool_dedicated_pop_stale(struct vmpool_vm *vm,
 				      const struct vmpool_place *p,
 				      bool *stale)
 {
-	struct vmpool_pool *pool = vm->pool;
-	u32 idx = vmpool_nlist_pop_place(pool, &vm->dedicated, p);
+	u32 idx = vmpool_nlist_pop_place(vm->pool, &vm->dedicated, p);
 	bool was_stale = false;
 
-	if (idx != VMPOOL_NONE) {
-		pool->nr_dedicated--;
-		pool->node_dedicated[vmpool_page_nid(pool, idx)]--;
-		vm->tenant->nr_dedicated--;
-		was_stale = __test_and_clear_bit(idx, pool->stale);
-	}
+	if (idx != VMPOOL_NONE)
+		was_stale = vmpool_dedicated_out(vm, idx);
 	if (stale)
 		*stale = was_stale;
 	return idx;
@@ -355,9 +396,9 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	struct vmpool_place place;
 	unsigned long i, n, left;
 	bool paused = false;
+	u32 idx, block;
 	int ret;
 	u16 mark;
-	u32 idx;
 
 	mutex_lock(&pool->lock);
 	if (pages > vmpool_pool_available(pool) &&
@@ -395,10 +436,22 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	for (left = pages, ret = 0; left && !ret; left -= n) {
 		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
 		mutex_lock(&pool->lock);
+		/* Whole blocks while they last: faults map them whole. */
+		block = VMPOOL_NONE;
+		if (n == VMPOOL_BLOCK_PAGES)
+			block = vmpool_block_find(pool, &place);
 		for (i = 0; i < n; i++) {
-			idx = vmpool_global_pop(pool, vm, &place, &mark);
+			if (block != VMPOOL_NONE) {
+				idx = block * VMPOOL_BLOCK_PAGES + i;
+				mark = vmpool_global_del(pool, vm, idx);
+			} else {
+				idx = vmpool_global_pop(pool, vm, &place,
+							&mark);
+			}
 			vmpool_dedicated_enter(vm, &scrub, idx, mark);
 		}
+		if (block != VMPOOL_NONE)
+			vmpool_scrub_kick_locked(pool);
 		pool->nr_reserved -= n;
 		vm->nr_reserved -= n;
 		vmpool_vm_landed_locked(vm);
@@ -871,6 +924,163 @@ out:
 	return ret;
 }
 
+/*
+ * Take the block at @first, whole in the global pool, for @vm: its pages
+ * leave their lists; @zero marks those @vm may not see unzeroed.  The
+ * caller puts them in transit.
+ */
+static void vmpool_global_block_out(struct vmpool_vm *vm, u32 first,
+				    unsigned long *zero)
+{
+	struct vmpool_pool *pool = vm->pool;
+	unsigned int k;
+	u16 mark;
+
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
+		mark = vmpool_global_del(pool, vm, first + k);
+		if (vmpool_needs_zero(vm, first + k, mark))
+			__set_bit(k, zero);
+		else if (test_bit(first + k, pool->dirty))
+			vmpool_count_recycled(vm);
+		pool->owner[first + k] = 0;
+	}
+	vm->stats.faults_global += VMPOOL_BLOCK_PAGES;
+	vmpool_scrub_kick_locked(pool);
+}
+
+/*
+ * Take the block at @first, whole in @vm's dedicated pool, for a hole of
+ * @vm, as vmpool_vm_take_locked() takes a page of it; @zero marks the
+ * pages to zero.  The caller puts them in transit.
+ */
+static void vmpool_dedicated_block_out(struct vmpool_vm *vm, u32 first,
+				       unsigned long *zero)
+{
+	struct vmpool_pool *pool = vm->pool;
+	unsigned int k;
+	u32 idx;
+
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
+		idx = first + k;
+		vmpool_nlist_del(pool, &vm->dedicated, idx);
+		if (vmpool_dedicated_out(vm, idx) ||
+		    (test_bit(idx, pool->dirty) &&
+		     (vm->flags & VMPOOL_VM_ZERO_RELEASED)))
+			__set_bit(k, zero);
+		else if (test_bit(idx, pool->dirty))
+			vmpool_count_recycled(vm);
+		__clear_bit(idx, pool->owned);
+		pool->owner[idx] = 0;
+	}
+	vm->stats.faults_dedicated += VMPOOL_BLOCK_PAGES;
+}
+
+/*
+ * Zero the pages of the block at @first that @zero marks, outside the
+ * lock, and hand the whole block, in transit for @vm until now, to it.
+ */
+static void vmpool_vm_block_zeroed(struct vmpool_vm *vm, u32 first,
+				   const unsigned long *zero)
+{
+	struct vmpool_pool *pool = vm->pool;
+	unsigned int k, n = 0;
+
+	for_each_set_bit(k, zero, VMPOOL_BLOCK_PAGES) {
+		vmpool_page_zero(pool, first + k);
+		if (++n % VMPOOL_SCRUB_BATCH == 0)
+			cond_resched();
+	}
+
+	mutex_lock(&pool->lock);
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
+		if (test_bit(k, zero)) {
+			__clear_bit(first + k, pool->dirty);
+			vmpool_count_zeroed(vm);
+		}
+		__set_bit(first + k, pool->owned);
+		pool->owner[first + k] = vm->slot;
+	}
+	pool->nr_transit -= VMPOOL_BLOCK_PAGES;
+	vm->nr_transit -= VMPOOL_BLOCK_PAGES;
+	trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, n);
+	vmpool_vm_landed_locked(vm);
+}
+
+/**
+ * vmpool_vm_take_block - back an extent of guest memory with a whole block
+ * @vm: the VM.
+ * @p: the nodes the block comes from.
+ * @index: the extent's first guest page, a multiple of
+ *	%VMPOOL_BLOCK_PAGES, with the whole extent below @vm->nr_pages.
+ *
+ * An extent nothing backs yet gets a whole block (huge.c): one of @vm's
+ * dedicated pool first, else one of the global pool within @vm's limit,
+ * on the nodes of @p in turn.  Its pages are zeroed outside the lock
+ * where @vm may not see what they hold, as single pages are; guest page
+ * @index + k is backed by the block's page k.
+ *
+ * Context: process context; @vm's invalidate lock held (shared is
+ * enough); takes the pool lock.
+ * Return: 0 if a whole block backs the extent (now, or before); -EEXIST if
+ * single pages or the store back part of it; -ENOSPC if no whole block
+ * can be had for it (none free on the nodes of @p, or @vm at its limit).
+ */
+int vmpool_vm_take_block(struct vmpool_vm *vm, const struct vmpool_place *p,
+			 pgoff_t index)
+{
+	DECLARE_BITMAP(zero, VMPOOL_BLOCK_PAGES);
+	struct vmpool_pool *pool = vm->pool;
+	bool own = false;
+	unsigned int k;
+	u32 b, first;
+	int ret;
+
+	mutex_lock(&pool->lock);
+	ret = vmpool_vm_extent_state(vm, index);
+	if (ret <= 0)
+		goto out;
+	b = VMPOOL_NONE;
+	if (vmpool_vm_spare(vm) >= VMPOOL_BLOCK_PAGES)
+		b = vmpool_block_find_dedicated(vm, p);
+	own = b != VMPOOL_NONE;
+	if (!own && vmpool_vm_holding(vm) + VMPOOL_BLOCK_PAGES <= vm->limit &&
+	    vmpool_pool_available(pool) >= VMPOOL_BLOCK_PAGES)
+		b = vmpool_block_find(pool, p);
+	ret = -ENOSPC;
+	if (b == VMPOOL_NONE)
+		goto out;
+
+	first = b * VMPOOL_BLOCK_PAGES;
+	bitmap_zero(zero, VMPOOL_BLOCK_PAGES);
+	if (own)
+		vmpool_dedicated_block_out(vm, first, zero);
+	else
+		vmpool_global_block_out(vm, first, zero);
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
+		vmpool_count_place(vm, p, first + k);
+	pool->nr_transit += VMPOOL_BLOCK_PAGES;
+	vm->nr_transit += VMPOOL_BLOCK_PAGES;
+	mutex_unlock(&pool->lock);
+
+	/* Not under the lock: other VMs' faults go on meanwhile. */
+	vmpool_vm_block_zeroed(vm, first, zero);
+	/* Backed meanwhile (another fault of it took a block too): spare. */
+	ret = vmpool_vm_extent_state(vm, index);
+	if (ret <= 0) {
+		for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
+			vmpool_dedicated_push(vm, first + k);
+		goto out;
+	}
+	__set_bit(index / VMPOOL_BLOCK_PAGES, vm->huge);
+	vm->nr_huge++;
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
+		vmpool_vm_map_locked(vm, index + k, first + k);
+	ret = 0;
+out:
+	mutex_unlock(&pool->lock);
+	return ret;
+}
+
 /**
  * vmpool_vm_unmap_locked - forget the page behind guest page @index
  * @vm: the VM.
@@ -889,6 +1099,11 @@ void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 	u32 idx = vm->map[index];
 
 	vmpool_clean_drop_locked(vm, index);
+	/* The extent is a whole block no more. */
+	if (vm->nr_huge && test_bit(index / VMPOOL_BLOCK_PAGES, vm->huge)) {
+		__clear_bit(index / VMPOOL_BLOCK_PAGES, vm->huge);
+		vm->nr_huge--;
+	}
 	vm->map[index] = VMPOOL_NONE;
 	__clear_bit(idx, pool->mapped);
 	vm->nr_mapped--;

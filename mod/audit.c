@@ -24,6 +24,8 @@ struct vmpool_auditor {
 	unsigned long *node_free;
 	unsigned long *node_dedicated;
 	unsigned long *node_mapped;
+	u16 *block_free;
+	u16 *block_dedicated;
 	struct vmpool_audit *out;
 };
 
@@ -64,12 +66,16 @@ static unsigned long audit_list(struct vmpool_auditor *a,
 				u16 owner, const char *where)
 {
 	struct vmpool_pool *pool = a->pool;
+	u32 idx, prev = VMPOOL_NONE;
 	unsigned long n = 0;
-	u32 idx;
 
-	for (idx = list->head; idx != VMPOOL_NONE; idx = pool->next[idx]) {
+	for (idx = list->head; idx != VMPOOL_NONE;
+	     prev = idx, idx = pool->next[idx]) {
 		if (!audit_see(a, idx, where))
 			break;
+		if (pool->prev[idx] != prev)
+			audit_fail(a, "%s: page %u linked back to %u, not %u",
+				   where, idx, pool->prev[idx], prev);
 		if (test_bit(idx, pool->owned) != owned ||
 		    test_bit(idx, pool->mapped) || pool->owner[idx] != owner)
 			audit_fail(a, "%s: page %u: owned %d mapped %d owner %u",
@@ -79,6 +85,9 @@ static unsigned long audit_list(struct vmpool_auditor *a,
 		/* A marked global page holds data, by definition. */
 		if (!owned && owner && !test_bit(idx, pool->dirty))
 			audit_fail(a, "%s: page %u marked but clean", where, idx);
+		if (idx / VMPOOL_BLOCK_PAGES < pool->nr_blocks)
+			(owned ? a->block_dedicated :
+				 a->block_free)[idx / VMPOOL_BLOCK_PAGES]++;
 		if (!owned)
 			a->node_free[vmpool_page_nid(pool, idx)]++;
 		else
@@ -204,6 +213,83 @@ static unsigned long audit_vm_map(struct vmpool_auditor *a,
 	return n;
 }
 
+/*
+ * The extents of @vm marked whole: each backed, page k by page k, by an
+ * aligned block of the pool.
+ */
+static void audit_vm_huge(struct vmpool_auditor *a, struct vmpool_vm *vm)
+{
+	struct vmpool_pool *pool = a->pool;
+	unsigned long e, n = 0;
+	unsigned int k;
+	u32 first;
+
+	for_each_set_bit(e, vm->huge, vm->nr_pages / VMPOOL_BLOCK_PAGES) {
+		first = vm->map[e * VMPOOL_BLOCK_PAGES];
+		n++;
+		if (first == VMPOOL_NONE || vmpool_entry_swapped(first) ||
+		    first % VMPOOL_BLOCK_PAGES ||
+		    !test_bit(first / VMPOOL_BLOCK_PAGES, pool->block_ok)) {
+			audit_fail(a, "vm %u: extent %lu whole, but page %u first",
+				   vm->slot, e, first);
+			continue;
+		}
+		for (k = 1; k < VMPOOL_BLOCK_PAGES; k++)
+			if (vm->map[e * VMPOOL_BLOCK_PAGES + k] != first + k)
+				audit_fail(a, "vm %u: extent %lu whole, but page %u at %u",
+					   vm->slot, e,
+					   vm->map[e * VMPOOL_BLOCK_PAGES + k], k);
+	}
+	audit_expect(a, "vm whole extents", n, vm->nr_huge);
+}
+
+/* The VM whose dedicated pool has all of block @b, or NULL. */
+static struct vmpool_vm *audit_block_vm(struct vmpool_auditor *a,
+					unsigned long b)
+{
+	struct vmpool_pool *pool = a->pool;
+	u32 first = b * VMPOOL_BLOCK_PAGES;
+	unsigned int k;
+
+	if (!test_bit(b, pool->block_ok) ||
+	    a->block_dedicated[b] != VMPOOL_BLOCK_PAGES)
+		return NULL;
+	for (k = 1; k < VMPOOL_BLOCK_PAGES; k++)
+		if (pool->owner[first + k] != pool->owner[first])
+			return NULL;
+	return xa_load(&pool->vms, pool->owner[first]);
+}
+
+/*
+ * Each block's pages in the global pool and in dedicated pools, and the
+ * blocks whole in one of them.
+ */
+static void audit_blocks(struct vmpool_auditor *a)
+{
+	struct vmpool_pool *pool = a->pool;
+	struct vmpool_vm *vm, *owner;
+	unsigned long b, slot;
+	bool whole;
+
+	for (b = 0; b < pool->nr_blocks; b++) {
+		audit_expect(a, "block's global pages", a->block_free[b],
+			     pool->block_free[b]);
+		audit_expect(a, "block's dedicated pages",
+			     a->block_dedicated[b], pool->block_dedicated[b]);
+		whole = test_bit(b, pool->block_ok) &&
+			a->block_free[b] == VMPOOL_BLOCK_PAGES;
+		if (whole != test_bit(b, pool->whole))
+			audit_fail(a, "block %lu: %u global pages, whole bit %d",
+				   b, a->block_free[b], test_bit(b, pool->whole));
+		owner = audit_block_vm(a, b);
+		xa_for_each(&pool->vms, slot, vm)
+			if (test_bit(b, vm->whole) != (vm == owner))
+				audit_fail(a, "vm %u: block %lu whole bit %d, %u pages dedicated",
+					   vm->slot, b, test_bit(b, vm->whole),
+					   a->block_dedicated[b]);
+	}
+}
+
 /* Held pages: unowned, unmapped, marked with a live tenant. */
 static unsigned long audit_held(struct vmpool_auditor *a)
 {
@@ -291,6 +377,12 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 			      GFP_KERNEL);
 	if (!a.seen || !a.node_free)
 		goto err_free;
+	/* Global, then dedicated pages per block, one array after another. */
+	a.block_free = kvcalloc(2 * (pool->nr_blocks + 1),
+				sizeof(*a.block_free), GFP_KERNEL);
+	if (!a.block_free)
+		goto err_free;
+	a.block_dedicated = a.block_free + pool->nr_blocks + 1;
 	a.node_dedicated = a.node_free + nr_node_ids;
 	a.node_mapped = a.node_dedicated + nr_node_ids;
 
@@ -323,6 +415,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 			t_ded += n;
 			n = audit_vm_map(&a, vm, &swapped, &clean);
 			audit_expect(&a, "vm mapped", n, vm->nr_mapped);
+			audit_vm_huge(&a, vm);
 			t_map += n;
 			t_vms++;
 		}
@@ -359,6 +452,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	}
 
 	transit = audit_transit(&a);
+	audit_blocks(&a);
 	audit_expect(&a, "global free", free, pool->nr_free);
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		audit_expect(&a, "global free on a node", a.node_free[nid],
@@ -403,10 +497,12 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	kvfree(a.seen_slots);
 	bitmap_free(a.seen);
 	kfree(a.node_free);
+	kvfree(a.block_free);
 	return;
 
 err_free:
 	bitmap_free(a.seen);
 	kfree(a.node_free);
+	kvfree(a.block_free);
 	out->errors = 1;
 }

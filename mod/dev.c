@@ -47,6 +47,8 @@ static long vmpool_check_extension(unsigned long ext)
 		return 1;
 	case VMPOOL_CAP_SCHED:
 		return vmpool_sched_available();
+	case VMPOOL_CAP_PMD:
+		return vmpool_pmd_available(vmpool_dev_pool);
 	default:
 		return 0;
 	}
@@ -60,7 +62,7 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	int ret;
 
 	/* A new member comes with a new size in the uapi header. */
-	BUILD_BUG_ON(sizeof(info) != VMPOOL_INFO_SIZE_VER5);
+	BUILD_BUG_ON(sizeof(info) != VMPOOL_INFO_SIZE_VER6);
 	ret = vmpool_copy_args_from_user(&info, sizeof(info),
 					 VMPOOL_INFO_SIZE_VER0, VMPOOL_INFO_SETTLE,
 					 uarg);
@@ -101,6 +103,8 @@ static long vmpool_ioctl_info(struct vmpool_info __user *uarg)
 	info.reserve_misses = st.reserve_misses;
 	info.promised_pages = st.promised_pages;
 	info.leaving_pages = st.leaving_pages;
+	info.free_blocks = st.free_blocks;
+	info.huge_pages = st.huge_pages;
 
 	return vmpool_copy_args_to_user(uarg, &info, sizeof(info));
 }

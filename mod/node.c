@@ -113,6 +113,21 @@ u32 vmpool_nlist_pop(struct vmpool_pool *pool, struct vmpool_nlist *nl,
 }
 
 /**
+ * vmpool_nlist_del - take a page off the list of its node
+ * @pool: the pool.
+ * @nl: the lists; the page is on the one of its node.
+ * @idx: the page.
+ *
+ * Context: @pool->lock held.
+ */
+void vmpool_nlist_del(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+		      u32 idx)
+{
+	vmpool_list_del(pool, &nl->node[vmpool_page_nid(pool, idx)], idx);
+	nl->count--;
+}
+
+/**
  * vmpool_nlist_pop_place - take a page from the lists of the nodes of a
  *	place
  * @pool: the pool.

@@ -35,6 +35,8 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 	pool->owner = kvcalloc(pool->nr_pages, sizeof(*pool->owner), GFP_KERNEL);
 	pool->next = kvmalloc_array(pool->nr_pages, sizeof(*pool->next),
 				    GFP_KERNEL);
+	pool->prev = kvmalloc_array(pool->nr_pages, sizeof(*pool->prev),
+				    GFP_KERNEL);
 	pool->owned = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	pool->dirty = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
 	pool->mapped = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
@@ -46,11 +48,13 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 				       GFP_KERNEL);
 	pool->node_mapped = kcalloc(nr_node_ids, sizeof(*pool->node_mapped),
 				    GFP_KERNEL);
-	if (!pool->owner || !pool->next || !pool->owned || !pool->dirty ||
+	if (!pool->owner || !pool->next || !pool->prev || !pool->owned ||
+	    !pool->dirty ||
 	    !pool->mapped || !pool->stale || !pool->node_free ||
 	    !pool->node_dedicated || !pool->node_mapped ||
 	    vmpool_nlist_init(&pool->unmarked, GFP_KERNEL) ||
-	    vmpool_nlist_init(&pool->zeroed, GFP_KERNEL))
+	    vmpool_nlist_init(&pool->zeroed, GFP_KERNEL) ||
+	    vmpool_blocks_init(pool))
 		return -ENOMEM;
 
 	/* What the memory held before is unknown. */
@@ -179,6 +183,8 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	kfree(pool->chunks);
 	kvfree(pool->owner);
 	kvfree(pool->next);
+	kvfree(pool->prev);
+	vmpool_blocks_free(pool);
 	bitmap_free(pool->owned);
 	bitmap_free(pool->dirty);
 	bitmap_free(pool->mapped);
@@ -225,11 +231,15 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->reserve_hits = pool->scrub.hits;
 	st->reserve_misses = pool->scrub.misses;
 	st->promised_pages = pool->nr_reserved;
+	st->free_blocks = pool->whole ? bitmap_weight(pool->whole,
+						      pool->nr_blocks) : 0;
 	st->nr_vms = 0;
 	st->leaving_pages = 0;
+	st->huge_pages = 0;
 	xa_for_each(&pool->vms, i, vm) {
 		st->nr_vms += !vm->closed;
 		st->leaving_pages += vm->nr_leaving;
+		st->huge_pages += (u64)vm->nr_huge * VMPOOL_BLOCK_PAGES;
 	}
 	st->nr_tenants = 0;
 	xa_for_each(&pool->tenants, i, entry)
@@ -239,8 +249,12 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->metadata_bytes = sizeof(*pool) +
 			     pool->chunks_cap * sizeof(*pool->chunks) +
 			     pool->nr_pages * (sizeof(*pool->owner) +
-					       sizeof(*pool->next)) +
-			     4 * BITS_TO_LONGS(pool->nr_pages) * sizeof(long);
+					       sizeof(*pool->next) +
+					       sizeof(*pool->prev)) +
+			     4 * BITS_TO_LONGS(pool->nr_pages) * sizeof(long) +
+			     pool->nr_blocks * sizeof(*pool->block_free) +
+			     2 * BITS_TO_LONGS(pool->nr_blocks + 1) *
+			     sizeof(long);
 }
 
 static struct vmpool_chunk *vmpool_chunk_of(struct vmpool_pool *pool, u32 idx)
@@ -298,6 +312,7 @@ void vmpool_free_add(struct vmpool_pool *pool, u32 idx)
 	lockdep_assert_held(&pool->lock);
 	pool->nr_free++;
 	pool->node_free[vmpool_page_nid(pool, idx)]++;
+	vmpool_block_free_add(pool, idx);
 }
 
 /**
@@ -312,6 +327,7 @@ void vmpool_free_sub(struct vmpool_pool *pool, u32 idx)
 	lockdep_assert_held(&pool->lock);
 	pool->nr_free--;
 	pool->node_free[vmpool_page_nid(pool, idx)]--;
+	vmpool_block_free_sub(pool, idx);
 }
 
 /**
@@ -355,6 +371,9 @@ void vmpool_list_push(struct vmpool_pool *pool, struct vmpool_list *list,
 		      u32 idx)
 {
 	pool->next[idx] = list->head;
+	pool->prev[idx] = VMPOOL_NONE;
+	if (list->head != VMPOOL_NONE)
+		pool->prev[list->head] = idx;
 	list->head = idx;
 	list->count++;
 }
@@ -373,7 +392,31 @@ u32 vmpool_list_pop(struct vmpool_pool *pool, struct vmpool_list *list)
 
 	if (idx != VMPOOL_NONE) {
 		list->head = pool->next[idx];
+		if (list->head != VMPOOL_NONE)
+			pool->prev[list->head] = VMPOOL_NONE;
 		list->count--;
 	}
 	return idx;
+}
+
+/**
+ * vmpool_list_del - take a page off the free list it is on
+ * @pool: the pool.
+ * @list: the list.
+ * @idx: pool index of a page on @list.
+ *
+ * Context: @pool->lock held.
+ */
+void vmpool_list_del(struct vmpool_pool *pool, struct vmpool_list *list,
+		     u32 idx)
+{
+	u32 prev = pool->prev[idx], next = pool->next[idx];
+
+	if (prev == VMPOOL_NONE)
+		list->head = next;
+	else
+		pool->next[prev] = next;
+	if (next != VMPOOL_NONE)
+		pool->prev[next] = prev;
+	list->count--;
 }

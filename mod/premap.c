@@ -196,6 +196,35 @@ static bool vmpool_premap_is_vm(struct vmpool_vm *vm,
 	       (vma->vm_flags & (VM_READ | VM_WRITE));
 }
 
+/* Harvest the accessed bits of @vm's mappings in @mm, its mmap lock held. */
+static void vmpool_premap_harvest_mm(struct vmpool_vm *vm,
+				     struct mm_struct *mm,
+				     struct vmpool_premap_walk *w)
+{
+	struct address_space *mapping = vm->inode->i_mapping;
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, mm, 0);
+
+	/*
+	 * With an idle limit no fault maps a PMD (huge.c), and the first
+	 * limit unmapped the VM whole: the walk meets page tables of 4 KiB
+	 * only.
+	 */
+	filemap_invalidate_lock_shared(mapping);
+	if (READ_ONCE(vm->idle.limit) == VMPOOL_IDLE_LIMIT_NONE)
+		goto out;
+	for_each_vma(vmi, vma) {
+		if (!vmpool_premap_is_vm(vm, vma))
+			continue;
+		w->vma = vma;
+		apply_to_existing_page_range(mm, vma->vm_start,
+					     vma->vm_end - vma->vm_start,
+					     vmpool_premap_young, w);
+	}
+out:
+	filemap_invalidate_unlock_shared(mapping);
+}
+
 /**
  * vmpool_premap_harvest - mark the pages whose accessed bits are set
  * @vm: the VM, going idle.
@@ -210,28 +239,15 @@ static bool vmpool_premap_is_vm(struct vmpool_vm *vm,
 void vmpool_premap_harvest(struct vmpool_vm *vm)
 {
 	struct vmpool_premap_walk w = { .vm = vm };
-	struct vm_area_struct *vma;
 	struct mm_struct **mms;
 	unsigned int n, i;
 
 	mms = vmpool_premap_get_mms(vm, &n);
 	for (i = 0; i < n; i++) {
-		VMA_ITERATOR(vmi, mms[i], 0);
-
 		mmap_read_lock(mms[i]);
 		/* A fork() that failed left its tree half built. */
-		if (check_stable_address_space(mms[i])) {
-			mmap_read_unlock(mms[i]);
-			continue;
-		}
-		for_each_vma(vmi, vma) {
-			if (!vmpool_premap_is_vm(vm, vma))
-				continue;
-			w.vma = vma;
-			apply_to_existing_page_range(mms[i], vma->vm_start,
-						     vma->vm_end - vma->vm_start,
-						     vmpool_premap_young, &w);
-		}
+		if (!check_stable_address_space(mms[i]))
+			vmpool_premap_harvest_mm(vm, mms[i], &w);
 		mmap_read_unlock(mms[i]);
 	}
 	vmpool_premap_put_mms(mms, n);
@@ -359,7 +375,10 @@ unsigned long vmpool_premap(struct vmpool_vm *vm)
 		    !check_stable_address_space(mms[i])) {
 			/* Nothing is unmapped or punched meanwhile. */
 			filemap_invalidate_lock_shared(mapping);
-			for_each_vma(vmi, vma)
+			/* Without an idle limit, PMDs may map it (huge.c). */
+			while (READ_ONCE(vm->idle.limit) !=
+			       VMPOOL_IDLE_LIMIT_NONE &&
+			       (vma = vma_next(&vmi)))
 				if (vmpool_premap_is_vm(vm, vma))
 					done += vmpool_premap_vma(vm, vma,
 								  pages);

@@ -146,6 +146,24 @@ u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t,
 }
 
 /**
+ * vmpool_tenant_del - take a given global page holding a tenant's data
+ * @pool: the pool.
+ * @t: the tenant; it is not freed here even if nothing refers to it now.
+ * @idx: the page, on @t's list.
+ *
+ * Context: @pool->lock held.
+ */
+void vmpool_tenant_del(struct vmpool_pool *pool, struct vmpool_tenant *t,
+		       u32 idx)
+{
+	lockdep_assert_held(&pool->lock);
+
+	vmpool_nlist_del(pool, &t->free, idx);
+	if (!t->free.count)
+		list_del_init(&t->marked);
+}
+
+/**
  * vmpool_tenant_legacy_id - the 32-bit number of a tenant, if it has one
  * @t: the tenant.
  *

@@ -61,6 +61,8 @@ void vmpool_vm_put(struct vmpool_vm *vm)
 	xa_destroy(&vm->clean);
 	vmpool_idle_free(vm);
 	vmpool_nlist_destroy(&vm->dedicated);
+	bitmap_free(vm->huge);
+	bitmap_free(vm->whole);
 	kvfree(vm->map);
 	kfree(vm);
 }
@@ -165,8 +167,12 @@ static vm_fault_t vmpool_vm_fault(struct vm_fault *vmf)
 		vmpool_idle_touched(vm, vmf->pgoff);
 		page = pfn_to_page(vmpool_page_pfn(vm->pool, idx));
 		err = vm_insert_page(vmf->vma, vmf->address, page);
-		/* -EBUSY: another thread mapped it first. */
-		if (!err || err == -EBUSY)
+		/*
+		 * -EBUSY: another thread mapped it first; -ENOMEM with a PMD
+		 * there: another thread mapped the whole extent (huge.c).
+		 */
+		if (!err || err == -EBUSY ||
+		    (err == -ENOMEM && vmpool_vm_pmd_mapped(vmf)))
 			ret = VM_FAULT_NOPAGE;
 		else
 			ret = vmf_error(err);
@@ -199,6 +205,9 @@ static const struct vm_operations_struct vmpool_vm_ops = {
 	.open = vmpool_vm_vma_open,
 	.close = vmpool_vm_vma_close,
 	.fault = vmpool_vm_fault,
+#ifdef VMPOOL_HAVE_HUGE_FAULT_ORDER
+	.huge_fault = vmpool_vm_huge_fault,
+#endif
 };
 
 static int vmpool_vm_mmap(struct file *file, struct vm_area_struct *vma)
@@ -214,7 +223,9 @@ static int vmpool_vm_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (vmpool_premap_add(vm, vma->vm_mm))
 		return -ENOMEM;
-	vmpool_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	/* VM_HUGEPAGE: 2 MiB mappings in the "madvise" mode of THP too. */
+	vmpool_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
+			    VM_HUGEPAGE);
 	vma->vm_ops = &vmpool_vm_ops;
 	return 0;
 }
@@ -348,6 +359,8 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->reserved3 = 0;
 	st->numa_hits = vm->stats.numa_hits;
 	st->numa_misses = vm->stats.numa_misses;
+	st->huge_pages = (u64)vm->nr_huge * VMPOOL_BLOCK_PAGES;
+	st->pmd_faults = vm->stats.pmd_faults;
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -358,7 +371,7 @@ static long vmpool_vm_ioctl_stats(struct vmpool_vm *vm,
 	int ret;
 
 	/* A new member comes with a new size in the uapi header. */
-	BUILD_BUG_ON(sizeof(st) != VMPOOL_VM_STATS_SIZE_VER10);
+	BUILD_BUG_ON(sizeof(st) != VMPOOL_VM_STATS_SIZE_VER11);
 	ret = vmpool_copy_args_from_user(&st, sizeof(st),
 					 VMPOOL_VM_STATS_SIZE_VER0, 0,
 					 uarg);
@@ -570,7 +583,10 @@ struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
 	memset(vm->map, 0xff, nr_pages * sizeof(*vm->map));
 	vm->pool = pool;
 	vm->nr_pages = nr_pages;
-	if (vmpool_idle_init(vm) ||
+	vm->huge = bitmap_zalloc(DIV_ROUND_UP(nr_pages, VMPOOL_BLOCK_PAGES),
+				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	vm->whole = bitmap_zalloc(pool->nr_blocks + 1, GFP_KERNEL_ACCOUNT);
+	if (!vm->huge || !vm->whole || vmpool_idle_init(vm) ||
 	    vmpool_nlist_init(&vm->dedicated, GFP_KERNEL_ACCOUNT))
 		goto err_free_idle;
 	vm->limit = args->limit_pages ?: nr_pages;
@@ -614,6 +630,8 @@ err_unlock:
 err_free_idle:
 	vmpool_idle_free(vm);
 	vmpool_nlist_destroy(&vm->dedicated);
+	bitmap_free(vm->huge);
+	bitmap_free(vm->whole);
 	kvfree(vm->map);
 err_free_vm:
 	kfree(vm);

@@ -138,6 +138,9 @@ static inline bool vmpool_entry_swapped(u32 e)
 	return e != VMPOOL_NONE && (e & VMPOOL_SWAP_TAG);
 }
 
+/* Pages of a 2 MiB block of the pool, or of an extent of a VM (huge.c). */
+#define VMPOOL_BLOCK_PAGES	(PMD_SIZE / PAGE_SIZE)
+
 /* Slots are 16 bits wide; 0 means "none". */
 #define VMPOOL_MAX_SLOT		U16_MAX
 
@@ -299,6 +302,7 @@ struct vmpool_scrub {
  * @lock: protects everything below, and every VM's page map and counters.
  * @owner: per page, owning VM slot if owned, else tenant mark (0: none).
  * @next: per page, free list link.
+ * @prev: per page, the link back (free lists are doubly linked).
  * @owned: per page, set while a VM owns the page.
  * @dirty: per page, set while the page may hold data.
  * @mapped: per page, set while the page backs guest memory.
@@ -336,6 +340,13 @@ struct vmpool_scrub {
  *	(close.c).
  * @close_work: returns their memory.
  * @scrub: the scrubber that fills @zeroed.
+ * @nr_blocks: 2 MiB blocks of the pool (huge.c); read-only after load.
+ * @block_ok: per block, set if it is physically contiguous and aligned;
+ *	read-only after load.
+ * @block_free: per block, its pages in the global pool.
+ * @whole: per block, set while it is aligned and all its pages are in
+ *	the global pool.
+ * @block_dedicated: per block, its pages in dedicated pools.
  */
 struct vmpool_pool {
 	u32 source;
@@ -352,6 +363,7 @@ struct vmpool_pool {
 	struct mutex lock;	/* see the lock ordering above */
 	u16 *owner;
 	u32 *next;
+	u32 *prev;
 	unsigned long *owned;
 	unsigned long *dirty;
 	unsigned long *mapped;
@@ -378,6 +390,11 @@ struct vmpool_pool {
 	struct work_struct close_work;
 	struct vmpool_nlist zeroed;
 	struct vmpool_scrub scrub;
+	unsigned long nr_blocks;
+	unsigned long *block_ok;
+	u16 *block_free;
+	unsigned long *whole;
+	u16 *block_dedicated;
 };
 
 /**
@@ -454,6 +471,11 @@ struct vmpool_idle {
  *	hint, by vmpool_swap_in_nowait().
  * @dedicated: the VM's dedicated free pages, by node; protected by
  *	@pool->lock.
+ * @huge: per extent of 512 guest pages, set while a whole block backs it
+ *	(huge.c); protected by @pool->lock.
+ * @nr_huge: bits set in @huge; protected by @pool->lock.
+ * @whole: per block of the pool, set while all its pages are in
+ *	@dedicated; protected by @pool->lock.
  * @nr_mapped: guest pages backed; protected by @pool->lock.
  * @nr_transit: pages of it in transit: on their way into @dedicated, a
  *	fault's page being zeroed, or pages the store is read into;
@@ -511,6 +533,9 @@ struct vmpool_vm {
 
 	u32 *map;
 	struct vmpool_nlist dedicated;
+	unsigned long *huge;
+	unsigned long nr_huge;
+	unsigned long *whole;
 	unsigned long nr_mapped;
 	unsigned long nr_transit;
 	unsigned long nr_reading;
@@ -653,6 +678,8 @@ struct vmpool_activity {
  * @reserve_misses: pages VMs took from the global pool and zeroed.
  * @promised_pages: of @free_pages, promised to grows in progress.
  * @leaving_pages: of @dedicated_pages, promised to shrinks and moves.
+ * @free_blocks: whole 2 MiB blocks in the global pool.
+ * @huge_pages: guest pages backed by whole blocks.
  */
 struct vmpool_pool_stats {
 	u64 total_pages;
@@ -676,6 +703,8 @@ struct vmpool_pool_stats {
 	u64 reserve_misses;
 	u64 promised_pages;
 	u64 leaving_pages;
+	u64 free_blocks;
+	u64 huge_pages;
 };
 
 /* pool.c */
@@ -694,6 +723,23 @@ bool vmpool_page_busy(struct vmpool_pool *pool, u32 idx);
 void vmpool_pool_scrub(struct vmpool_pool *pool);
 void vmpool_list_push(struct vmpool_pool *pool, struct vmpool_list *list, u32 idx);
 u32 vmpool_list_pop(struct vmpool_pool *pool, struct vmpool_list *list);
+void vmpool_list_del(struct vmpool_pool *pool, struct vmpool_list *list,
+		     u32 idx);
+
+/* huge.c */
+int vmpool_blocks_init(struct vmpool_pool *pool);
+void vmpool_blocks_free(struct vmpool_pool *pool);
+void vmpool_block_free_add(struct vmpool_pool *pool, u32 idx);
+void vmpool_block_free_sub(struct vmpool_pool *pool, u32 idx);
+u32 vmpool_block_find(struct vmpool_pool *pool, const struct vmpool_place *p);
+void vmpool_block_dedicated_add(struct vmpool_vm *vm, u32 idx);
+void vmpool_block_dedicated_sub(struct vmpool_vm *vm, u32 idx);
+u32 vmpool_block_find_dedicated(struct vmpool_vm *vm,
+				const struct vmpool_place *p);
+int vmpool_vm_extent_state(struct vmpool_vm *vm, pgoff_t index);
+bool vmpool_pmd_available(struct vmpool_pool *pool);
+bool vmpool_vm_pmd_mapped(struct vm_fault *vmf);
+vm_fault_t vmpool_vm_huge_fault(struct vm_fault *vmf, unsigned int order);
 
 /* source.c */
 int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages);
@@ -711,6 +757,8 @@ u32 vmpool_nlist_pop(struct vmpool_pool *pool, struct vmpool_nlist *nl,
 		     int nid);
 u32 vmpool_nlist_pop_place(struct vmpool_pool *pool, struct vmpool_nlist *nl,
 			   const struct vmpool_place *p);
+void vmpool_nlist_del(struct vmpool_pool *pool, struct vmpool_nlist *nl,
+		      u32 idx);
 void vmpool_place_vm(struct vmpool_vm *vm, struct vmpool_place *p);
 void vmpool_place_fault(struct vmpool_vm *vm, struct vm_area_struct *vma,
 			pgoff_t index, struct vmpool_place *p);
@@ -727,6 +775,8 @@ void vmpool_tenant_push(struct vmpool_pool *pool, struct vmpool_tenant *t,
 			u32 idx);
 u32 vmpool_tenant_pop(struct vmpool_pool *pool, struct vmpool_tenant *t,
 		      int nid);
+void vmpool_tenant_del(struct vmpool_pool *pool, struct vmpool_tenant *t,
+		       u32 idx);
 u32 vmpool_tenant_legacy_id(const struct vmpool_tenant *t);
 void vmpool_tenant_legacy_uuid(u32 legacy, uuid_t *id);
 
@@ -747,6 +797,8 @@ unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
 					 unsigned long pages);
 int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
 		       pgoff_t index, u32 *idx);
+int vmpool_vm_take_block(struct vmpool_vm *vm, const struct vmpool_place *p,
+			 pgoff_t index);
 int vmpool_vm_release_range(struct vmpool_vm *vm, pgoff_t start, pgoff_t end);
 void vmpool_vm_return_all(struct vmpool_vm *vm);
 

@@ -325,6 +325,7 @@ static const struct field info_fields[] = {
 	INFO(reserve_pages, U64), INFO(scrubbed_bytes, U64),
 	INFO(reserve_hits, U64), INFO(reserve_misses, U64),
 	INFO(promised_pages, U64), INFO(leaving_pages, U64),
+	INFO(free_blocks, U64), INFO(huge_pages, U64),
 };
 
 static const struct field stats_fields[] = {
@@ -358,7 +359,8 @@ static const struct field stats_fields[] = {
 	STATS(nowait_faults, U64), STATS(clean_pages, U64),
 	STATS(pages_out_clean, U64), STATS(promised_pages, U64),
 	STATS(leaving_pages, U64), STATS(node, S32), STATS(numa_hits, U64),
-	STATS(numa_misses, U64),
+	STATS(numa_misses, U64), STATS(huge_pages, U64),
+	STATS(pmd_faults, U64),
 };
 
 static const struct field audit_fields[] = {
@@ -718,6 +720,9 @@ static void print_info(const struct vmpool_info *info)
 	printf("leaving_pages   %llu of them, to shrinks and moves in progress\n",
 	       (unsigned long long)info->leaving_pages);
 	printf("mapped_pages    %llu\n", (unsigned long long)info->mapped_pages);
+	printf("huge_pages      %llu of them in 2 MiB blocks; %llu blocks free\n",
+	       (unsigned long long)info->huge_pages,
+	       (unsigned long long)info->free_blocks);
 	printf("closing_pages   %llu\n", (unsigned long long)info->closing_pages);
 	printf("vms             %u (%u tenants)\n", info->nr_vms, info->nr_tenants);
 	printf("bytes_zeroed    %llu\n", (unsigned long long)info->bytes_zeroed);

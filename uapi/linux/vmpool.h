@@ -390,6 +390,11 @@
  *	%VMPOOL_LIST_NODES), a VM may have a node (%VMPOOL_VM_NODE), and
  *	&struct vmpool_vm_stats and &struct vmpool_node_info report
  *	placement.
+ * @VMPOOL_CAP_PMD: 1 if faults map 2 MiB extents of guest memory with one
+ *	PMD: the pool is a boot-reserved region (the ``region`` module
+ *	parameter) on a kernel that allows it, and the ``pmd`` module
+ *	parameter is on.  &struct vmpool_info and &struct vmpool_vm_stats
+ *	report the extents.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
@@ -403,6 +408,7 @@ enum vmpool_extension {
 	VMPOOL_CAP_SETTLE = 9,
 	VMPOOL_CAP_NODES = 10,
 	VMPOOL_CAP_NUMA = 11,
+	VMPOOL_CAP_PMD = 12,
 };
 
 /**
@@ -474,6 +480,10 @@ enum vmpool_source {
  * @leaving_pages: out: of @dedicated_pages, the pages promised to shrinks
  *	and moves (split, merge) in progress: the faults of the VMs they
  *	leave do not take them.
+ * @free_blocks: out: whole 2 MiB blocks in the global pool: 512 free pages
+ *	each, physically contiguous and aligned, which a fault maps with one
+ *	PMD (%VMPOOL_CAP_PMD).
+ * @huge_pages: out: guest pages backed by whole blocks, over all VMs.
  *
  * @free_pages + @dedicated_pages + @mapped_pages + @held_pages +
  * @transit_pages = @total_pages.
@@ -508,6 +518,8 @@ struct vmpool_info {
 	__aligned_u64 reserve_misses;
 	__aligned_u64 promised_pages;
 	__aligned_u64 leaving_pages;
+	__aligned_u64 free_blocks;
+	__aligned_u64 huge_pages;
 };
 
 /** @VMPOOL_INFO_SIZE_VER0: size of the first published &struct vmpool_info. */
@@ -522,6 +534,8 @@ struct vmpool_info {
 #define VMPOOL_INFO_SIZE_VER4	192
 /** @VMPOOL_INFO_SIZE_VER5: with @promised_pages and @leaving_pages. */
 #define VMPOOL_INFO_SIZE_VER5	208
+/** @VMPOOL_INFO_SIZE_VER6: with @free_blocks and @huge_pages. */
+#define VMPOOL_INFO_SIZE_VER6	224
 
 /**
  * DOC: settling the pool
@@ -786,6 +800,10 @@ struct vmpool_pool_move {
  * @numa_hits: pages that came to back guest memory from the node their
  *	fault (or read ahead) wanted first (see %VMPOOL_LIST_NODES).
  * @numa_misses: pages that came from another node, that one having none.
+ * @huge_pages: guest pages backed by whole 2 MiB blocks (a multiple of
+ *	512): each such extent is mapped with one PMD where the mapping
+ *	allows it (%VMPOOL_CAP_PMD).
+ * @pmd_faults: faults that mapped 2 MiB with one PMD.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -856,6 +874,8 @@ struct vmpool_vm_stats {
 	__u32 reserved3;
 	__aligned_u64 numa_hits;
 	__aligned_u64 numa_misses;
+	__aligned_u64 huge_pages;
+	__aligned_u64 pmd_faults;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -889,6 +909,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER9	496
 /** @VMPOOL_VM_STATS_SIZE_VER10: with @node, @numa_hits, @numa_misses. */
 #define VMPOOL_VM_STATS_SIZE_VER10	520
+/** @VMPOOL_VM_STATS_SIZE_VER11: with @huge_pages, @pmd_faults. */
+#define VMPOOL_VM_STATS_SIZE_VER11	536
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
