@@ -282,11 +282,13 @@ static void audit_blocks(struct vmpool_auditor *a)
 			audit_fail(a, "block %lu: %u global pages, whole bit %d",
 				   b, a->block_free[b], test_bit(b, pool->whole));
 		owner = audit_block_vm(a, b);
-		xa_for_each(&pool->vms, slot, vm)
-			if (test_bit(b, vm->whole) != (vm == owner))
+		xa_for_each(&pool->vms, slot, vm) {
+			whole = vm == owner;
+			if (test_bit(b, vm->whole) != whole)
 				audit_fail(a, "vm %u: block %lu whole bit %d, %u pages dedicated",
 					   vm->slot, b, test_bit(b, vm->whole),
 					   a->block_dedicated[b]);
+		}
 	}
 }
 

@@ -46,6 +46,17 @@
 
 #include "vmpool.h"
 
+/*
+ * Whether the core calls ->huge_fault() for a mapping that is not DAX (the
+ * kernels whose ->huge_fault() takes an order do; 6.1 calls it for DAX
+ * files only), and a PMD may map a devmap pfn.
+ */
+#if defined(VMPOOL_HAVE_HUGE_FAULT_ORDER) && defined(CONFIG_ARCH_HAS_PTE_DEVMAP)
+static const bool vmpool_huge_fault_reached = true;
+#else
+static const bool vmpool_huge_fault_reached;
+#endif
+
 static bool pmd = true;
 module_param(pmd, bool, 0644);
 MODULE_PARM_DESC(pmd, "Map 2 MiB extents of guest memory from a region pool with one PMD (default on)");
@@ -60,9 +71,8 @@ MODULE_PARM_DESC(pmd, "Map 2 MiB extents of guest memory from a region pool with
  */
 bool vmpool_pmd_available(struct vmpool_pool *pool)
 {
-	return IS_ENABLED(VMPOOL_HAVE_HUGE_FAULT_ORDER) &&
-	       IS_ENABLED(CONFIG_ARCH_HAS_PTE_DEVMAP) &&
-	       pool->pgmap.nr_range && READ_ONCE(pmd);
+	return vmpool_huge_fault_reached && pool->pgmap.nr_range &&
+	       READ_ONCE(pmd);
 }
 
 /* Whether block @b lies in one chunk, at a 2 MiB boundary. */

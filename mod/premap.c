@@ -203,6 +203,7 @@ static void vmpool_premap_harvest_mm(struct vmpool_vm *vm,
 {
 	struct address_space *mapping = vm->inode->i_mapping;
 	struct vm_area_struct *vma;
+
 	VMA_ITERATOR(vmi, mm, 0);
 
 	/*

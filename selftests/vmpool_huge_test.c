@@ -107,7 +107,7 @@ static long touch(char *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i += PAGE)
-		*(volatile char *)(p + i) = 1;
+		__atomic_store_n(p + i, 1, __ATOMIC_RELAXED);
 	return vmpool_thread_faults(false) - before;
 }
 
@@ -118,7 +118,7 @@ static long reread(const char *p, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i += PAGE)
-		(void)*(volatile const char *)(p + i);
+		(void)__atomic_load_n(p + i, __ATOMIC_RELAXED);
 	return vmpool_thread_faults(false) - before;
 }
 

@@ -174,21 +174,78 @@ static inline void vmpool_kvm_flat_sregs(struct kvm_sregs *sregs)
 }
 
 /**
- * vmpool_kvm_run() - run a guest program over @mem until it halts
+ * vmpool_kvm_vm_stat() - read one statistic of a KVM VM
+ * @vm: the VM's fd
+ * @name: the statistic's name (as in /sys/kernel/debug/kvm), a counter
+ *	of the VM
+ * @value: where its value goes
+ *
+ * Return: 0, -ENOENT if the VM has no such statistic, or another negative
+ * errno.
+ */
+static inline int vmpool_kvm_vm_stat(int vm, const char *name, __u64 *value)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t desc_len;
+	int fd, ret = -ENOENT;
+	char *descs = NULL;
+	__u32 i;
+
+	fd = ioctl(vm, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h)) {
+		ret = -EIO;
+		goto out;
+	}
+	desc_len = sizeof(*d) + h.name_size;
+	descs = malloc(desc_len * h.num_desc);
+	if (!descs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (pread(fd, descs, desc_len * h.num_desc, h.desc_offset) !=
+	    (ssize_t)(desc_len * h.num_desc)) {
+		ret = -EIO;
+		goto out;
+	}
+	for (i = 0; i < h.num_desc; i++) {
+		d = (struct kvm_stats_desc *)(descs + i * desc_len);
+		if (strcmp(d->name, name) || d->size != 1)
+			continue;
+		ret = pread(fd, value, sizeof(*value), h.data_offset + d->offset) ==
+		      sizeof(*value) ? 0 : -EIO;
+		break;
+	}
+out:
+	free(descs);
+	close(fd);
+	return ret;
+}
+
+/**
+ * vmpool_kvm_run_stat() - run a guest program over @mem until it halts
  * @mem: host memory for the slot, page aligned
  * @len: its length: a multiple of 4 KiB, at least 2 pages, at most 3 GiB
  * @entry: guest program to run: VMPOOL_KVM_FILL or VMPOOL_KVM_CHECK
  * @seed: passed to the guest as seed32 in EBX (ESI holds @len)
  * @regs: if not NULL, the guest's registers after HLT
  * @exit_reason: if not NULL, the last kvm_run.exit_reason
+ * @stat: if not NULL, a statistic of the VM (vmpool_kvm_vm_stat()) to
+ *	read once the guest halted
+ * @value: where its value goes
  *
  * Return: 0 once the guest halted; -EIO if it exited for any other reason
  * (in *@exit_reason); -EFAULT if KVM could not get a host page (KVM_RUN
  * failed with EFAULT); -EINVAL for a bad @len or @mem; another negative
- * errno if the VM could not be set up.  Every fd is closed on return.
+ * errno if the VM could not be set up, or the statistic not read.  Every
+ * fd is closed on return.
  */
-static inline int vmpool_kvm_run(void *mem, size_t len, __u32 entry, __u64 seed,
-				 struct kvm_regs *regs, __u64 *exit_reason)
+static inline int vmpool_kvm_run_stat(void *mem, size_t len, __u32 entry,
+				      __u64 seed, struct kvm_regs *regs,
+				      __u64 *exit_reason, const char *stat,
+				      __u64 *value)
 {
 	/* In: EBX = seed32, ESI = slot length.  Out (check): EDX = bad pages. */
 	static const __u8 code[] = {
@@ -291,6 +348,8 @@ static inline int vmpool_kvm_run(void *mem, size_t len, __u32 entry, __u64 seed,
 		ret = -EIO;
 	if (!ret && regs && ioctl(vcpu, KVM_GET_REGS, regs) < 0)
 		ret = -errno;
+	if (!ret && stat)
+		ret = vmpool_kvm_vm_stat(vm, stat, value);
 	goto out;
 fail:
 	ret = -errno;
@@ -304,6 +363,14 @@ out:
 	if (kvm >= 0)
 		close(kvm);
 	return ret;
+}
+
+/* vmpool_kvm_run_stat() without a statistic. */
+static inline int vmpool_kvm_run(void *mem, size_t len, __u32 entry, __u64 seed,
+				 struct kvm_regs *regs, __u64 *exit_reason)
+{
+	return vmpool_kvm_run_stat(mem, len, entry, seed, regs, exit_reason,
+				   NULL, NULL);
 }
 
 /**

@@ -280,6 +280,57 @@ TEST_F_TIMEOUT(kvm, next_guest_of_another_tenant_reads_zero, 300)
 	EXPECT_EQ(0, close(vm));
 }
 
+/*
+ * On a region pool, guest memory is mapped 2 MiB at a time, and KVM maps
+ * it so in its own page tables: the guest's writes land, every 2 MiB
+ * extent of the slot is one large stage-2 page (KVM's pages_2m), and a
+ * 4 KiB discard inside one of them gives back that page only.
+ */
+TEST_F_TIMEOUT(kvm, guest_memory_in_2mib_pages, 300)
+{
+	const __u64 seed = 0x2b1a9e0000000001ULL;
+	size_t len = 8UL << 20, extent = 2UL << 20;
+	struct vmpool_vm_stats st;
+	__u64 reason = 0, pages_2m = 0;
+	char *ram;
+	int vm;
+
+	if (variant->source != VMPOOL_SOURCE_REGION ||
+	    vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION,
+			 VMPOOL_CAP_PMD) != 1)
+		SKIP(return, "no PMD mappings (page allocator, or kernel)");
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0,
+			      "2m");
+	ASSERT_LE(0, vm);
+	ram = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	ASSERT_EQ(0, (unsigned long)ram % extent);
+
+	ASSERT_EQ(0, vmpool_kvm_run_stat(ram, len, VMPOOL_KVM_FILL, seed, NULL,
+					 &reason, "pages_2m", &pages_2m)) {
+		TH_LOG("exit %s", vmpool_kvm_exit_name(reason));
+	}
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	TH_LOG("KVM pages_2m %llu; %llu PMD faults, %llu pages in blocks",
+	       (unsigned long long)pages_2m, (unsigned long long)st.pmd_faults,
+	       (unsigned long long)st.huge_pages);
+	EXPECT_EQ(len / extent, pages_2m);
+	EXPECT_EQ(len / extent, st.pmd_faults);
+	EXPECT_EQ(len / PAGE, st.huge_pages);
+	EXPECT_EQ(0, vmpool_kvm_check_host(ram, len, seed));
+
+	/* A balloon page inside the third extent. */
+	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       2 * extent + 9 * PAGE, PAGE));
+	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
+	EXPECT_EQ(len / PAGE - 1, st.mapped_pages);
+	EXPECT_EQ(1, st.dedicated_pages);
+	EXPECT_EQ(len / PAGE - extent / PAGE, st.huge_pages);
+	EXPECT_EQ(0, vmpool_kvm_count_mismatch(ram, len, seed));
+	EXPECT_EQ(0, munmap(ram, len));
+	EXPECT_EQ(0, close(vm));
+}
+
 /* A VM file @name made on a fresh vmpool mount of @tenant at @dir. */
 static int mounted_vm(char *dir, size_t dirlen, __u32 tenant,
 		      const char *name, size_t len)
