@@ -73,7 +73,8 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -f $(SELFTESTS) $(UNIT_TESTS) selftests/vmpool_bench \
 		selftests/vmpool_sched_bench selftests/vmpool_swap_bench \
-		selftests/vmpool_fault_bench scripts/vmpoolctl .lint.log
+		selftests/vmpool_fault_bench selftests/vmpool_huge_bench \
+		scripts/vmpoolctl .lint.log
 
 deps:
 	scripts/deps.sh
@@ -160,7 +161,7 @@ run: deps
 bench: deps
 	$(MAKE) USE_TEST_KDIR=1 modules selftests/vmpool_bench \
 		selftests/vmpool_fault_bench selftests/vmpool_sched_bench \
-		selftests/vmpool_swap_bench
+		selftests/vmpool_swap_bench selftests/vmpool_huge_bench
 	scripts/run-bench.sh $(BENCH_ARGS)
 
 lock-stat: deps
@@ -178,6 +179,10 @@ selftests/vmpool_sched_bench: selftests/vmpool_sched_bench.c selftests/vmpool_te
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 
 selftests/vmpool_swap_bench: selftests/vmpool_swap_bench.c selftests/vmpool_test.h \
+		uapi/linux/vmpool.h
+	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
+
+selftests/vmpool_huge_bench: selftests/vmpool_huge_bench.c selftests/vmpool_test.h \
 		uapi/linux/vmpool.h
 	$(CC) $(SELFTEST_CFLAGS) -o $@ $<
 

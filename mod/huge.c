@@ -295,6 +295,7 @@ int vmpool_vm_extent_state(struct vmpool_vm *vm, pgoff_t index)
 	return 1;
 }
 
+#ifdef VMPOOL_HAVE_HUGE_FAULT_ORDER
 /**
  * vmpool_vm_pmd_index - the extent a fault may map with one PMD
  * @vm: the VM.
@@ -334,7 +335,6 @@ bool vmpool_vm_pmd_mapped(struct vm_fault *vmf)
 	return vmf->pmd && pmd_leaf(pmdp_get_lockless(vmf->pmd));
 }
 
-#ifdef VMPOOL_HAVE_HUGE_FAULT_ORDER
 /**
  * vmpool_vm_huge_fault - map an extent of guest memory with one PMD
  * @vmf: the fault.
@@ -396,5 +396,10 @@ out:
 	filemap_invalidate_unlock_shared(mapping);
 	atomic_dec(&vm->idle.faulting);
 	return ret;
+}
+#else
+bool vmpool_vm_pmd_mapped(struct vm_fault *vmf)
+{
+	return false;
 }
 #endif
