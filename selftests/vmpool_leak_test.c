@@ -5,7 +5,11 @@
  * over VMs of three tenants.  After every cycle every byte every live VM
  * can see is scanned: it must hold zeros or its own tenant's marker, never
  * another tenant's.  VMPOOL_SEED replays a run.  Once with the background
- * scrubber off, once with it zeroing free pages all along.
+ * scrubber off, once with it zeroing free pages all along, and once on a
+ * region pool whose VMs' 2 MiB extents are mapped with one PMD (a fifth
+ * of the cycles, over VMs of up to four extents): writes touch whole
+ * extents, punches take single pages out of PMDs (a 4 KiB balloon page)
+ * or whole extents.
  */
 #define _GNU_SOURCE
 #include <linux/falloc.h>
@@ -18,6 +22,8 @@
 #define VMS		6
 #define TENANTS		3
 #define MAX_PAGES	64
+#define EXTENT_PAGES	512
+#define MAX_EXTENTS	4
 #define MARKER		0x4c45414b00000000ULL	/* "LEAK" */
 
 struct vm {
@@ -32,10 +38,12 @@ FIXTURE(leak) {
 	struct vm vms[VMS];
 	__u32 tenants[TENANTS];
 	unsigned long foreign, scanned;
+	long long pool_mb;
 };
 
 FIXTURE_VARIANT(leak) {
 	unsigned int scrub_low, scrub_high;
+	bool pmd;
 };
 
 FIXTURE_VARIANT_ADD(leak, scrubber_off) {
@@ -47,14 +55,31 @@ FIXTURE_VARIANT_ADD(leak, scrubber_on) {
 	.scrub_high = 30,
 };
 
+/* A region pool: extents of 512 pages mapped with one PMD. */
+FIXTURE_VARIANT_ADD(leak, pmd) {
+	.pmd = true,
+};
+
 FIXTURE_SETUP(leak)
 {
+	char params[128];
 	int i;
 
+	self->dev = -1;
+	self->pool_mb = vmpool_param("pool_mb");
+	if (variant->pmd) {
+		if (vmpool_source_params(VMPOOL_SOURCE_REGION, params,
+					 sizeof(params)))
+			SKIP(return, "no region reserved (VMPOOL_REGION)");
+		ASSERT_EQ(0, vmpool_load(params));
+	}
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	if (self->dev < 0 && errno == ENOENT)
 		SKIP(return, "vmpool module not loaded");
 	ASSERT_LE(0, self->dev);
+	if (variant->pmd &&
+	    vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION, VMPOOL_CAP_PMD) != 1)
+		SKIP(return, "no PMD mappings on this kernel");
 	for (i = 0; i < VMS; i++)
 		self->vms[i].fd = -1;
 	for (i = 0; i < TENANTS; i++)
@@ -65,7 +90,17 @@ FIXTURE_SETUP(leak)
 
 FIXTURE_TEARDOWN(leak)
 {
+	char params[32];
+
+	if (self->dev < 0)
+		return;
 	EXPECT_EQ(0, vmpool_scrub_marks(0, 0));
+	close(self->dev);
+	/* The pool the other programs expect. */
+	if (variant->pmd && self->pool_mb > 0) {
+		snprintf(params, sizeof(params), "pool_mb=%lld", self->pool_mb);
+		EXPECT_EQ(0, vmpool_load(params));
+	}
 }
 
 static void vm_destroy(struct vm *v)
@@ -98,13 +133,16 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 	const char *seed_env = getenv("VMPOOL_SEED");
 	unsigned long cycles = cycles_env ? strtoul(cycles_env, NULL, 0) : 1000;
 	unsigned int seed = seed_env ? atoi(seed_env) : 20261122;
-	unsigned long c, moves = 0, zeroed0, scrubbed0;
+	unsigned long c, moves = 0, zeroed0, scrubbed0, huge = 0;
+	size_t first, n, i, unit = variant->pmd ? EXTENT_PAGES : 1;
+	struct vmpool_vm_stats st;
 	struct vmpool_audit audit;
 	struct vmpool_info info;
 	struct vm *v, *w;
-	size_t first, n, i;
 	int k;
 
+	if (variant->pmd)
+		cycles = (cycles + 4) / 5;
 	TH_LOG("seed %u, %lu cycles", seed, cycles);
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	zeroed0 = info.bytes_zeroed;
@@ -131,7 +169,9 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 		v = &self->vms[rand_r(&seed) % VMS];
 		w = &self->vms[rand_r(&seed) % VMS];
 		if (v->fd < 0) {
-			v->pages = 1 + rand_r(&seed) % MAX_PAGES;
+			v->pages = variant->pmd ?
+				   (1 + rand_r(&seed) % MAX_EXTENTS) * unit :
+				   1 + rand_r(&seed) % MAX_PAGES;
 			v->tenant = self->tenants[rand_r(&seed) % TENANTS];
 			v->fd = vmpool_vm_create(self->dev, v->tenant,
 						 v->pages * PAGE,
@@ -142,8 +182,13 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 				      PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 			ASSERT_NE(MAP_FAILED, v->mem);
 		}
-		first = rand_r(&seed) % v->pages;
-		n = 1 + rand_r(&seed) % (v->pages - first);
+		/* On extents, or (a 4 KiB punch in a PMD) on one page. */
+		first = rand_r(&seed) % (v->pages / unit) * unit;
+		n = (1 + rand_r(&seed) % ((v->pages - first) / unit)) * unit;
+		if (unit > 1 && rand_r(&seed) % 2) {
+			first += rand_r(&seed) % unit;
+			n = 1;
+		}
 
 		switch (rand_r(&seed) % 7) {
 		case 0:		/* write the tenant's marker */
@@ -168,6 +213,8 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 				moves++;
 			break;
 		case 5:
+			if (v->fd >= 0 && !vmpool_vm_stats(v->fd, &st))
+				huge += st.huge_pages / EXTENT_PAGES;
 			vm_destroy(v);
 			break;
 		default:	/* populate */
@@ -191,6 +238,11 @@ TEST_F_TIMEOUT(leak, multi_tenant_cycles, 3600)
 	ASSERT_EQ(0, vmpool_info(self->dev, &info));
 	TH_LOG("%lu cycles, %lu pages scanned, %lu split/merge, 0 foreign bytes",
 	       cycles, self->scanned, moves);
+	if (variant->pmd) {
+		TH_LOG("%lu extents backed by whole blocks at the VMs' end",
+		       huge);
+		EXPECT_LT(0, huge);
+	}
 	TH_LOG("%llu bytes zeroed by VMs, %llu by the scrubber",
 	       (unsigned long long)(info.bytes_zeroed - zeroed0),
 	       (unsigned long long)(info.scrubbed_bytes - scrubbed0));
