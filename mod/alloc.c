@@ -382,7 +382,9 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
  *
  * The pages are promised to @vm at once, then move a batch at a time, the
  * pool lock taken once a batch, so that other VMs' faults do not wait for
- * all of them; pages that need zeroing are zeroed outside the lock.
+ * all of them; pages that need zeroing are zeroed outside the lock.  A
+ * batch of 512 is a whole 2 MiB block while the global pool has one, which
+ * @vm's faults can then map with one PMD (huge.c).
  *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if the global pool has fewer free pages or
@@ -1002,7 +1004,8 @@ static void vmpool_vm_block_zeroed(struct vmpool_vm *vm, u32 first,
 	}
 	pool->nr_transit -= VMPOOL_BLOCK_PAGES;
 	vm->nr_transit -= VMPOOL_BLOCK_PAGES;
-	trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, n);
+	if (n)
+		trace_vmpool_scrub(vm->slot, vm->tenant->slot, 0, n);
 	vmpool_vm_landed_locked(vm);
 }
 

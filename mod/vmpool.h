@@ -5,7 +5,7 @@
  * Data layout
  * -----------
  * The managed memory is an array of pages, numbered by pool index (see
- * pool.c).  Per page the pool keeps, in flat arrays (6.5 bytes a page):
+ * pool.c).  Per page the pool keeps, in flat arrays (10.5 bytes a page):
  *
  *   owned      bitmap: the page belongs to a VM (dedicated or mapped);
  *   owner[i]   if owned, the slot of that VM; otherwise the slot of the
@@ -19,9 +19,14 @@
  *              freed it): it is zeroed before it backs a hole, as any new
  *              memory of the VM reads as zero, but not before the store
  *              is read into it;
- *   next[i]    link of the free list the page is on.
+ *   next[i], prev[i]
+ *              links of the free list the page is on (doubly linked: a
+ *              whole 2 MiB block leaves its lists page by page, huge.c).
  *
- * A page that is not mapped is on exactly one singly linked list: the
+ * Per 2 MiB block of 512 pages, the pool counts its pages in the global
+ * pool and in dedicated pools (huge.c).
+ *
+ * A page that is not mapped is on exactly one free list: the
  * global list of the tenant it is marked with, the global list of unmarked
  * pages, the global list of zeroed pages, the dedicated list of its VM, or
  * the held list; or it is in transit, zeroed outside the lock on the
@@ -32,11 +37,12 @@
  * count, of which the pool owns one.  Guest memory maps the pages
  * themselves (VM_MIXEDMAP, vm_insert_page()), so each mapping, and anything
  * get_user_pages() hands out (KVM, VFIO pins, O_DIRECT, vmsplice), holds a
- * reference of its own.  A page leaving a VM is first unmapped everywhere;
- * if its count is then still above the pool's one, something still reads
- * or writes it, and it goes to the held list, marked with its tenant, until
- * the count drops: it never changes hands, nor is it zeroed, under a
- * reader.
+ * reference of its own; a PMD mapping 2 MiB of a region pool (huge.c)
+ * holds none, and get_user_pages() references the 4 KiB page it returns.
+ * A page leaving a VM is first unmapped everywhere; if its count is then
+ * still above the pool's one, something still reads or writes it, and it
+ * goes to the held list, marked with its tenant, until the count drops: it
+ * never changes hands, nor is it zeroed, under a reader.
  *
  * The security invariant: a page owned by a VM holds only data of that VM
  * or zeros, unless the VM accepts its tenant's data (VMPOOL_VM_SHARE_TENANT),
