@@ -484,19 +484,26 @@ static void vmpool_yield_lock(struct mutex *lock)
 }
 
 /*
- * Return @pages pages of @vm's dedicated pool, which has that many, to the
- * global pool, marked with @vm's tenant.
+ * Return up to @pages pages of @vm's dedicated pool to the global pool,
+ * marked with @vm's tenant: of the nodes of place @p (any if NULL), in
+ * turn; the pages returned.
  */
-static void vmpool_dedicated_give(struct vmpool_vm *vm, unsigned long pages)
+static unsigned long vmpool_dedicated_give(struct vmpool_vm *vm,
+					   const struct vmpool_place *p,
+					   unsigned long pages)
 {
 	unsigned long i;
+	u32 idx;
 
 	for (i = 0; i < pages; i++) {
-		vmpool_global_put(vm->pool, vm->tenant,
-				  vmpool_dedicated_pop(vm, NULL));
+		idx = vmpool_dedicated_pop(vm, p);
+		if (idx == VMPOOL_NONE)
+			break;
+		vmpool_global_put(vm->pool, vm->tenant, idx);
 		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
 			cond_resched();
 	}
+	return i;
 }
 
 /**
@@ -526,7 +533,7 @@ int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
 	vm->nr_leaving += pages;
 	for (left = pages; left; left -= n) {
 		n = min_t(unsigned long, left, VMPOOL_MOVE_BATCH);
-		vmpool_dedicated_give(vm, n);
+		vmpool_dedicated_give(vm, NULL, n);
 		vm->nr_leaving -= n;
 		if (left > n)
 			vmpool_yield_lock(&pool->lock);
@@ -555,20 +562,8 @@ unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
 					 const struct vmpool_place *p,
 					 unsigned long pages)
 {
-	unsigned long i;
-	u32 idx;
-
 	lockdep_assert_held(&vm->pool->lock);
-	pages = min(pages, vmpool_vm_spare(vm));
-	for (i = 0; i < pages; i++) {
-		idx = vmpool_dedicated_pop(vm, p);
-		if (idx == VMPOOL_NONE)
-			break;
-		vmpool_global_put(vm->pool, vm->tenant, idx);
-		if (i % VMPOOL_BATCH == VMPOOL_BATCH - 1)
-			cond_resched();
-	}
-	return i;
+	return vmpool_dedicated_give(vm, p, min(pages, vmpool_vm_spare(vm)));
 }
 
 /**
@@ -775,7 +770,7 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 		if (!p->strict || !vmpool_vm_spare(vm) ||
 		    !vmpool_place_has_global(pool, p))
 			return -ENOSPC;
-		vmpool_dedicated_give(vm, 1);
+		vmpool_dedicated_give(vm, NULL, 1);
 	}
 	if (!vmpool_pool_available(pool))
 		vmpool_held_reclaim_locked(pool);

@@ -156,10 +156,9 @@ static long vmpool_ioctl_vm_create(struct vmpool_vm_create __user *uarg)
 		return ret;
 	if (args.reserved || args.reserved2 || args.reserved3)
 		return -EINVAL;
-	/* A node the pool has memory on (and below nr_node_ids, first). */
+	/* A node the pool has memory on. */
 	if (args.flags & VMPOOL_VM_NODE ?
-	    args.node >= nr_node_ids ||
-	    !node_isset(args.node, vmpool_dev_pool->mem_nodes) : args.node)
+	    !vmpool_pool_has_node(vmpool_dev_pool, args.node) : args.node)
 		return -EINVAL;
 	ret = vmpool_vm_create_tenant(&args, &tenant);
 	if (ret)

@@ -397,8 +397,7 @@ static int vmpool_fs_parse_param(struct fs_context *fc,
 					    &o->limit);
 		break;
 	case VMPOOL_OPT_NODE:
-		if (result.uint_32 >= nr_node_ids ||
-		    !node_isset(result.uint_32, vmpool_fs_pool->mem_nodes))
+		if (!vmpool_pool_has_node(vmpool_fs_pool, result.uint_32))
 			ret = invalfc(fc, "node=%u: the pool has no memory there",
 				      result.uint_32);
 		o->node = result.uint_32;

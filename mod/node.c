@@ -155,6 +155,19 @@ u32 vmpool_nlist_pop_place(struct vmpool_pool *pool, struct vmpool_nlist *nl,
 }
 
 /**
+ * vmpool_pool_has_node - whether the pool has memory on a node
+ * @pool: the pool.
+ * @nid: a node number from userspace, unchecked.
+ *
+ * Context: any context.
+ * Return: true if @nid names a node the pool's chunks are on.
+ */
+bool vmpool_pool_has_node(struct vmpool_pool *pool, u32 nid)
+{
+	return nid < nr_node_ids && node_isset(nid, pool->mem_nodes);
+}
+
+/**
  * vmpool_place_vm - where pages for a VM come from outside a fault
  * @vm: the VM.
  * @p: set to the VM's node first, or to no preference.

@@ -769,6 +769,7 @@ void vmpool_place_vm(struct vmpool_vm *vm, struct vmpool_place *p);
 void vmpool_place_fault(struct vmpool_vm *vm, struct vm_area_struct *vma,
 			pgoff_t index, struct vmpool_place *p);
 bool vmpool_place_has(struct vmpool_vm *vm, const struct vmpool_place *p);
+bool vmpool_pool_has_node(struct vmpool_pool *pool, u32 nid);
 bool vmpool_place_has_global(struct vmpool_pool *pool,
 			     const struct vmpool_place *p);
 

@@ -10,7 +10,9 @@
  * of them) that faults read back, and set idle limits, so that VMs whose
  * attached threads sleep are paged out and prefetched, all at once, while
  * the background scrubber zeroes free pages, for $VMPOOL_STRESS_SECONDS
- * (default 10).
+ * (default 10).  Once on the pool the harness loaded, once on a region
+ * pool, whose VMs' 2 MiB extents faults map with one PMD when a whole
+ * block is free (and which punches, page-outs and reclaim break up).
  * Built with VMPOOL_STRESS_KVM (vmpool_stress_kvm_test), KVM guests run on
  * the VMs' memory among all that.
  *
@@ -209,7 +211,7 @@ static size_t first_writable(struct slot *s)
 }
 
 /* Pages paged out because their VM went idle, and read back ahead. */
-static unsigned long idle_out, prefetched;
+static unsigned long idle_out, prefetched, pmd_faults;
 
 static void slot_destroy(struct slot *s)
 {
@@ -221,6 +223,8 @@ static void slot_destroy(struct slot *s)
 	if (s->fd >= 0 && !vmpool_vm_stats(s->fd, &st)) {
 		__atomic_fetch_add(&idle_out, st.idle_pages_out, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&prefetched, st.prefetched_pages,
+				   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&pmd_faults, st.pmd_faults,
 				   __ATOMIC_RELAXED);
 	}
 	if (s->fd >= 0)
@@ -802,14 +806,41 @@ static void *worker(void *arg)
 }
 
 FIXTURE(stress) {
+	long long pool_mb;
+};
+
+FIXTURE_VARIANT(stress) {
+	bool region;
+};
+
+FIXTURE_VARIANT_ADD(stress, pool) {
+};
+
+FIXTURE_VARIANT_ADD(stress, region) {
+	.region = true,
 };
 
 FIXTURE_SETUP(stress)
 {
+	char params[128];
+
+	self->pool_mb = vmpool_param("pool_mb");
+	if (!variant->region)
+		return;
+	if (vmpool_source_params(VMPOOL_SOURCE_REGION, params, sizeof(params)))
+		SKIP(return, "no region reserved (VMPOOL_REGION)");
+	ASSERT_EQ(0, vmpool_load(params));
 }
 
 FIXTURE_TEARDOWN(stress)
 {
+	char params[32];
+
+	/* The pool the other programs expect. */
+	if (variant->region && self->pool_mb > 0) {
+		snprintf(params, sizeof(params), "pool_mb=%lld", self->pool_mb);
+		EXPECT_EQ(0, vmpool_load(params));
+	}
 }
 
 TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
@@ -912,8 +943,8 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	TH_LOG("%lu page-outs, %lu idle limits", ops[OP_PAGE_OUT],
 	       ops[OP_IDLE_LIMIT]);
 	/* Counted for the VMs closed through their fd. */
-	TH_LOG("%lu pages out as their VM slept, %lu read back ahead",
-	       idle_out, prefetched);
+	TH_LOG("%lu pages out as their VM slept, %lu read back ahead, %lu PMD faults",
+	       idle_out, prefetched, pmd_faults);
 	ASSERT_EQ(0, vmpool_info(dev, &info));
 	TH_LOG("%llu shortages (%llu failed, %lu SIGBUS), %llu pages given up for other VMs",
 	       info.shortages, info.shortage_failures, sigbus_count,
