@@ -382,9 +382,10 @@ static int vmpool_scrub_into(struct vmpool_vm *vm, struct vmpool_list *list)
  *
  * The pages are promised to @vm at once, then move a batch at a time, the
  * pool lock taken once a batch, so that other VMs' faults do not wait for
- * all of them; pages that need zeroing are zeroed outside the lock.  A
- * batch of 512 is a whole 2 MiB block while the global pool has one, which
- * @vm's faults can then map with one PMD (huge.c).
+ * all of them; pages that need zeroing are zeroed outside the lock.  Where
+ * faults map PMDs, a batch of 512 is a whole 2 MiB block of the VM's node
+ * while the global pool has one, which @vm's faults then map with one PMD
+ * (huge.c).
  *
  * Context: process context; takes the pool lock.
  * Return: 0 on success; -ENOSPC if the global pool has fewer free pages or
@@ -440,7 +441,7 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 		mutex_lock(&pool->lock);
 		/* Whole blocks while they last: faults map them whole. */
 		block = VMPOOL_NONE;
-		if (n == VMPOOL_BLOCK_PAGES)
+		if (n == VMPOOL_BLOCK_PAGES && vmpool_pmd_available(pool))
 			block = vmpool_block_find(pool, &place);
 		for (i = 0; i < n; i++) {
 			if (block != VMPOOL_NONE) {
@@ -941,7 +942,6 @@ static void vmpool_global_block_out(struct vmpool_vm *vm, u32 first,
 			vmpool_count_recycled(vm);
 		pool->owner[first + k] = 0;
 	}
-	vm->stats.faults_global += VMPOOL_BLOCK_PAGES;
 	vmpool_scrub_kick_locked(pool);
 }
 
@@ -969,7 +969,6 @@ static void vmpool_dedicated_block_out(struct vmpool_vm *vm, u32 first,
 		__clear_bit(idx, pool->owned);
 		pool->owner[idx] = 0;
 	}
-	vm->stats.faults_dedicated += VMPOOL_BLOCK_PAGES;
 }
 
 /*
@@ -1054,8 +1053,6 @@ int vmpool_vm_take_block(struct vmpool_vm *vm, const struct vmpool_place *p,
 		vmpool_dedicated_block_out(vm, first, zero);
 	else
 		vmpool_global_block_out(vm, first, zero);
-	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
-		vmpool_count_place(vm, p, first + k);
 	pool->nr_transit += VMPOOL_BLOCK_PAGES;
 	vm->nr_transit += VMPOOL_BLOCK_PAGES;
 	mutex_unlock(&pool->lock);
@@ -1069,10 +1066,18 @@ int vmpool_vm_take_block(struct vmpool_vm *vm, const struct vmpool_place *p,
 			vmpool_dedicated_push(vm, first + k);
 		goto out;
 	}
-	__set_bit(index / VMPOOL_BLOCK_PAGES, vm->huge);
+	set_bit(index / VMPOOL_BLOCK_PAGES, vm->huge);
 	vm->nr_huge++;
-	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
 		vmpool_vm_map_locked(vm, index + k, first + k);
+		vmpool_count_place(vm, p, first + k);
+		trace_vmpool_alloc(vm->slot, vm->tenant->slot, index + k, own,
+				   test_bit(k, zero));
+	}
+	if (own)
+		vm->stats.faults_dedicated += VMPOOL_BLOCK_PAGES;
+	else
+		vm->stats.faults_global += VMPOOL_BLOCK_PAGES;
 	ret = 0;
 out:
 	mutex_unlock(&pool->lock);
@@ -1099,7 +1104,7 @@ void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 	vmpool_clean_drop_locked(vm, index);
 	/* The extent is a whole block no more. */
 	if (vm->nr_huge && test_bit(index / VMPOOL_BLOCK_PAGES, vm->huge)) {
-		__clear_bit(index / VMPOOL_BLOCK_PAGES, vm->huge);
+		clear_bit(index / VMPOOL_BLOCK_PAGES, vm->huge);
 		vm->nr_huge--;
 	}
 	vm->map[index] = VMPOOL_NONE;

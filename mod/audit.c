@@ -282,14 +282,15 @@ static void audit_blocks(struct vmpool_auditor *a)
 			audit_fail(a, "block %lu: %u global pages, whole bit %d",
 				   b, a->block_free[b], test_bit(b, pool->whole));
 		owner = audit_block_vm(a, b);
-		xa_for_each(&pool->vms, slot, vm) {
-			whole = vm == owner;
-			if (test_bit(b, vm->whole) != whole)
-				audit_fail(a, "vm %u: block %lu whole bit %d, %u pages dedicated",
-					   vm->slot, b, test_bit(b, vm->whole),
-					   a->block_dedicated[b]);
-		}
+		if (owner && !test_bit(b, owner->whole))
+			audit_fail(a, "vm %u: block %lu all dedicated, not whole",
+				   owner->slot, b);
 	}
+	xa_for_each(&pool->vms, slot, vm)
+		for_each_set_bit(b, vm->whole, pool->nr_blocks)
+			if (audit_block_vm(a, b) != vm)
+				audit_fail(a, "vm %u: block %lu whole, %u pages dedicated",
+					   vm->slot, b, a->block_dedicated[b]);
 }
 
 /* Held pages: unowned, unmapped, marked with a live tenant. */

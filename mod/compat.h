@@ -142,4 +142,16 @@ static inline void vmpool_wake_probe_start(void *data, struct hrtimer *timer,
 }
 #endif
 
+/*
+ * Faults may map 2 MiB of guest memory with one PMD (huge.c): the core
+ * calls ->huge_fault() for a mapping that is not DAX (the kernels whose
+ * ->huge_fault() takes an order do; 6.1 calls it for DAX files only), and
+ * a PMD may map a devmap pfn.
+ */
+#if defined(VMPOOL_HAVE_HUGE_FAULT_ORDER) && \
+	defined(CONFIG_TRANSPARENT_HUGEPAGE) && \
+	defined(CONFIG_ARCH_HAS_PTE_DEVMAP)
+#define VMPOOL_PMD_FAULT
+#endif
+
 #endif /* _VMPOOL_COMPAT_H */

@@ -46,12 +46,8 @@
 
 #include "vmpool.h"
 
-/*
- * Whether the core calls ->huge_fault() for a mapping that is not DAX (the
- * kernels whose ->huge_fault() takes an order do; 6.1 calls it for DAX
- * files only), and a PMD may map a devmap pfn.
- */
-#if defined(VMPOOL_HAVE_HUGE_FAULT_ORDER) && defined(CONFIG_ARCH_HAS_PTE_DEVMAP)
+/* Whether faults may map 2 MiB with one PMD here (compat.h). */
+#ifdef VMPOOL_PMD_FAULT
 static const bool vmpool_huge_fault_reached = true;
 #else
 static const bool vmpool_huge_fault_reached;
@@ -79,11 +75,9 @@ bool vmpool_pmd_available(struct vmpool_pool *pool)
 static bool vmpool_block_aligned(struct vmpool_pool *pool, unsigned long b)
 {
 	u32 first = b * VMPOOL_BLOCK_PAGES;
-	unsigned long pfn = vmpool_page_pfn(pool, first);
 
-	return IS_ALIGNED(pfn, VMPOOL_BLOCK_PAGES) &&
-	       vmpool_page_pfn(pool, first + VMPOOL_BLOCK_PAGES - 1) ==
-	       pfn + VMPOOL_BLOCK_PAGES - 1;
+	return IS_ALIGNED(vmpool_page_pfn(pool, first), VMPOOL_BLOCK_PAGES) &&
+	       vmpool_pages_contiguous(pool, first, VMPOOL_BLOCK_PAGES);
 }
 
 /**
@@ -226,7 +220,13 @@ static u32 vmpool_block_find_node(struct vmpool_pool *pool,
 	return VMPOOL_NONE;
 }
 
-/* A block set in @whole on the nodes of @p, in their order, or none. */
+/*
+ * A block set in @whole for place @p, or none: on its first node only, as
+ * the page allocator takes a transparent huge page from the preferred node
+ * only (a remote 2 MiB would cost more than it saves); on any of the nodes
+ * a bound place names, in their order; on any node for a place without a
+ * first node.
+ */
 static u32 vmpool_block_find_place(struct vmpool_pool *pool,
 				   const unsigned long *whole,
 				   const struct vmpool_place *p)
@@ -236,8 +236,8 @@ static u32 vmpool_block_find_place(struct vmpool_pool *pool,
 	int nid;
 
 	lockdep_assert_held(&pool->lock);
-	if (p->first == NUMA_NO_NODE)
-		return vmpool_block_find_node(pool, whole, NUMA_NO_NODE);
+	if (!p->strict)
+		return vmpool_block_find_node(pool, whole, p->first);
 	while (b == VMPOOL_NONE &&
 	       (nid = vmpool_place_next(&pool->mem_nodes, p, &tried)) !=
 	       NUMA_NO_NODE)
@@ -246,9 +246,9 @@ static u32 vmpool_block_find_place(struct vmpool_pool *pool,
 }
 
 /**
- * vmpool_block_find - a whole block of the global pool on a place's nodes
+ * vmpool_block_find - a whole block of the global pool for a place
  * @pool: the pool.
- * @p: the place, tried node by node (vmpool_place_next()).
+ * @p: the place: its first node, or the nodes it binds to.
  *
  * Context: the pool lock held.
  * Return: the block's number, or %VMPOOL_NONE if there is none there.
@@ -259,10 +259,10 @@ u32 vmpool_block_find(struct vmpool_pool *pool, const struct vmpool_place *p)
 }
 
 /**
- * vmpool_block_find_dedicated - a whole block of a VM's dedicated pool on
- *	a place's nodes
+ * vmpool_block_find_dedicated - a whole block of a VM's dedicated pool for
+ *	a place
  * @vm: the VM.
- * @p: the place, tried node by node (vmpool_place_next()).
+ * @p: the place: its first node, or the nodes it binds to.
  *
  * Context: the pool lock held.
  * Return: the block's number, or %VMPOOL_NONE if there is none there.
@@ -295,7 +295,7 @@ int vmpool_vm_extent_state(struct vmpool_vm *vm, pgoff_t index)
 	return 1;
 }
 
-#ifdef VMPOOL_HAVE_HUGE_FAULT_ORDER
+#ifdef VMPOOL_PMD_FAULT
 /**
  * vmpool_vm_pmd_index - the extent a fault may map with one PMD
  * @vm: the VM.
@@ -344,8 +344,8 @@ bool vmpool_vm_pmd_mapped(struct vm_fault *vmf)
  * yet), and mapped with one PMD.  Anything else falls back to faults of
  * 4 KiB (vmpool_vm_fault()).
  *
- * Context: process context; the mm's mmap lock (or the mapping's lock)
- * held.
+ * Context: process context; the mm's mmap lock, or the VMA's own lock,
+ * held for reading.
  * Return: %VM_FAULT_NOPAGE once mapped, %VM_FAULT_FALLBACK, or an error.
  */
 vm_fault_t vmpool_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
@@ -357,7 +357,6 @@ vm_fault_t vmpool_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct vmpool_place place;
 	unsigned long pfn;
 	pgoff_t index;
-	bool write;
 	pmd_t old;
 
 	if (order != PMD_ORDER)
@@ -368,30 +367,34 @@ vm_fault_t vmpool_vm_huge_fault(struct vm_fault *vmf, unsigned int order)
 	filemap_invalidate_lock_shared(mapping);
 	if (!vmpool_vm_pmd_index(vm, vma, vmf->address, &index))
 		goto out;
-	/* Interleaved extent by extent, as hugetlbfs does by huge page. */
-	vmpool_place_fault(vm, vma, index / VMPOOL_BLOCK_PAGES, &place);
-	if (vmpool_vm_take_block(vm, &place, index))
-		goto out;
+	/*
+	 * Whole already (the bit is cleared only under the invalidate lock
+	 * exclusive), or made whole now: the extent is interleaved as one,
+	 * as hugetlbfs interleaves by huge page.
+	 */
+	if (!test_bit(index / VMPOOL_BLOCK_PAGES, vm->huge)) {
+		vmpool_place_fault(vm, vma, index / VMPOOL_BLOCK_PAGES,
+				   &place);
+		if (vmpool_vm_take_block(vm, &place, index))
+			goto out;
+	}
 	/*
 	 * A page table of 4 KiB entries, left by faults before: the extent
-	 * is mapped through it (it stays until the mapping goes).  Only a
-	 * write upgrades a PMD there already, which maps the same block:
-	 * a page leaves the extent only under the invalidate lock exclusive,
-	 * after every mapping of it is zapped.  Inserted for a read, the PMD
-	 * is writable if the mapping is (no write notification).
+	 * is mapped through it (it stays until the mapping goes).  A write
+	 * to a PMD mapped read-only (write notification, soft-dirty
+	 * tracking) falls back: the core zaps it, and the extent is mapped
+	 * 4 KiB at a time there.  The PMD is made for a read: it is writable
+	 * if the mapping's protection is, and if a PTE table took its place
+	 * meanwhile, nothing is mapped and the access faults again.
 	 */
 	old = pmdp_get_lockless(vmf->pmd);
-	if (!pmd_none(old) && !pmd_leaf(old))
+	if (!pmd_none(old))
 		goto out;
-	write = (vmf->flags & FAULT_FLAG_WRITE) && pmd_leaf(old);
 	pfn = vmpool_page_pfn(vm->pool, READ_ONCE(vm->map[index]));
 	ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP),
-				 write);
-	if (ret == VM_FAULT_NOPAGE) {
-		mutex_lock(&vm->pool->lock);
-		vm->stats.pmd_faults++;
-		mutex_unlock(&vm->pool->lock);
-	}
+				 false);
+	if (ret == VM_FAULT_NOPAGE)
+		atomic_long_inc(&vm->pmd_faults);
 out:
 	filemap_invalidate_unlock_shared(mapping);
 	atomic_dec(&vm->idle.faulting);

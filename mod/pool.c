@@ -252,7 +252,8 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 					       sizeof(*pool->next) +
 					       sizeof(*pool->prev)) +
 			     4 * BITS_TO_LONGS(pool->nr_pages) * sizeof(long) +
-			     pool->nr_blocks * sizeof(*pool->block_free) +
+			     pool->nr_blocks * (sizeof(*pool->block_free) +
+						sizeof(*pool->block_dedicated)) +
 			     2 * BITS_TO_LONGS(pool->nr_blocks + 1) *
 			     sizeof(long);
 }
@@ -298,6 +299,23 @@ unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx)
 int vmpool_page_nid(struct vmpool_pool *pool, u32 idx)
 {
 	return vmpool_chunk_of(pool, idx)->nid;
+}
+
+/**
+ * vmpool_pages_contiguous - whether pool pages are contiguous memory
+ * @pool: the pool.
+ * @idx: the first page.
+ * @n: pages from it, @idx + @n at most the pool's size.
+ *
+ * Context: any context.
+ * Return: true if pages @idx to @idx + @n - 1 lie in one chunk.
+ */
+bool vmpool_pages_contiguous(struct vmpool_pool *pool, u32 idx,
+			     unsigned long n)
+{
+	const struct vmpool_chunk *c = vmpool_chunk_of(pool, idx);
+
+	return idx + n <= c->first + c->nr_pages;
 }
 
 /**

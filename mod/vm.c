@@ -15,6 +15,9 @@
  * the rmap knows it, so get_user_pages() and everything built on it (KVM's
  * stage-2 faults, VFIO pins, O_DIRECT, vmsplice, io_uring buffers,
  * /proc/pid/mem) works, and MADV_DONTNEED and MADV_POPULATE_WRITE do too.
+ * A region pool's 2 MiB extents are mapped with one PMD instead (huge.c),
+ * which holds no reference; get_user_pages() takes its own on the 4 KiB
+ * page it returns all the same.
  * The pages are not in the page cache: the VM's page map says which page
  * backs which offset, and no reclaim, writeback or migration touches them.
  */
@@ -205,7 +208,7 @@ static const struct vm_operations_struct vmpool_vm_ops = {
 	.open = vmpool_vm_vma_open,
 	.close = vmpool_vm_vma_close,
 	.fault = vmpool_vm_fault,
-#ifdef VMPOOL_HAVE_HUGE_FAULT_ORDER
+#ifdef VMPOOL_PMD_FAULT
 	.huge_fault = vmpool_vm_huge_fault,
 #endif
 };
@@ -360,7 +363,7 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->numa_hits = vm->stats.numa_hits;
 	st->numa_misses = vm->stats.numa_misses;
 	st->huge_pages = (u64)vm->nr_huge * VMPOOL_BLOCK_PAGES;
-	st->pmd_faults = vm->stats.pmd_faults;
+	st->pmd_faults = atomic_long_read(&vm->pmd_faults);
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -583,11 +586,14 @@ struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
 	memset(vm->map, 0xff, nr_pages * sizeof(*vm->map));
 	vm->pool = pool;
 	vm->nr_pages = nr_pages;
+	if (vmpool_idle_init(vm) ||
+	    vmpool_nlist_init(&vm->dedicated, GFP_KERNEL_ACCOUNT))
+		goto err_free_idle;
 	vm->huge = bitmap_zalloc(DIV_ROUND_UP(nr_pages, VMPOOL_BLOCK_PAGES),
 				 GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	vm->whole = bitmap_zalloc(pool->nr_blocks + 1, GFP_KERNEL_ACCOUNT);
-	if (!vm->huge || !vm->whole || vmpool_idle_init(vm) ||
-	    vmpool_nlist_init(&vm->dedicated, GFP_KERNEL_ACCOUNT))
+	vm->whole = bitmap_zalloc(pool->nr_blocks + 1,
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!vm->huge || !vm->whole)
 		goto err_free_idle;
 	vm->limit = args->limit_pages ?: nr_pages;
 	vm->flags = args->flags;

@@ -167,7 +167,7 @@ struct vmpool_chunk {
 };
 
 /**
- * struct vmpool_list - a singly linked list of pool pages
+ * struct vmpool_list - a doubly linked list of pool pages
  * @head: first page, or %VMPOOL_NONE.
  * @count: pages on the list.
  */
@@ -478,7 +478,10 @@ struct vmpool_idle {
  * @dedicated: the VM's dedicated free pages, by node; protected by
  *	@pool->lock.
  * @huge: per extent of 512 guest pages, set while a whole block backs it
- *	(huge.c); protected by @pool->lock.
+ *	(huge.c); changed with atomic bit operations under @pool->lock,
+ *	cleared under the invalidate lock exclusive too, so that a fault
+ *	holding it shared reads a set bit without @pool->lock.
+ * @pmd_faults: faults that mapped an extent with one PMD.
  * @nr_huge: bits set in @huge; protected by @pool->lock.
  * @whole: per block of the pool, set while all its pages are in
  *	@dedicated; protected by @pool->lock.
@@ -540,6 +543,7 @@ struct vmpool_vm {
 	u32 *map;
 	struct vmpool_nlist dedicated;
 	unsigned long *huge;
+	atomic_long_t pmd_faults;
 	unsigned long nr_huge;
 	unsigned long *whole;
 	unsigned long nr_mapped;
@@ -722,6 +726,8 @@ void vmpool_pool_destroy(struct vmpool_pool *pool);
 void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st);
 unsigned long vmpool_page_pfn(struct vmpool_pool *pool, u32 idx);
 int vmpool_page_nid(struct vmpool_pool *pool, u32 idx);
+bool vmpool_pages_contiguous(struct vmpool_pool *pool, u32 idx,
+			     unsigned long n);
 void vmpool_free_add(struct vmpool_pool *pool, u32 idx);
 void vmpool_free_sub(struct vmpool_pool *pool, u32 idx);
 void vmpool_page_zero(struct vmpool_pool *pool, u32 idx);

@@ -393,8 +393,10 @@
  * @VMPOOL_CAP_PMD: 1 if faults map 2 MiB extents of guest memory with one
  *	PMD: the pool is a boot-reserved region (the ``region`` module
  *	parameter) on a kernel that allows it, and the ``pmd`` module
- *	parameter is on.  &struct vmpool_info and &struct vmpool_vm_stats
- *	report the extents.
+ *	parameter is on.  A mapping still gets 4 KiB pages where transparent
+ *	huge pages are off for it (sysfs ``never``, %MADV_NOHUGEPAGE,
+ *	%PR_SET_THP_DISABLE).  &struct vmpool_info and &struct
+ *	vmpool_vm_stats report the extents.
  */
 enum vmpool_extension {
 	VMPOOL_CAP_INFO = 1,
