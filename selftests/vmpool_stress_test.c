@@ -46,11 +46,15 @@
 #define SLOTS		8
 #define THREADS		6
 #define TENANTS		3
+/* Pages of a VM at most: more on a region pool, for whole 2 MiB extents. */
 #define MAX_PAGES	1024
+#define MAX_PAGES_REGION	2048
 /* Slots of the store page-out writes to. */
 #define STORE_PAGES	2048
 /* Pages of the pool the VMs share; they may want twice as many. */
 #define FREE_PAGES	1024
+/* On a region pool: eight 2 MiB blocks, so that some stay whole. */
+#define FREE_PAGES_REGION	4096
 /* A KVM guest runs on the first pages of a VM; its code is in page 0. */
 #define KVM_PAGES	64
 
@@ -212,6 +216,8 @@ static size_t first_writable(struct slot *s)
 
 /* Pages paged out because their VM went idle, and read back ahead. */
 static unsigned long idle_out, prefetched, pmd_faults;
+/* MAX_PAGES, or MAX_PAGES_REGION. */
+static size_t max_pages = MAX_PAGES;
 
 static void slot_destroy(struct slot *s)
 {
@@ -235,7 +241,7 @@ static void slot_destroy(struct slot *s)
 
 static void op_create(struct slot *s, unsigned int *seed)
 {
-	size_t pages = 1 + rnd(seed, MAX_PAGES);
+	size_t pages = 1 + rnd(seed, max_pages);
 	__u32 tenant = rnd(seed, TENANTS);
 	bool share = !rnd(seed, 3);
 	int fd;
@@ -862,6 +868,7 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	unsigned long total = 0;
 	struct sigaction sigbus = { .sa_handler = sigbus_handler };
 	int i, store, filler;
+	size_t free_pages;
 
 #ifdef VMPOOL_STRESS_KVM
 	char why[256];
@@ -884,15 +891,18 @@ TEST_F_TIMEOUT(stress, concurrent_everything, 3600)
 	ASSERT_LE(0, store);
 	ASSERT_EQ(0, vmpool_set_store(dev, store, NULL));
 	/*
-	 * A VM that is never paged holds all of the pool but FREE_PAGES, so
-	 * that the VMs together need more than the pool now and then: those
-	 * with an idle limit give pages to the others.
+	 * A VM that is never paged holds all of the pool but FREE_PAGES (or
+	 * FREE_PAGES_REGION), so that the VMs together need more than the
+	 * pool now and then: those with an idle limit give pages to the
+	 * others.
 	 */
 	ASSERT_EQ(0, vmpool_info(dev, &info));
-	ASSERT_LT(FREE_PAGES, info.free_pages);
+	free_pages = variant->region ? FREE_PAGES_REGION : FREE_PAGES;
+	max_pages = variant->region ? MAX_PAGES_REGION : MAX_PAGES;
+	ASSERT_LT(free_pages, info.free_pages);
 	filler = vmpool_vm_create(dev, tenant_base + TENANTS,
-				  (info.free_pages - FREE_PAGES) * PAGE,
-				  info.free_pages - FREE_PAGES, 0, "filler");
+				  (info.free_pages - free_pages) * PAGE,
+				  info.free_pages - free_pages, 0, "filler");
 	ASSERT_LE(0, filler);
 	ASSERT_EQ(0, sigaction(SIGBUS, &sigbus, NULL));
 	ASSERT_EQ(0, vmpool_scrub_marks(10, 30));
