@@ -32,6 +32,11 @@ done
 # the guest's 2 GiB of RAM.
 REGION_SIZE=64M
 REGION_PHYS=0x40000000
+# In the KVM boot, another one that holds a real guest's RAM
+# (vmpool_guest_kvm_test's region boot).
+GUEST_REGION_SIZE=320M
+GUEST_REGION_PHYS=0x50000000
+guest_region=
 
 plain=()
 kvm=()
@@ -86,6 +91,7 @@ boot_once() {
 		-i "mod/vmpool.ko pool_mb=${VMPOOL_POOL_MB:-64}" "${opts[@]}" -- \
 		env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
 		VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
+		${guest_region:+VMPOOL_GUEST_REGION="$guest_region"} \
 		VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
 		VMPOOL_TIMING_SCALE="${VMPOOL_TIMING_SCALE:-1}" \
 		VMPOOL_TEST_TIMEOUT="${VMPOOL_TEST_TIMEOUT:-900}" \
@@ -105,7 +111,10 @@ fi
 # static key), and under TCG another CPU running that text while it is
 # patched has been seen to die on the breakpoint ("Oops: int3").
 if [ ${#kvm[@]} -gt 0 ]; then
-	boot -c 1 -- "${kvm[@]}" || vmrc=$?
+	guest_region="$GUEST_REGION_SIZE@$GUEST_REGION_PHYS"
+	boot -c 1 -a "memmap=$GUEST_REGION_SIZE\$$GUEST_REGION_PHYS" -- \
+		"${kvm[@]}" || vmrc=$?
+	guest_region=
 fi
 if [ ${#numa[@]} -gt 0 ]; then
 	boot -N -- "${numa[@]}" || vmrc=$?
