@@ -7,16 +7,20 @@
  * start at a 2 MiB boundary: pool indices b * 512 to b * 512 + 511 of one
  * chunk whose first page frame of the block is aligned.  The pool counts,
  * per block, its pages in the global pool (vmpool_free_add() and
- * vmpool_free_sub() keep the count); a block all of whose pages are there
- * is whole (&vmpool_pool.whole).  The free lists stay lists of pages, so
- * the tenant and dirty rules stay per page; they are doubly linked, so
- * that a whole block leaves them page by page in constant time.
+ * vmpool_free_sub() keep the count) and in dedicated pools (the dedicated
+ * pool's push and pop do); a block all of whose pages are in the global
+ * pool is whole there (&vmpool_pool.whole), one all of whose pages are in
+ * one VM's dedicated pool is whole in it (&vmpool_vm.whole).  The free
+ * lists stay lists of pages, so the tenant and dirty rules stay per page;
+ * they are doubly linked, so that a whole block leaves them page by page
+ * in constant time.
  *
  * An extent is 512 guest pages starting at a multiple of 512.  A fault of
  * a mapping that may map it with one PMD (aligned, 2 MiB inside the
  * mapping, transparent huge pages allowed for it) backs an extent that
- * has no page yet with a whole block at once (vmpool_vm_take_block()), and
- * maps it with one PMD.  Such an extent is marked in &vmpool_vm.huge until
+ * has no page yet with a whole block at once (vmpool_vm_take_block(): the
+ * VM's own first, of the first node of its placement), and maps it with
+ * one PMD.  Such an extent is marked in &vmpool_vm.huge until
  * one of its pages leaves it (a hole punched, a page paged out or taken by
  * reclaim: vmpool_vm_unmap_locked()); unmap_mapping_range() of any page of
  * it zaps the whole PMD, and its other pages fault again, 4 KiB each.
