@@ -207,6 +207,37 @@ static void vmpool_page_scrub(struct vmpool_vm *vm, u32 idx, u16 from)
 }
 
 /*
+ * Whether page @idx, marked @mark, must be zeroed before it enters @vm from
+ * outside; if not, one holding data @vm may see is counted recycled.
+ */
+static bool vmpool_enter_needs_zero(struct vmpool_vm *vm, u32 idx, u16 mark)
+{
+	if (vmpool_needs_zero(vm, idx, mark))
+		return true;
+	if (test_bit(idx, vm->pool->dirty))
+		vmpool_count_recycled(vm);
+	return false;
+}
+
+/*
+ * Whether page @idx of @vm's dedicated pool must be zeroed before it backs
+ * a hole of @vm (@stale: it holds data of another guest page, which lives
+ * on in the store; else only data the VM released, or zeros); if not, one
+ * holding data is counted recycled.
+ */
+static bool vmpool_hole_needs_zero(struct vmpool_vm *vm, u32 idx, bool stale)
+{
+	if (stale)
+		return true;
+	if (!test_bit(idx, vm->pool->dirty))
+		return false;
+	if (vm->flags & VMPOOL_VM_ZERO_RELEASED)
+		return true;
+	vmpool_count_recycled(vm);
+	return false;
+}
+
+/*
  * Hand page @idx, marked with tenant slot @mark, to @vm, zeroing it first
  * if @vm may not see what it holds.  Every page that enters a VM from
  * outside goes through here or through vmpool_scrub_into().
@@ -215,10 +246,8 @@ static void vmpool_page_enter(struct vmpool_vm *vm, u32 idx, u16 mark)
 {
 	struct vmpool_pool *pool = vm->pool;
 
-	if (vmpool_needs_zero(vm, idx, mark))
+	if (vmpool_enter_needs_zero(vm, idx, mark))
 		vmpool_page_scrub(vm, idx, mark);
-	else if (test_bit(idx, pool->dirty))
-		vmpool_count_recycled(vm);
 	__set_bit(idx, pool->owned);
 	pool->owner[idx] = vm->slot;
 }
@@ -745,20 +774,9 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 	if (vmpool_vm_spare(vm))
 		*idx = vmpool_dedicated_pop_stale(vm, p, &stale);
 	if (*idx != VMPOOL_NONE) {
-		/*
-		 * The store's data overwrites it.  Data of another of its
-		 * guest pages, still in use: a hole it backs reads as zero.
-		 * Otherwise only data the VM released or zeros: a clean page
-		 * needs nothing.
-		 */
-		if (!fill && stale) {
+		/* The store's data overwrites it: nothing to zero. */
+		if (!fill && vmpool_hole_needs_zero(vm, *idx, stale))
 			vmpool_page_scrub(vm, *idx, vm->tenant->slot);
-		} else if (!fill && test_bit(*idx, pool->dirty)) {
-			if (vm->flags & VMPOOL_VM_ZERO_RELEASED)
-				vmpool_page_scrub(vm, *idx, vm->tenant->slot);
-			else
-				vmpool_count_recycled(vm);
-		}
 		vm->stats.faults_dedicated++;
 		vmpool_count_place(vm, p, *idx);
 		return 0;
@@ -936,10 +954,8 @@ static void vmpool_global_block_out(struct vmpool_vm *vm, u32 first,
 
 	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
 		mark = vmpool_global_del(pool, vm, first + k);
-		if (vmpool_needs_zero(vm, first + k, mark))
+		if (vmpool_enter_needs_zero(vm, first + k, mark))
 			__set_bit(k, zero);
-		else if (test_bit(first + k, pool->dirty))
-			vmpool_count_recycled(vm);
 		pool->owner[first + k] = 0;
 	}
 	vmpool_scrub_kick_locked(pool);
@@ -960,12 +976,9 @@ static void vmpool_dedicated_block_out(struct vmpool_vm *vm, u32 first,
 	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
 		idx = first + k;
 		vmpool_nlist_del(pool, &vm->dedicated, idx);
-		if (vmpool_dedicated_out(vm, idx) ||
-		    (test_bit(idx, pool->dirty) &&
-		     (vm->flags & VMPOOL_VM_ZERO_RELEASED)))
+		if (vmpool_hole_needs_zero(vm, idx,
+					   vmpool_dedicated_out(vm, idx)))
 			__set_bit(k, zero);
-		else if (test_bit(idx, pool->dirty))
-			vmpool_count_recycled(vm);
 		__clear_bit(idx, pool->owned);
 		pool->owner[idx] = 0;
 	}
