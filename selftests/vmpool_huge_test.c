@@ -122,11 +122,24 @@ static long reread(const char *p, size_t len)
 	return vmpool_thread_faults(false) - before;
 }
 
-static char *map_vm(int fd, size_t len)
+/*
+ * A VM of @len bytes of a new tenant, @reserve pages reserved, mapped
+ * shared at *@p: its fd, or -1.
+ */
+static int mapped_vm(int dev, size_t len, __u64 reserve, const char *name,
+		     char **p)
 {
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int vm = vmpool_vm_create(dev, vmpool_new_tenant(), len, reserve, 0,
+				  name);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (vm < 0)
+		return -1;
+	*p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, vm, 0);
+	if (*p == MAP_FAILED) {
+		close(vm);
+		return -1;
+	}
+	return vm;
 }
 
 /*
@@ -142,11 +155,8 @@ TEST_F(huge, touched_once_maps_2mib_per_fault)
 	char *p;
 	int vm;
 
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), self->len, 0, 0,
-			      "touched");
+	vm = mapped_vm(self->dev, self->len, 0, "touched", &p);
 	ASSERT_LE(0, vm);
-	p = map_vm(vm, self->len);
-	ASSERT_NE(NULL, p);
 	/* Mappings of VMs start at 2 MiB boundaries. */
 	ASSERT_EQ(0, (unsigned long)p % EXTENT);
 
@@ -183,11 +193,8 @@ TEST_F(huge, pmd_off_maps_4kib_per_fault)
 	ASSERT_EQ(0, vmpool_set_param("pmd", "0"));
 	ASSERT_EQ(0, vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION,
 				  VMPOOL_CAP_PMD));
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), 4 * EXTENT, 0, 0,
-			      "4k");
+	vm = mapped_vm(self->dev, 4 * EXTENT, 0, "4k", &p);
 	ASSERT_LE(0, vm);
-	p = map_vm(vm, 4 * EXTENT);
-	ASSERT_NE(NULL, p);
 	faults = touch(p, 4 * EXTENT);
 	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 	EXPECT_EQ(4 * EXTENT_PAGES, faults);
@@ -212,11 +219,8 @@ TEST_F(huge, punch_inside_a_pmd_keeps_the_other_511)
 	char *p;
 	int vm;
 
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0,
-			      "punch");
+	vm = mapped_vm(self->dev, len, 0, "punch", &p);
 	ASSERT_LE(0, vm);
-	p = map_vm(vm, len);
-	ASSERT_NE(NULL, p);
 	ASSERT_EQ(8, touch(p, len));
 	vmpool_fill(p, len, marker);
 
@@ -253,11 +257,8 @@ TEST_F(huge, whole_extent_punched_comes_back_whole)
 	char *p;
 	int vm;
 
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0,
-			      "whole");
+	vm = mapped_vm(self->dev, len, 0, "whole", &p);
 	ASSERT_LE(0, vm);
-	p = map_vm(vm, len);
-	ASSERT_NE(NULL, p);
 	ASSERT_EQ(4, touch(p, len));
 	ASSERT_EQ(0, fallocate(vm, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			       EXTENT, EXTENT));
@@ -290,11 +291,8 @@ TEST_F(huge, reserve_is_mapped_2mib_per_fault)
 	char *p;
 	int vm;
 
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len,
-			      len / PAGE, 0, "reserve");
+	vm = mapped_vm(self->dev, len, len / PAGE, "reserve", &p);
 	ASSERT_LE(0, vm);
-	p = map_vm(vm, len);
-	ASSERT_NE(NULL, p);
 	EXPECT_EQ(8, touch(p, len));
 	ASSERT_EQ(0, vmpool_vm_stats(vm, &st));
 	EXPECT_EQ(len / PAGE, st.huge_pages);
@@ -316,22 +314,16 @@ TEST_F(huge, block_crossing_tenants_is_zeroed)
 	char *p;
 	int a, b;
 
-	a = vmpool_vm_create(self->dev, vmpool_new_tenant(), self->len, 0, 0,
-			     "A");
+	a = mapped_vm(self->dev, self->len, 0, "A", &p);
 	ASSERT_LE(0, a);
-	p = map_vm(a, self->len);
-	ASSERT_NE(NULL, p);
 	vmpool_fill(p, self->len, marker);
 	ASSERT_EQ(0, vmpool_vm_stats(a, &st));
 	EXPECT_EQ(self->len / PAGE, st.huge_pages);
 	EXPECT_EQ(0, munmap(p, self->len));
 	EXPECT_EQ(0, close(a));
 
-	b = vmpool_vm_create(self->dev, vmpool_new_tenant(), self->len, 0, 0,
-			     "B");
+	b = mapped_vm(self->dev, self->len, 0, "B", &p);
 	ASSERT_LE(0, b);
-	p = map_vm(b, self->len);
-	ASSERT_NE(NULL, p);
 	EXPECT_EQ(self->len / EXTENT, touch(p, self->len));
 	EXPECT_EQ(0, not_zero(p, self->len));
 	ASSERT_EQ(0, vmpool_vm_stats(b, &st));
@@ -357,11 +349,8 @@ TEST_F(huge, page_pinned_inside_a_pmd_is_held_alone)
 	char *p, *q, *buf;
 	int a, b, pfd[2];
 
-	a = vmpool_vm_create(self->dev, vmpool_new_tenant(), EXTENT, 0, 0,
-			     "A");
+	a = mapped_vm(self->dev, EXTENT, 0, "A", &p);
 	ASSERT_LE(0, a);
-	p = map_vm(a, EXTENT);
-	ASSERT_NE(NULL, p);
 	ASSERT_EQ(1, touch(p, EXTENT));
 	vmpool_fill(p, EXTENT, marker);
 	ASSERT_EQ(0, pipe(pfd));
@@ -375,11 +364,8 @@ TEST_F(huge, page_pinned_inside_a_pmd_is_held_alone)
 	EXPECT_EQ(1, info.held_pages);
 	EXPECT_EQ(all - 1, info.free_pages);
 
-	b = vmpool_vm_create(self->dev, vmpool_new_tenant(), all * PAGE, 0, 0,
-			     "B");
+	b = mapped_vm(self->dev, all * PAGE, 0, "B", &q);
 	ASSERT_LE(0, b);
-	q = map_vm(b, all * PAGE);
-	ASSERT_NE(NULL, q);
 	ASSERT_EQ(0, fallocate(b, 0, 0, (all - 1) * PAGE));
 	EXPECT_EQ(0, vmpool_marker_words(q, (all - 1) * PAGE, marker,
 					 EXTENT));
@@ -409,11 +395,8 @@ TEST_F(huge, idle_limit_maps_4kib)
 	char *p;
 	int vm;
 
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0,
-			      "idle");
+	vm = mapped_vm(self->dev, len, 0, "idle", &p);
 	ASSERT_LE(0, vm);
-	p = map_vm(vm, len);
-	ASSERT_NE(NULL, p);
 	EXPECT_EQ(2, touch(p, len));
 	lim.pages = len / PAGE;
 	ASSERT_EQ(0, vmpool_ioctl(vm, VMPOOL_VM_SET_IDLE_LIMIT,
