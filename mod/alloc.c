@@ -59,6 +59,12 @@ static u32 vmpool_global_pop_node(struct vmpool_pool *pool,
 	}
 	*mark = 0;
 	idx = vmpool_nlist_pop(pool, &pool->zeroed, nid);
+	if (idx == VMPOOL_NONE &&
+	    (nid == NUMA_NO_NODE ? pool->nr_lent : pool->node_lent[nid])) {
+		/* Zeroed pages lent to fault caches, before any to zero. */
+		vmpool_cache_drain_all(pool);
+		idx = vmpool_nlist_pop(pool, &pool->zeroed, nid);
+	}
 	if (idx != VMPOOL_NONE) {
 		pool->scrub.hits++;
 		return idx;
@@ -137,11 +143,14 @@ static u16 vmpool_global_del(struct vmpool_pool *pool, struct vmpool_vm *vm,
 	return mark;
 }
 
-/* vmpool_global_pop(), but not of the pages promised to grows. */
+/*
+ * vmpool_global_pop(), but not of the pages promised to grows; pages lent
+ * to fault caches are called back if no other is left.
+ */
 static u32 vmpool_global_take(struct vmpool_pool *pool, struct vmpool_vm *vm,
 			      const struct vmpool_place *p, u16 *mark)
 {
-	if (!vmpool_pool_available(pool))
+	if (!vmpool_pool_call_back(pool, 1))
 		return VMPOOL_NONE;
 	return vmpool_global_pop(pool, vm, p, mark);
 }
@@ -433,7 +442,7 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 	u16 mark;
 
 	mutex_lock(&pool->lock);
-	if (pages > vmpool_pool_available(pool) &&
+	if (pages > vmpool_pool_call_back(pool, pages) &&
 	    vmpool_pool_pending_locked(pool)) {
 		/*
 		 * Pages are on their way back: wait for them, and keep the
@@ -445,7 +454,9 @@ int vmpool_grow(struct vmpool_vm *vm, unsigned long pages)
 		paused = true;
 		mutex_lock(&pool->lock);
 	}
-	if (pages > vmpool_pool_available(pool) ||
+	/* Its cache's pages go back: they count against its limit. */
+	vmpool_cache_drain(vm);
+	if (pages > vmpool_pool_call_back(pool, pages) ||
 	    pages > vm->limit - vmpool_vm_holding(vm)) {
 		mutex_unlock(&pool->lock);
 		if (paused)
@@ -555,6 +566,8 @@ int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages)
 	int ret = 0;
 
 	mutex_lock(&pool->lock);
+	/* Its cache's own pages are spare too. */
+	vmpool_cache_drain(vm);
 	if (pages > vmpool_vm_spare(vm)) {
 		ret = -ENOSPC;
 		goto out;
@@ -593,6 +606,7 @@ unsigned long vmpool_vm_give_free_locked(struct vmpool_vm *vm,
 					 unsigned long pages)
 {
 	lockdep_assert_held(&vm->pool->lock);
+	vmpool_cache_drain(vm);
 	return vmpool_dedicated_give(vm, p, min(pages, vmpool_vm_spare(vm)));
 }
 
@@ -623,6 +637,8 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 	int ret;
 
 	mutex_lock(&pool->lock);
+	vmpool_cache_drain(src);
+	vmpool_cache_drain(dst);
 	if (!pages)
 		pages = vmpool_vm_spare(src);
 	if (pages > vmpool_vm_spare(src) ||
@@ -768,6 +784,14 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 		vmpool_place_vm(vm, &own);
 		p = &own;
 	}
+	/*
+	 * Its cache's own pages back to its pool if none is spare there, all
+	 * of them if it is at its limit: a page it may take.
+	 */
+	if (vm->cache.nr &&
+	    ((vm->cache.own && !vmpool_vm_spare(vm)) ||
+	     vmpool_vm_holding(vm) >= vm->limit))
+		vmpool_cache_drain(vm);
 	if (zero)
 		*zero = false;
 	*idx = VMPOOL_NONE;
@@ -823,14 +847,14 @@ static void vmpool_vm_zeroed_locked(struct vmpool_vm *vm, u32 idx)
 }
 
 /**
- * vmpool_vm_map_locked - make page @idx back guest page @index of @vm
+ * vmpool_vm_mapped_locked - count page @idx as backing guest memory of @vm
  * @vm: the VM.
- * @index: a guest page with no page behind it.
- * @idx: a page @vm owns, on no list.
+ * @idx: a page @vm owns, on no list, that its page map names (or is about
+ *	to).
  *
  * Context: @vm's pool lock held.
  */
-void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
+void vmpool_vm_mapped_locked(struct vmpool_vm *vm, u32 idx)
 {
 	struct vmpool_pool *pool = vm->pool;
 
@@ -838,12 +862,28 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
 	/* The guest may write it from now on. */
 	__set_bit(idx, pool->dirty);
 	__set_bit(idx, pool->mapped);
-	/* With its data: a fault may read it without the lock. */
-	smp_store_release(&vm->map[index], idx);
 	vm->nr_mapped++;
 	vm->tenant->nr_mapped++;
 	pool->nr_mapped++;
 	pool->node_mapped[vmpool_page_nid(pool, idx)]++;
+}
+
+/**
+ * vmpool_vm_map_locked - make page @idx back guest page @index of @vm
+ * @vm: the VM.
+ * @index: a guest page with no page behind it: its entry is in the store,
+ *	or none, in which case @vm's cache lock is held too (a fault taking
+ *	a page of its cache may back it otherwise).
+ * @idx: a page @vm owns, on no list.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
+{
+	lockdep_assert_held(&vm->pool->lock);
+	vmpool_vm_mapped_locked(vm, idx);
+	/* With its data: a fault may read it without the lock. */
+	smp_store_release(&vm->map[index], idx);
 }
 
 /**
@@ -856,14 +896,18 @@ void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx)
  * A page backed already is looked up without the pool lock: a fault after
  * the page tables were zapped (the idle sampling, KVM's MMU notifier, a
  * page not mapped ahead) takes no pool-wide lock.  Otherwise it takes a
- * page from @vm's dedicated pool first, then from the global pool; one
- * that must be zeroed for @vm is zeroed outside the pool lock.  With
- * none to take while pages are on their way to @vm (another fault's page
- * being zeroed, a grow or move in progress), it waits for them.
+ * page of @vm's fault cache, without the pool lock too (cache.c); with
+ * none there, it takes the pool lock, refills the cache and takes a page
+ * of it, or, if the cache cannot serve @p, takes a page from @vm's
+ * dedicated pool first, then from the global pool; one that must be
+ * zeroed for @vm is zeroed outside the pool lock.  With none to take
+ * while pages are on their way to @vm (another fault's page being zeroed,
+ * a grow or move in progress), it waits for them.
  *
  * Context: process context; @vm's invalidate lock held (shared is
  * enough), which keeps a page backing @index there until it is dropped;
- * takes the pool lock unless the page is backed already.
+ * takes the pool lock unless the page is backed already or its cache has
+ * a page for it.
  * Return: 0 on success; -ENOSPC if @vm is at its limit or the global pool is
  * empty; -ENODATA if the page's data is in the store (vmpool_swap_in()).
  */
@@ -871,11 +915,16 @@ int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
 		       pgoff_t index, u32 *idx)
 {
 	struct vmpool_pool *pool = vm->pool;
+	struct vmpool_place own;
 	u64 dedicated, zeroed;
 	unsigned long landed;
 	bool zero = false;
 	int ret = 0;
 
+	if (!p) {
+		vmpool_place_vm(vm, &own);
+		p = &own;
+	}
 	/*
 	 * Only vmpool_vm_unmap_locked() takes a backing page away, and its
 	 * callers hold the invalidate lock exclusive; pairs with the release
@@ -884,15 +933,24 @@ int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
 	*idx = smp_load_acquire(&vm->map[index]);
 	if (*idx != VMPOOL_NONE && !vmpool_entry_swapped(*idx))
 		return 0;
+	if (*idx == VMPOOL_NONE && vmpool_cache_take(vm, p, index, idx))
+		return 0;
 
 	mutex_lock(&pool->lock);
-	*idx = vm->map[index];
+	/* Backed by a fault that took a page of the cache, perhaps. */
+	*idx = smp_load_acquire(&vm->map[index]);
 	if (vmpool_entry_swapped(*idx)) {
 		ret = -ENODATA;
 		goto out;
 	}
 	if (*idx != VMPOOL_NONE)
 		goto out;
+	/* The cache, filled a batch at a time: the next faults skip the lock. */
+	if (vmpool_cache_refill(vm, p) &&
+	    vmpool_cache_take(vm, p, index, idx))
+		goto out;
+	/* Other faults' pages counted first: the trace's flags are this one's. */
+	vmpool_cache_fold(vm);
 	dedicated = vm->stats.faults_dedicated;
 	zeroed = vm->stats.bytes_zeroed;
 	for (;;) {
@@ -906,7 +964,7 @@ int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
 					READ_ONCE(vm->landed) != landed);
 		mutex_lock(&pool->lock);
 		/* Backed meanwhile, by the fault it waited for perhaps. */
-		*idx = vm->map[index];
+		*idx = smp_load_acquire(&vm->map[index]);
 		ret = vmpool_entry_swapped(*idx) ? -ENODATA : 0;
 		if (*idx != VMPOOL_NONE)
 			goto out;
@@ -919,19 +977,22 @@ int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
 		vmpool_page_zero(pool, *idx);
 		mutex_lock(&pool->lock);
 		vmpool_vm_zeroed_locked(vm, *idx);
+	}
+	spin_lock(&vm->cache.lock);
+	if (vm->map[index] != VMPOOL_NONE) {
 		/*
-		 * Backed meanwhile by another fault: the page is spare.  (Not
+		 * Backed meanwhile, by another fault: the page is spare.  (Not
 		 * paged out: that takes the invalidate lock exclusive.)
 		 */
-		if (vm->map[index] != VMPOOL_NONE) {
-			vmpool_dedicated_push(vm, *idx);
-			*idx = vm->map[index];
-			if (WARN_ON_ONCE(vmpool_entry_swapped(*idx)))
-				ret = -ENODATA;
-			goto out;
-		}
+		spin_unlock(&vm->cache.lock);
+		vmpool_dedicated_push(vm, *idx);
+		*idx = vm->map[index];
+		if (WARN_ON_ONCE(vmpool_entry_swapped(*idx)))
+			ret = -ENODATA;
+		goto out;
 	}
 	vmpool_vm_map_locked(vm, index, *idx);
+	spin_unlock(&vm->cache.lock);
 	trace_vmpool_alloc(vm->slot, vm->tenant->slot, index,
 			   vm->stats.faults_dedicated != dedicated,
 			   vm->stats.bytes_zeroed != zeroed);
@@ -1049,12 +1110,14 @@ int vmpool_vm_take_block(struct vmpool_vm *vm, const struct vmpool_place *p,
 	ret = vmpool_vm_extent_state(vm, index);
 	if (ret <= 0)
 		goto out;
+	vmpool_cache_drain(vm);
 	b = VMPOOL_NONE;
 	if (vmpool_vm_spare(vm) >= VMPOOL_BLOCK_PAGES)
 		b = vmpool_block_find_dedicated(vm, p);
 	own = b != VMPOOL_NONE;
 	if (!own && vmpool_vm_holding(vm) + VMPOOL_BLOCK_PAGES <= vm->limit &&
-	    vmpool_pool_available(pool) >= VMPOOL_BLOCK_PAGES)
+	    vmpool_pool_call_back(pool, VMPOOL_BLOCK_PAGES) >=
+	    VMPOOL_BLOCK_PAGES)
 		b = vmpool_block_find(pool, p);
 	ret = -ENOSPC;
 	if (b == VMPOOL_NONE)
@@ -1072,17 +1135,24 @@ int vmpool_vm_take_block(struct vmpool_vm *vm, const struct vmpool_place *p,
 
 	/* Not under the lock: other VMs' faults go on meanwhile. */
 	vmpool_vm_block_zeroed(vm, first, zero);
-	/* Backed meanwhile (another fault of it took a block too): spare. */
+	/*
+	 * Backed meanwhile (another fault of it took a block, or a page of
+	 * its cache): spare.
+	 */
+	spin_lock(&vm->cache.lock);
 	ret = vmpool_vm_extent_state(vm, index);
 	if (ret <= 0) {
+		spin_unlock(&vm->cache.lock);
 		for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
 			vmpool_dedicated_push(vm, first + k);
 		goto out;
 	}
 	set_bit(index / VMPOOL_BLOCK_PAGES, vm->huge);
 	vm->nr_huge++;
-	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
 		vmpool_vm_map_locked(vm, index + k, first + k);
+	spin_unlock(&vm->cache.lock);
+	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
 		vmpool_count_place(vm, p, first + k);
 		trace_vmpool_alloc(vm->slot, vm->tenant->slot, index + k, own,
 				   test_bit(k, zero));
@@ -1114,6 +1184,8 @@ void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index)
 	struct vmpool_pool *pool = vm->pool;
 	u32 idx = vm->map[index];
 
+	/* Counted as mapped first, if a fault took it from the cache. */
+	vmpool_cache_fold(vm);
 	vmpool_clean_drop_locked(vm, index);
 	/* The extent is a whole block no more. */
 	if (vm->nr_huge && test_bit(index / VMPOOL_BLOCK_PAGES, vm->huge)) {
@@ -1272,6 +1344,7 @@ void vmpool_vm_return_all(struct vmpool_vm *vm)
 
 	lockdep_assert_held(&pool->lock);
 
+	vmpool_cache_drain(vm);
 	for (index = 0; index < vm->nr_pages; index++) {
 		idx = vm->map[index];
 		if (vmpool_entry_swapped(idx)) {

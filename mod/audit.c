@@ -24,6 +24,7 @@ struct vmpool_auditor {
 	unsigned long *node_free;
 	unsigned long *node_dedicated;
 	unsigned long *node_mapped;
+	unsigned long *node_lent;
 	u16 *block_free;
 	u16 *block_dedicated;
 	struct vmpool_audit *out;
@@ -293,6 +294,62 @@ static void audit_blocks(struct vmpool_auditor *a)
 					   vm->slot, b, a->block_dedicated[b]);
 }
 
+/*
+ * The pages of @vm's fault cache, its faults' pages counted: owned by @vm
+ * and unmapped; those of its dedicated pool needing no zeroing, those lent
+ * by the global pool clean (counted in *@lent and per node).
+ */
+static void audit_vm_cache(struct vmpool_auditor *a, struct vmpool_vm *vm,
+			   unsigned long *lent)
+{
+	struct vmpool_cache *c = &vm->cache;
+	struct vmpool_pool *pool = a->pool;
+	unsigned long own = 0;
+	unsigned int i;
+	bool dirty;
+	u32 idx;
+
+	vmpool_cache_lock(vm);
+	if (c->used || c->nr > VMPOOL_CACHE_PAGES) {
+		audit_fail(a, "vm %u: cache of %u pages, %u used after folding",
+			   vm->slot, c->nr, c->used);
+		goto out;
+	}
+	for (i = 0; i < c->nr; i++) {
+		idx = c->pages[i];
+		if (idx >= pool->nr_pages) {
+			audit_fail(a, "vm %u: cache page %u out of range",
+				   vm->slot, idx);
+			continue;
+		}
+		dirty = test_bit(idx, pool->dirty);
+		if (!test_bit(idx, pool->owned) || test_bit(idx, pool->mapped) ||
+		    pool->owner[idx] != vm->slot)
+			audit_fail(a, "vm %u: cache page %u: owned %d mapped %d owner %u",
+				   vm->slot, idx, test_bit(idx, pool->owned),
+				   test_bit(idx, pool->mapped), pool->owner[idx]);
+		if (c->how[i] & VMPOOL_CACHE_OWN) {
+			/* Ready to be seen: nothing to zero. */
+			if (test_bit(idx, pool->stale) ||
+			    (dirty && (vm->flags & VMPOOL_VM_ZERO_RELEASED)) ||
+			    dirty != !!(c->how[i] & VMPOOL_CACHE_RECYCLED))
+				audit_fail(a, "vm %u: own cache page %u: stale %d dirty %d",
+					   vm->slot, idx,
+					   test_bit(idx, pool->stale), dirty);
+			own++;
+			continue;
+		}
+		if (dirty)
+			audit_fail(a, "vm %u: lent cache page %u dirty", vm->slot,
+				   idx);
+		a->node_lent[vmpool_page_nid(pool, idx)]++;
+		(*lent)++;
+	}
+	audit_expect(a, "vm cache's own pages", own, c->own);
+out:
+	vmpool_cache_unlock(vm);
+}
+
 /* Held pages: unowned, unmapped, marked with a live tenant. */
 static unsigned long audit_held(struct vmpool_auditor *a)
 {
@@ -367,6 +424,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	struct vmpool_auditor a = { .pool = pool, .out = out };
 	unsigned long free = 0, dedicated = 0, mapped = 0, held, transit;
 	unsigned long swapped = 0, clean = 0, reserved = 0, vm_transit = 0;
+	unsigned long lent = 0;
 	unsigned long tslot, vslot;
 	struct vmpool_tenant *t;
 	struct vmpool_vm *vm;
@@ -375,8 +433,8 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	out->errors = 0;
 	out->nr_vms = 0;
 	a.seen = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
-	/* Free, dedicated and mapped pages per node, one array after another. */
-	a.node_free = kcalloc(3 * nr_node_ids, sizeof(*a.node_free),
+	/* Free, dedicated, mapped and lent pages per node, one after another. */
+	a.node_free = kcalloc(4 * nr_node_ids, sizeof(*a.node_free),
 			      GFP_KERNEL);
 	if (!a.seen || !a.node_free)
 		goto err_free;
@@ -388,6 +446,7 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 	a.block_dedicated = a.block_free + pool->nr_blocks + 1;
 	a.node_dedicated = a.node_free + nr_node_ids;
 	a.node_mapped = a.node_dedicated + nr_node_ids;
+	a.node_lent = a.node_mapped + nr_node_ids;
 
 	mutex_lock(&pool->lock);
 	/* The store does not change while the pool lock is held. */
@@ -397,6 +456,18 @@ void vmpool_audit(struct vmpool_pool *pool, struct vmpool_audit *out)
 		mutex_unlock(&pool->lock);
 		goto err_free;
 	}
+	/*
+	 * The VMs' fault caches as they stand, then emptied: no page map
+	 * changes under the walk below (a cache is refilled under the pool
+	 * lock only), and every page is on a list or in a page map.
+	 */
+	xa_for_each(&pool->vms, vslot, vm)
+		audit_vm_cache(&a, vm, &lent);
+	audit_expect(&a, "lent", lent, pool->nr_lent);
+	for (nid = 0; nid < nr_node_ids; nid++)
+		audit_expect(&a, "lent on a node", a.node_lent[nid],
+			     pool->node_lent[nid]);
+	vmpool_cache_drain_all(pool);
 	free += audit_nlist(&a, &pool->unmarked, false, 0, "unmarked list");
 	free += audit_zeroed(&a);
 	held = audit_held(&a);

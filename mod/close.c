@@ -59,6 +59,7 @@ void vmpool_vm_close(struct vmpool_vm *vm)
 	__module_get(THIS_MODULE);
 	mutex_lock(&pool->lock);
 	list_add_tail(&vm->close_node, &pool->closing);
+	vmpool_cache_drain(vm);
 	trace_vmpool_close(vm->slot, vm->tenant->slot, vm->nr_mapped,
 			   vm->dedicated.count);
 	mutex_unlock(&pool->lock);

@@ -354,6 +354,7 @@ static long vmpool_ioctl_nodes(struct vmpool_node_list __user *uarg)
 	for (c = 0; c < pool->nr_chunks; c++)
 		total[pool->chunks[c].nid] += pool->chunks[c].nr_pages;
 	mutex_lock(&pool->lock);
+	vmpool_cache_fold_all(pool);
 	for (nid = 0; nid < nr_node_ids; nid++) {
 		if (!total[nid])
 			continue;
@@ -364,7 +365,7 @@ static long vmpool_ioctl_nodes(struct vmpool_node_list __user *uarg)
 			.free_pages = pool->node_free[nid],
 			.dedicated_pages = pool->node_dedicated[nid],
 			.mapped_pages = pool->node_mapped[nid],
-			.reserve_pages = pool->zeroed.node[nid].count,
+			.reserve_pages = vmpool_reserve_pages(pool, nid),
 		};
 	}
 	mutex_unlock(&pool->lock);

@@ -294,7 +294,8 @@ int vmpool_vm_extent_state(struct vmpool_vm *vm, pgoff_t index)
 	if (test_bit(index / VMPOOL_BLOCK_PAGES, vm->huge))
 		return 0;
 	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++)
-		if (vm->map[index + k] != VMPOOL_NONE)
+		/* A fault taking a page of its cache may fill it meanwhile. */
+		if (READ_ONCE(vm->map[index + k]) != VMPOOL_NONE)
 			return -EEXIST;
 	return 1;
 }

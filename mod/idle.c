@@ -147,6 +147,8 @@ static void vmpool_idle_out_work(struct work_struct *work)
 
 	mutex_lock(&vm->pool->lock);
 	vm->stats.prefetch_wasted += wasted;
+	/* Asleep, it keeps no pages for faults to come. */
+	vmpool_cache_drain(vm);
 	excess = vm->nr_mapped > limit ? vm->nr_mapped - limit : 0;
 	mutex_unlock(&vm->pool->lock);
 

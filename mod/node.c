@@ -275,6 +275,9 @@ bool vmpool_place_has_global(struct vmpool_pool *pool,
 	int nid;
 
 	lockdep_assert_held(&pool->lock);
+	/* Exact: no page lent to a fault cache counted on its node. */
+	if (pool->nr_lent)
+		vmpool_cache_drain_all(pool);
 	if (!vmpool_pool_available(pool))
 		return false;
 	for_each_node_mask(nid, p->nodes)

@@ -48,10 +48,12 @@ int vmpool_pool_init_pages(struct vmpool_pool *pool)
 				       GFP_KERNEL);
 	pool->node_mapped = kcalloc(nr_node_ids, sizeof(*pool->node_mapped),
 				    GFP_KERNEL);
+	pool->node_lent = kcalloc(nr_node_ids, sizeof(*pool->node_lent),
+				  GFP_KERNEL);
 	if (!pool->owner || !pool->next || !pool->prev || !pool->owned ||
 	    !pool->dirty ||
 	    !pool->mapped || !pool->stale || !pool->node_free ||
-	    !pool->node_dedicated || !pool->node_mapped ||
+	    !pool->node_dedicated || !pool->node_mapped || !pool->node_lent ||
 	    vmpool_nlist_init(&pool->unmarked, GFP_KERNEL) ||
 	    vmpool_nlist_init(&pool->zeroed, GFP_KERNEL) ||
 	    vmpool_blocks_init(pool))
@@ -192,6 +194,7 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 	kfree(pool->node_free);
 	kfree(pool->node_dedicated);
 	kfree(pool->node_mapped);
+	kfree(pool->node_lent);
 	vmpool_nlist_destroy(&pool->unmarked);
 	vmpool_nlist_destroy(&pool->zeroed);
 	xa_destroy(&pool->vms);
@@ -214,6 +217,8 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	void *entry;
 
 	mutex_lock(&pool->lock);
+	/* The pages VMs' faults took from their caches, counted as mapped. */
+	vmpool_cache_fold_all(pool);
 	st->total_pages = pool->nr_pages;
 	st->free_pages = pool->nr_free;
 	st->dedicated_pages = pool->nr_dedicated;
@@ -226,7 +231,7 @@ void vmpool_pool_stats(struct vmpool_pool *pool, struct vmpool_pool_stats *st)
 	st->store_slots = pool->store.nr_slots;
 	st->shortage = pool->shortage;
 	st->closing_pages = vmpool_closing_pages_locked(pool);
-	st->reserve_pages = pool->zeroed.count;
+	st->reserve_pages = vmpool_reserve_pages(pool, NUMA_NO_NODE);
 	st->scrubbed_bytes = pool->scrub.bytes;
 	st->reserve_hits = pool->scrub.hits;
 	st->reserve_misses = pool->scrub.misses;

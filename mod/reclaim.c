@@ -83,7 +83,7 @@ static bool vmpool_reclaim_served(struct vmpool_vm *vm,
 {
 	if (p && p->strict)
 		return vmpool_place_has(vm, p);
-	return vmpool_pool_available(vm->pool) || vmpool_vm_spare(vm);
+	return vmpool_pool_call_back(vm->pool, 1) || vmpool_vm_spare(vm);
 }
 
 /* Whether @v may give pages to a VM other than itself at all. */
@@ -288,6 +288,8 @@ bool vmpool_reclaim(struct vmpool_vm *vm, const struct vmpool_place *p,
 		return false;
 	want = max_t(unsigned long, want, VMPOOL_RECLAIM_MIN);
 	mutex_lock(&pool->lock);
+	/* Pages in fault caches are spare, or free: they come back first. */
+	vmpool_cache_drain_all(pool);
 	if (vmpool_vm_holding(vm) >= vm->limit) {
 		mutex_unlock(&pool->lock);
 		return false;

@@ -107,11 +107,11 @@ static int vmpool_scrub_node(struct vmpool_pool *pool)
 	int nid, best = NUMA_NO_NODE;
 
 	for_each_node_mask(nid, pool->mem_nodes) {
-		if (pool->node_free[nid] <= pool->zeroed.node[nid].count)
+		if (pool->node_free[nid] <= vmpool_reserve_pages(pool, nid))
 			continue;
 		if (best == NUMA_NO_NODE ||
-		    pool->zeroed.node[nid].count <
-		    pool->zeroed.node[best].count)
+		    vmpool_reserve_pages(pool, nid) <
+		    vmpool_reserve_pages(pool, best))
 			best = nid;
 	}
 	return best;
@@ -120,7 +120,7 @@ static int vmpool_scrub_node(struct vmpool_pool *pool)
 /* Free pages that hold data: what the scrubber may zero. */
 static unsigned long vmpool_scrub_backlog(struct vmpool_pool *pool)
 {
-	return pool->nr_free - pool->zeroed.count;
+	return pool->nr_free - vmpool_reserve_pages(pool, NUMA_NO_NODE);
 }
 
 /**
@@ -140,7 +140,7 @@ void vmpool_scrub_kick_locked(struct vmpool_pool *pool)
 	if (!s->task || s->active || s->kicked)
 		return;
 	vmpool_scrub_marks(pool, &low, &high);
-	if (pool->zeroed.count >= low || !vmpool_scrub_backlog(pool))
+	if (vmpool_reserve_pages(pool, NUMA_NO_NODE) >= low || !vmpool_scrub_backlog(pool))
 		return;
 	s->kicked = true;
 	wake_up(&s->wait);
@@ -240,19 +240,19 @@ static unsigned int vmpool_scrub_next(struct vmpool_pool *pool, u32 *batch,
 	struct vmpool_scrub *s = &pool->scrub;
 	unsigned int n = 0, nr_gone = 0, i;
 	u16 gone[VMPOOL_SCRUB_TAKE];
-	unsigned long low, high, want;
+	unsigned long low, high, want, reserve;
 	struct vmpool_tenant *t;
 
 	vmpool_scrub_lock(pool);
 	s->kicked = false;
 	vmpool_scrub_marks(pool, &low, &high);
-	if (!s->active && pool->zeroed.count < low &&
-	    vmpool_scrub_backlog(pool))
+	reserve = vmpool_reserve_pages(pool, NUMA_NO_NODE);
+	if (!s->active && reserve < low && vmpool_scrub_backlog(pool))
 		s->active = true;
-	if (pool->zeroed.count >= high || !vmpool_scrub_backlog(pool))
+	if (reserve >= high || !vmpool_scrub_backlog(pool))
 		s->active = false;
 	if (s->active && !s->paused) {
-		want = min3(high - pool->zeroed.count,
+		want = min3(high - reserve,
 			    vmpool_scrub_backlog(pool),
 			    (unsigned long)VMPOOL_SCRUB_TAKE);
 		/* Never the pages promised to grows in progress. */

@@ -119,7 +119,8 @@ static int vmpool_in_gather(struct vmpool_vm *vm, const struct vmpool_place *p,
 	}
 	slot = entry & ~VMPOOL_SWAP_TAG;
 	do {
-		if (n && (vm->map[index + n] != ((slot + n) | VMPOOL_SWAP_TAG) ||
+		if (n && (READ_ONCE(vm->map[index + n]) !=
+			  ((slot + n) | VMPOOL_SWAP_TAG) ||
 			  (want && !test_bit(index + n, want))))
 			break;
 		ret = vmpool_vm_take_locked(vm, p, &idx[n], true, NULL);
@@ -180,8 +181,11 @@ static void vmpool_in_finish(struct vmpool_vm *vm, struct vmpool_in_run *r,
 			vmpool_vm_release_stale_page(vm, idx[i]);
 			continue;
 		}
-		/* The slot stays, as the clean copy, while it may. */
-		vm->map[index + i] = VMPOOL_NONE;
+		/*
+		 * The slot stays, as the clean copy, while it may.  The entry
+		 * goes from the slot to the page directly: a fault taking a
+		 * page of its cache fills only entries that are none.
+		 */
 		vm->nr_swapped--;
 		if (!vmpool_clean_keep_locked(vm, index + i, r->slot + i,
 					      r->bv[i].bv_page))
@@ -457,6 +461,8 @@ static int vmpool_out_gather(struct vmpool_vm *vm, pgoff_t *index,
 	int ret;
 
 	lockdep_assert_held(&pool->lock);
+	/* Its pages taken from the cache counted as mapped (mapped bits). */
+	vmpool_cache_fold(vm);
 	for (; *index < end && n < VMPOOL_SWAP_BATCH &&
 	     clean < VMPOOL_CLEAN_BATCH && ctl->out + queued + n < ctl->max;
 	     (*index)++) {

@@ -61,6 +61,8 @@ void vmpool_vm_put(struct vmpool_vm *vm)
 		return;
 	/* Freed with the pages they are copies of. */
 	WARN_ON_ONCE(vm->nr_clean);
+	/* Emptied with the rest of its memory. */
+	WARN_ON_ONCE(vm->cache.nr);
 	xa_destroy(&vm->clean);
 	vmpool_idle_free(vm);
 	vmpool_nlist_destroy(&vm->dedicated);
@@ -320,6 +322,7 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 {
 	lockdep_assert_held(&vm->pool->lock);
 
+	vmpool_cache_fold(vm);
 	st->id = vm->slot;
 	st->tenant = vmpool_tenant_legacy_id(vm->tenant);
 	memcpy(st->tenant_uuid, vm->tenant->id.b, sizeof(st->tenant_uuid));
@@ -330,7 +333,8 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->mem_pages = vm->nr_pages;
 	st->limit_pages = vm->limit;
 	st->mapped_pages = vm->nr_mapped;
-	st->dedicated_pages = vm->dedicated.count;
+	/* With those of its cache that came from it. */
+	st->dedicated_pages = vm->dedicated.count + vm->cache.own;
 	st->faults_dedicated = vm->stats.faults_dedicated;
 	st->faults_global = vm->stats.faults_global;
 	st->bytes_zeroed = vm->stats.bytes_zeroed;
@@ -364,6 +368,8 @@ void vmpool_vm_fill_stats(struct vmpool_vm *vm, struct vmpool_vm_stats *st)
 	st->numa_misses = vm->stats.numa_misses;
 	st->huge_pages = (u64)vm->nr_huge * VMPOOL_BLOCK_PAGES;
 	st->pmd_faults = atomic_long_read(&vm->pmd_faults);
+	st->cache_faults = vm->stats.cache_faults;
+	st->cache_refills = vm->stats.cache_refills;
 	vmpool_sched_fill_stats(vm, st);
 }
 
@@ -374,7 +380,7 @@ static long vmpool_vm_ioctl_stats(struct vmpool_vm *vm,
 	int ret;
 
 	/* A new member comes with a new size in the uapi header. */
-	BUILD_BUG_ON(sizeof(st) != VMPOOL_VM_STATS_SIZE_VER11);
+	BUILD_BUG_ON(sizeof(st) != VMPOOL_VM_STATS_SIZE_VER12);
 	ret = vmpool_copy_args_from_user(&st, sizeof(st),
 					 VMPOOL_VM_STATS_SIZE_VER0, 0,
 					 uarg);
@@ -603,6 +609,7 @@ struct vmpool_vm *vmpool_vm_new(struct vmpool_pool *pool,
 	INIT_LIST_HEAD(&vm->close_node);
 	mutex_init(&vm->swap_lock);
 	xa_init(&vm->clean);
+	vmpool_cache_init(vm);
 	strscpy(vm->name, args->name, sizeof(vm->name));
 
 	mutex_lock(&pool->lock);

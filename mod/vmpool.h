@@ -31,7 +31,11 @@
  * pages, the global list of zeroed pages, the dedicated list of its VM, or
  * the held list; or it is in transit, zeroed outside the lock on the
  * private list of a grow, split or merge, in the scrubber's batch, or as a
- * fault's page, or read from the store.
+ * fault's page, or read from the store; or it is in a VM's fault cache
+ * (cache.c), still counted in the dedicated pool or the global pool it
+ * came from.  A page a fault took from its VM's cache is mapped, but
+ * its mapped and dirty bits and the counters say so only once the cache
+ * is folded, under the pool lock (vmpool_cache_fold()).
  *
  * Page references: every pool page is an order-0 page with a reference
  * count, of which the pool owns one.  Guest memory maps the pages
@@ -63,9 +67,17 @@
  *         vmpool_pool.lock     (mutex: every per-page array, every free
  *                               list, every counter, each VM's page map,
  *                               the store's slots)
+ *           vmpool_cache.lock  (spinlock, of one VM: its fault cache, and
+ *                               each entry of its page map that goes from
+ *                               none to a page; a fault that takes a page
+ *                               of the cache takes it alone, under the
+ *                               invalidate lock)
  *
  * A fault finds a guest page that is backed already under the invalidate
- * lock alone: no page leaves a guest page but under it exclusive.
+ * lock alone: no page leaves a guest page but under it exclusive.  A fault
+ * that takes a new page from its VM's cache (cache.c) takes the cache's
+ * lock only; one that finds the cache empty takes the pool lock to refill
+ * it, a batch at a time: two VMs' faults wait for each other only then.
  *
  * vm_insert_page() and unmap_mapping_range() take the page table locks and
  * i_mmap_rwsem; they run outside vmpool_pool.lock, under the invalidate
@@ -329,6 +341,9 @@ struct vmpool_scrub {
  * @node_mapped: per NUMA node, the pages of @nr_mapped on it.
  * @nr_reserved: of those, pages promised to grows in progress: no one
  *	else takes them.
+ * @nr_lent: of those, zeroed pages lent to VMs' fault caches (cache.c):
+ *	off the lists, but counted in @nr_free, @node_free and the reserve.
+ * @node_lent: per NUMA node, the pages of @nr_lent on it.
  * @nr_transit: pages on no list: being zeroed outside the lock (on the
  *	private list of a grow, split or merge, a fault's page, or in the
  *	scrubber's batch), or read from the store.
@@ -382,6 +397,8 @@ struct vmpool_pool {
 	unsigned long *node_dedicated;
 	unsigned long *node_mapped;
 	unsigned long nr_reserved;
+	unsigned long nr_lent;
+	unsigned long *node_lent;
 	unsigned long nr_transit;
 	unsigned long nr_dedicated;
 	unsigned long nr_mapped;
@@ -453,6 +470,40 @@ struct vmpool_idle {
 	struct hrtimer timer;
 };
 
+/* Pages a VM's fault cache holds at most (cache.c). */
+#define VMPOOL_CACHE_PAGES	32
+/* A page of the cache came from the VM's dedicated pool (else: lent). */
+#define VMPOOL_CACHE_OWN	BIT(0)
+/* ... and holds data the VM released, which it may see. */
+#define VMPOOL_CACHE_RECYCLED	BIT(1)
+
+/**
+ * struct vmpool_cache - pages a VM's faults take without the pool lock
+ *	(cache.c)
+ * @lock: protects @used, and the entries of @pages and @how from @used
+ *	on; @nr, @pages and @how change only with vmpool_pool.lock held too.
+ * @pages: pool indices: [0, @used) back guest pages, not counted as
+ *	mapped yet; [@used, @nr) are ready for the VM to see (owned by it,
+ *	zeroed unless they hold only what it may see).
+ * @how: per entry of @pages, %VMPOOL_CACHE_OWN and %VMPOOL_CACHE_RECYCLED.
+ * @nr: entries of @pages: pages the VM holds (vmpool_vm_holding()).
+ * @used: entries faults took.
+ * @own: of @nr, pages from the VM's dedicated pool, which still counts
+ *	them (the others are lent by the global pool); protected by
+ *	vmpool_pool.lock.
+ * @first: the node the entries were taken for first (the place's), or
+ *	%NUMA_NO_NODE; protected like @nr.
+ */
+struct vmpool_cache {
+	spinlock_t lock;	/* see above, and the lock ordering */
+	u32 pages[VMPOOL_CACHE_PAGES];
+	u8 how[VMPOOL_CACHE_PAGES];
+	unsigned int nr;
+	unsigned int used;
+	unsigned int own;
+	int first;
+};
+
 /**
  * struct vmpool_vm - one VM: a file whose shared mappings are guest memory
  * @pool: the pool it draws from.
@@ -473,8 +524,11 @@ struct vmpool_idle {
  *	invalidate lock: set under it shared (a release store), cleared
  *	under it exclusive, so that a fault (or the mapping ahead) holding
  *	it shared reads such an entry without @pool->lock
- *	(vmpool_vm_populate(), premap.c).  Read without either only as a
- *	hint, by vmpool_swap_in_nowait().
+ *	(vmpool_vm_populate(), premap.c).  An entry goes from
+ *	%VMPOOL_NONE to a page only under @cache.lock, which a fault that
+ *	takes a page of its cache holds instead of @pool->lock.  Read
+ *	without any of them only as a hint, by vmpool_swap_in_nowait().
+ * @cache: pages its faults take without @pool->lock (cache.c).
  * @dedicated: the VM's dedicated free pages, by node; protected by
  *	@pool->lock.
  * @huge: per extent of 512 guest pages, set while a whole block backs it
@@ -541,6 +595,7 @@ struct vmpool_vm {
 	int node;
 
 	u32 *map;
+	struct vmpool_cache cache;
 	struct vmpool_nlist dedicated;
 	unsigned long *huge;
 	atomic_long_t pmd_faults;
@@ -569,12 +624,13 @@ struct vmpool_vm {
 
 /*
  * Pages @vm holds: mapped, in its dedicated pool and not promised away,
- * on their way there, and promised to it.
+ * in its fault cache, on their way there, and promised to it.
  */
 static inline unsigned long vmpool_vm_holding(struct vmpool_vm *vm)
 {
 	return vm->nr_mapped + vm->dedicated.count - vm->nr_leaving +
-	       vm->nr_transit + vm->nr_reserved + vm->nr_arriving;
+	       vm->cache.nr + vm->nr_transit + vm->nr_reserved +
+	       vm->nr_arriving;
 }
 
 /*
@@ -604,10 +660,26 @@ static inline unsigned long vmpool_vm_spare(struct vmpool_vm *vm)
 	return vm->dedicated.count - vm->nr_leaving;
 }
 
-/* Global pages anyone may take: free, and not promised to a grow. */
+/*
+ * Zeroed pages of the global pool on node @nid (%NUMA_NO_NODE: all): on
+ * the zeroed lists, or lent to VMs' fault caches.
+ */
+static inline unsigned long vmpool_reserve_pages(struct vmpool_pool *pool,
+						 int nid)
+{
+	if (nid == NUMA_NO_NODE)
+		return pool->zeroed.count + pool->nr_lent;
+	return pool->zeroed.node[nid].count + pool->node_lent[nid];
+}
+
+/*
+ * Global pages anyone may take: on the free lists (not lent to a fault
+ * cache), and not promised to a grow.  vmpool_pool_call_back() counts
+ * the lent ones too.
+ */
 static inline unsigned long vmpool_pool_available(struct vmpool_pool *pool)
 {
-	return pool->nr_free - pool->nr_reserved;
+	return pool->nr_free - pool->nr_lent - pool->nr_reserved;
 }
 
 /* Timer callbacks, and armed timers, remembered per VM (wake.c). */
@@ -793,6 +865,20 @@ void vmpool_tenant_del(struct vmpool_pool *pool, struct vmpool_tenant *t,
 u32 vmpool_tenant_legacy_id(const struct vmpool_tenant *t);
 void vmpool_tenant_legacy_uuid(u32 legacy, uuid_t *id);
 
+/* cache.c */
+void vmpool_cache_init(struct vmpool_vm *vm);
+bool vmpool_cache_take(struct vmpool_vm *vm, const struct vmpool_place *p,
+		       pgoff_t index, u32 *idx);
+bool vmpool_cache_refill(struct vmpool_vm *vm, const struct vmpool_place *p);
+void vmpool_cache_fold(struct vmpool_vm *vm);
+void vmpool_cache_lock(struct vmpool_vm *vm);
+void vmpool_cache_unlock(struct vmpool_vm *vm);
+void vmpool_cache_drain(struct vmpool_vm *vm);
+void vmpool_cache_fold_all(struct vmpool_pool *pool);
+void vmpool_cache_drain_all(struct vmpool_pool *pool);
+unsigned long vmpool_pool_call_back(struct vmpool_pool *pool,
+				    unsigned long want);
+
 /* alloc.c */
 int vmpool_grow(struct vmpool_vm *vm, unsigned long pages);
 int vmpool_shrink(struct vmpool_vm *vm, unsigned long pages);
@@ -800,6 +886,7 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 		unsigned long pages, unsigned long *moved);
 int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 			  u32 *idx, bool fill, bool *zero);
+void vmpool_vm_mapped_locked(struct vmpool_vm *vm, u32 idx);
 void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx);
 void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);

@@ -360,7 +360,8 @@ static const struct field stats_fields[] = {
 	STATS(pages_out_clean, U64), STATS(promised_pages, U64),
 	STATS(leaving_pages, U64), STATS(node, S32), STATS(numa_hits, U64),
 	STATS(numa_misses, U64), STATS(huge_pages, U64),
-	STATS(pmd_faults, U64),
+	STATS(pmd_faults, U64), STATS(cache_faults, U64),
+	STATS(cache_refills, U64),
 };
 
 static const struct field audit_fields[] = {

@@ -41,21 +41,6 @@ static size_t nonzero_pages(const void *p, size_t len)
 	return n;
 }
 
-/* Wait until the reserve holds @pages; the last report in @info. */
-static bool wait_reserve(int dev, __u64 pages, struct vmpool_info *info)
-{
-	int i;
-
-	for (i = 0; i < 600; i++) {
-		if (vmpool_info(dev, info))
-			return false;
-		if (info->reserve_pages == pages)
-			return true;
-		usleep(100 * 1000);
-	}
-	return false;
-}
-
 FIXTURE_SETUP(scrub)
 {
 	self->dev = -1;
@@ -68,7 +53,7 @@ FIXTURE_SETUP(scrub)
 	ASSERT_LE(VMPOOL_INFO_SIZE_VER4, self->info.size);
 	self->low = self->info.total_pages * 25 / 100;
 	self->high = self->info.total_pages * 50 / 100;
-	ASSERT_TRUE(wait_reserve(self->dev, self->high, &self->info));
+	ASSERT_TRUE(vmpool_wait_reserve(self->dev, self->high, &self->info));
 }
 
 FIXTURE_TEARDOWN(scrub)
@@ -140,7 +125,7 @@ TEST_F(scrub, faults_take_zeroed_pages_and_the_reserve_refills)
 
 	/* One more: below the mark, refilled to the high one. */
 	p[n * PAGE] = 1;
-	ASSERT_TRUE(wait_reserve(self->dev, self->high, &info));
+	ASSERT_TRUE(vmpool_wait_reserve(self->dev, self->high, &info));
 	EXPECT_EQ((self->high + self->high - self->low + 1) * PAGE,
 		  info.scrubbed_bytes);
 	EXPECT_EQ(0, info.bytes_zeroed);
@@ -181,7 +166,7 @@ TEST_F(scrub, another_tenant_finds_nothing_in_scrubbed_pages)
 	ASSERT_EQ(0, close(vm));
 
 	/* Every free page held the tenant's data; half is zeroed again. */
-	ASSERT_TRUE(wait_reserve(self->dev, self->high, &info));
+	ASSERT_TRUE(vmpool_wait_reserve(self->dev, self->high, &info));
 
 	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), half, 0, 0, "b");
 	ASSERT_LE(0, vm);
@@ -261,8 +246,9 @@ TEST_F(scrub, watermarks_reject_bad_values)
 	EXPECT_EQ(self->high, info.reserve_pages);
 	ASSERT_EQ(0, vmpool_set_param("scrub_low", "60"));
 	ASSERT_EQ(0, vmpool_set_param("scrub_high", "75"));
-	ASSERT_TRUE(wait_reserve(self->dev, self->info.total_pages * 75 / 100,
-				 &info));
+	ASSERT_TRUE(vmpool_wait_reserve(self->dev,
+					self->info.total_pages * 75 / 100,
+					&info));
 }
 
 TEST_HARNESS_MAIN

@@ -240,6 +240,25 @@ static inline int vmpool_set_param(const char *name, const char *val)
 }
 
 /*
+ * Wait (up to a minute) until the scrubber's reserve holds @pages; the last
+ * report in @info.
+ */
+static inline bool vmpool_wait_reserve(int dev, __u64 pages,
+				       struct vmpool_info *info)
+{
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (vmpool_info(dev, info))
+			return false;
+		if (info->reserve_pages == pages)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+/*
  * Set the scrubber's watermarks (module parameters, in percent of the
  * pool); 0 and 0 turn it off.  Returns 0 or -errno.
  */

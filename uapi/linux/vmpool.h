@@ -806,6 +806,9 @@ struct vmpool_pool_move {
  *	512): each such extent is mapped with one PMD where the mapping
  *	allows it (%VMPOOL_CAP_PMD).
  * @pmd_faults: faults that mapped 2 MiB with one PMD.
+ * @cache_faults: of @faults_dedicated and @faults_global, faults that took
+ *	their page from the VM's fault cache, without the pool lock.
+ * @cache_refills: times a fault took the pool lock to fill that cache.
  */
 struct vmpool_vm_stats {
 	__u32 size;
@@ -878,6 +881,8 @@ struct vmpool_vm_stats {
 	__aligned_u64 numa_misses;
 	__aligned_u64 huge_pages;
 	__aligned_u64 pmd_faults;
+	__aligned_u64 cache_faults;
+	__aligned_u64 cache_refills;
 };
 
 /** @VMPOOL_BASIS_NONE: no prediction (too little history). */
@@ -913,6 +918,8 @@ struct vmpool_vm_stats {
 #define VMPOOL_VM_STATS_SIZE_VER10	520
 /** @VMPOOL_VM_STATS_SIZE_VER11: with @huge_pages, @pmd_faults. */
 #define VMPOOL_VM_STATS_SIZE_VER11	536
+/** @VMPOOL_VM_STATS_SIZE_VER12: with @cache_faults, @cache_refills. */
+#define VMPOOL_VM_STATS_SIZE_VER12	552
 
 /**
  * struct vmpool_vm_list - argument of %VMPOOL_LIST_VMS
