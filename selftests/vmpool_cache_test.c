@@ -208,15 +208,15 @@ TEST_F(cache, lent_pages_come_back_to_a_grow)
  */
 TEST_F(cache, released_pages_go_before_lent_ones)
 {
+	const size_t size = 64, pages = 40, punched = 8;
 	struct vmpool_vm_stats before, after;
-	const size_t pages = 40, punched = 8;
 	char *p;
 	int vm;
 
-	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), pages * PAGE, 0,
+	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), size * PAGE, 0,
 			      0, "order");
 	ASSERT_LE(0, vm);
-	p = map_vm(vm, pages);
+	p = map_vm(vm, size);
 	ASSERT_NE(NULL, p);
 	/* Two batches: of the second one, 24 pages are left lent. */
 	mark_pages(p, pages, 0x2000);
@@ -233,7 +233,7 @@ TEST_F(cache, released_pages_go_before_lent_ones)
 	EXPECT_EQ(0, unmarked_pages(p, punched, 0x3000));
 	EXPECT_EQ(0, unmarked_pages(p + punched * PAGE, pages - punched,
 				    0x2000 + punched));
-	munmap(p, pages * PAGE);
+	munmap(p, size * PAGE);
 	close(vm);
 }
 
