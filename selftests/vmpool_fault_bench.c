@@ -19,7 +19,9 @@
  *   third tenant, merges them back and shrinks again (p50 / p99 / worst,
  *   and the ratios);
  *   re-faults per second of one thread on one VM, and of two threads on
- *   two VMs at once (the ratio: 2.0 if they never wait for each other);
+ *   two VMs at once (the ratio: 2.0 if they never wait for each other),
+ *   after how many of those faults took the pool lock (to refill the VM's
+ *   fault cache);
  *   the same for faults on pages still backed, their page table entries
  *   zapped (MADV_DONTNEED, as KVM's MMU notifier or the idle sampling
  *   zap them), with a memfd of the same size as the baseline.
@@ -285,10 +287,15 @@ static int memfd_touched(char **p)
 
 /*
  * Faults per second of @nr threads on a VM (or memfd) each, over @secs
- * seconds, the pages made to fault again as @how says.
+ * seconds, the pages made to fault again as @how says; the VMs' faults
+ * that took a page are added to *@taken (if given), those of them that
+ * took the pool lock (to refill the VM's fault cache, or without it) to
+ * *@locked.
  */
-static double parallel_rate(int nr, unsigned int secs, enum refault how)
+static double parallel_rate(int nr, unsigned int secs, enum refault how,
+			    __u64 *taken, __u64 *locked)
 {
+	struct vmpool_vm_stats st;
 	struct faulter f[2];
 	unsigned long sum = 0;
 	pthread_t th[2];
@@ -317,6 +324,13 @@ static double parallel_rate(int nr, unsigned int secs, enum refault how)
 	for (i = 0; i < nr; i++) {
 		pthread_join(th[i], NULL);
 		sum += f[i].faults;
+		if (taken && how != REFAULT_ZAP_MEMFD) {
+			if (vmpool_vm_stats(f[i].vm, &st))
+				die("VMPOOL_VM_GET_STATS");
+			*taken += st.faults_dedicated + st.faults_global;
+			*locked += st.faults_dedicated + st.faults_global -
+				   st.cache_faults + st.cache_refills;
+		}
 		drop_vm(f[i].vm, f[i].p);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
@@ -398,16 +412,17 @@ int main(int argc, char **argv)
 		double *alone = calloc(rounds * n, sizeof(double));
 		double *busy = calloc(rounds * n, sizeof(double));
 		double one, two, zap1, zap2, memfd1, memfd2;
+		__u64 taken = 0, locked = 0;
 
 		if (!alone || !busy)
 			die("calloc");
 		under_grow(alone, busy, rounds);
-		one = parallel_rate(1, 3, REFAULT_PUNCH);
-		two = parallel_rate(2, 3, REFAULT_PUNCH);
-		zap1 = parallel_rate(1, 3, REFAULT_ZAP);
-		zap2 = parallel_rate(2, 3, REFAULT_ZAP);
-		memfd1 = parallel_rate(1, 3, REFAULT_ZAP_MEMFD);
-		memfd2 = parallel_rate(2, 3, REFAULT_ZAP_MEMFD);
+		one = parallel_rate(1, 3, REFAULT_PUNCH, &taken, &locked);
+		two = parallel_rate(2, 3, REFAULT_PUNCH, &taken, &locked);
+		zap1 = parallel_rate(1, 3, REFAULT_ZAP, NULL, NULL);
+		zap2 = parallel_rate(2, 3, REFAULT_ZAP, NULL, NULL);
+		memfd1 = parallel_rate(1, 3, REFAULT_ZAP_MEMFD, NULL, NULL);
+		memfd2 = parallel_rate(2, 3, REFAULT_ZAP_MEMFD, NULL, NULL);
 		printf("# B's re-faults (%d x %zu), alone and while A grows, ",
 		       rounds, n);
 		printf("splits, merges and shrinks 256 MiB across tenants:\n");
@@ -420,6 +435,10 @@ int main(int argc, char **argv)
 		       pct_of(busy, rounds * n, 50) / pct_of(alone, rounds * n, 50),
 		       pct_of(busy, rounds * n, 99) / pct_of(alone, rounds * n, 99),
 		       busy[rounds * n - 1] / alone[rounds * n - 1]);
+		printf("# re-faults that took a page; of those, the pool lock:\n");
+		printf("re-faults: %llu, pool lock: %llu (1 in %.1f)\n",
+		       (unsigned long long)taken, (unsigned long long)locked,
+		       locked ? (double)taken / locked : 0.0);
 		printf("# re-faults per second, one thread on one VM, two on two:\n");
 		printf("one: %.0f, two: %.0f (%.2f)\n", one, two, two / one);
 		printf("# faults per second on backed pages (zapped), one thread on one VM,\n");
