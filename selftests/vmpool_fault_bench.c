@@ -248,7 +248,20 @@ struct faulter {
 	char *p;
 	enum refault how;
 	unsigned long faults;
+	__u64 taken;		/* pages its VM's faults took before */
+	__u64 locked;		/* of those, with the pool lock */
 };
+
+/* Pages @vm's faults took, and how many of them with the pool lock. */
+static void vm_taken(int vm, __u64 *taken, __u64 *locked)
+{
+	struct vmpool_vm_stats st;
+
+	if (vmpool_vm_stats(vm, &st))
+		die("VMPOOL_VM_GET_STATS");
+	*taken = st.faults_dedicated + st.faults_global;
+	*locked = *taken - st.cache_faults + st.cache_refills;
+}
 
 /* Re-fault the VM's pages until told to stop; count them. */
 static void *faulter(void *arg)
@@ -295,8 +308,8 @@ static int memfd_touched(char **p)
 static double parallel_rate(int nr, unsigned int secs, enum refault how,
 			    __u64 *taken, __u64 *locked)
 {
-	struct vmpool_vm_stats st;
 	struct faulter f[2];
+	__u64 t, l;
 	unsigned long sum = 0;
 	pthread_t th[2];
 	struct timespec a, b;
@@ -312,6 +325,7 @@ static double parallel_rate(int nr, unsigned int secs, enum refault how,
 			/* Backed again, to stay so. */
 			if (how == REFAULT_ZAP)
 				memset(f[i].p, 1, n * PAGE);
+			vm_taken(f[i].vm, &f[i].taken, &f[i].locked);
 		}
 	}
 	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
@@ -325,11 +339,9 @@ static double parallel_rate(int nr, unsigned int secs, enum refault how,
 		pthread_join(th[i], NULL);
 		sum += f[i].faults;
 		if (taken && how != REFAULT_ZAP_MEMFD) {
-			if (vmpool_vm_stats(f[i].vm, &st))
-				die("VMPOOL_VM_GET_STATS");
-			*taken += st.faults_dedicated + st.faults_global;
-			*locked += st.faults_dedicated + st.faults_global -
-				   st.cache_faults + st.cache_refills;
+			vm_taken(f[i].vm, &t, &l);
+			*taken += t - f[i].taken;
+			*locked += l - f[i].locked;
 		}
 		drop_vm(f[i].vm, f[i].p);
 	}
