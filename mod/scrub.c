@@ -140,7 +140,8 @@ void vmpool_scrub_kick_locked(struct vmpool_pool *pool)
 	if (!s->task || s->active || s->kicked)
 		return;
 	vmpool_scrub_marks(pool, &low, &high);
-	if (vmpool_reserve_pages(pool, NUMA_NO_NODE) >= low || !vmpool_scrub_backlog(pool))
+	if (vmpool_reserve_pages(pool, NUMA_NO_NODE) >= low ||
+	    !vmpool_scrub_backlog(pool))
 		return;
 	s->kicked = true;
 	wake_up(&s->wait);

@@ -341,8 +341,10 @@ struct vmpool_scrub {
  * @node_mapped: per NUMA node, the pages of @nr_mapped on it.
  * @nr_reserved: of those, pages promised to grows in progress: no one
  *	else takes them.
- * @nr_lent: of those, zeroed pages lent to VMs' fault caches (cache.c):
- *	off the lists, but counted in @nr_free, @node_free and the reserve.
+ * @nr_lent: of @nr_free, zeroed pages lent to VMs' fault caches
+ *	(cache.c): off the lists, but counted in @nr_free, @node_free and
+ *	the reserve (vmpool_reserve_pages()) until the fault that
+ *	takes one is folded in (vmpool_cache_fold()).
  * @node_lent: per NUMA node, the pages of @nr_lent on it.
  * @nr_transit: pages on no list: being zeroed outside the lock (on the
  *	private list of a grow, split or merge, a fault's page, or in the
