@@ -955,8 +955,18 @@ int vmpool_vm_populate(struct vmpool_vm *vm, const struct vmpool_place *p,
 	zeroed = vm->stats.bytes_zeroed;
 	for (;;) {
 		ret = vmpool_vm_take_locked(vm, p, idx, false, &zero);
-		if (ret != -ENOSPC || !vmpool_vm_incoming(vm) ||
-		    fatal_signal_pending(current))
+		if (ret != -ENOSPC)
+			break;
+		/*
+		 * At its limit perhaps because a fault backed this very page
+		 * meanwhile, with a page of the cache (folded by the take).
+		 */
+		*idx = smp_load_acquire(&vm->map[index]);
+		if (*idx != VMPOOL_NONE) {
+			ret = vmpool_entry_swapped(*idx) ? -ENODATA : 0;
+			goto out;
+		}
+		if (!vmpool_vm_incoming(vm) || fatal_signal_pending(current))
 			break;
 		landed = vm->landed;
 		mutex_unlock(&pool->lock);
