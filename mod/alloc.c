@@ -199,8 +199,13 @@ static void vmpool_count_zeroed(struct vmpool_vm *vm)
 	vm->stats.bytes_zeroed += PAGE_SIZE;
 }
 
-/* Count a page handed to @vm with data it may see. */
-static void vmpool_count_recycled(struct vmpool_vm *vm)
+/**
+ * vmpool_count_recycled - count a page handed to @vm with data it may see
+ * @vm: the VM.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_count_recycled(struct vmpool_vm *vm)
 {
 	vm->pool->pages_recycled++;
 	vm->stats.pages_recycled++;
@@ -228,21 +233,33 @@ static bool vmpool_enter_needs_zero(struct vmpool_vm *vm, u32 idx, u16 mark)
 	return false;
 }
 
+/**
+ * vmpool_hole_must_zero - whether a dedicated page must be zeroed before it
+ *	backs a hole of its VM
+ * @vm: the VM.
+ * @idx: a page of its dedicated pool.
+ * @stale: it holds data of another guest page, which lives on in the
+ *	store (else only data the VM released, or zeros).
+ *
+ * Context: @vm's pool lock held.
+ * Return: true if it holds data @vm may not see in a hole.
+ */
+bool vmpool_hole_must_zero(struct vmpool_vm *vm, u32 idx, bool stale)
+{
+	return stale || (test_bit(idx, vm->pool->dirty) &&
+			 (vm->flags & VMPOOL_VM_ZERO_RELEASED));
+}
+
 /*
- * Whether page @idx of @vm's dedicated pool must be zeroed before it backs
- * a hole of @vm (@stale: it holds data of another guest page, which lives
- * on in the store; else only data the VM released, or zeros); if not, one
- * holding data is counted recycled.
+ * vmpool_hole_must_zero(); if not, a page holding data is counted
+ * recycled.
  */
 static bool vmpool_hole_needs_zero(struct vmpool_vm *vm, u32 idx, bool stale)
 {
-	if (stale)
+	if (vmpool_hole_must_zero(vm, idx, stale))
 		return true;
-	if (!test_bit(idx, vm->pool->dirty))
-		return false;
-	if (vm->flags & VMPOOL_VM_ZERO_RELEASED)
-		return true;
-	vmpool_count_recycled(vm);
+	if (test_bit(idx, vm->pool->dirty))
+		vmpool_count_recycled(vm);
 	return false;
 }
 
@@ -735,13 +752,20 @@ void vmpool_held_work(struct work_struct *work)
 	mutex_unlock(&pool->lock);
 }
 
-/* Count page @idx, taken for @vm, as on the node @p wanted first or not. */
-static void vmpool_count_place(struct vmpool_vm *vm,
-			       const struct vmpool_place *p, u32 idx)
+/**
+ * vmpool_count_place - count a page taken for a VM as on the node wanted
+ *	first or not
+ * @vm: the VM.
+ * @first: the node its place wanted first, or %NUMA_NO_NODE (not counted).
+ * @idx: the page.
+ *
+ * Context: @vm's pool lock held.
+ */
+void vmpool_count_place(struct vmpool_vm *vm, int first, u32 idx)
 {
-	if (p->first == NUMA_NO_NODE)
+	if (first == NUMA_NO_NODE)
 		return;
-	if (vmpool_page_nid(vm->pool, idx) == p->first)
+	if (vmpool_page_nid(vm->pool, idx) == first)
 		vm->stats.numa_hits++;
 	else
 		vm->stats.numa_misses++;
@@ -802,7 +826,7 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 		if (!fill && vmpool_hole_needs_zero(vm, *idx, stale))
 			vmpool_page_scrub(vm, *idx, vm->tenant->slot);
 		vm->stats.faults_dedicated++;
-		vmpool_count_place(vm, p, *idx);
+		vmpool_count_place(vm, p->first, *idx);
 		return 0;
 	}
 	if (vmpool_vm_holding(vm) >= vm->limit) {
@@ -821,7 +845,7 @@ int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 	if (*idx == VMPOOL_NONE)
 		return -ENOSPC;
 	vm->stats.faults_global++;
-	vmpool_count_place(vm, p, *idx);
+	vmpool_count_place(vm, p->first, *idx);
 	if (zero && vmpool_needs_zero(vm, *idx, mark)) {
 		vmpool_transit_enter(vm, *idx);
 		*zero = true;
@@ -1163,7 +1187,7 @@ int vmpool_vm_take_block(struct vmpool_vm *vm, const struct vmpool_place *p,
 		vmpool_vm_map_locked(vm, index + k, first + k);
 	spin_unlock(&vm->cache.lock);
 	for (k = 0; k < VMPOOL_BLOCK_PAGES; k++) {
-		vmpool_count_place(vm, p, first + k);
+		vmpool_count_place(vm, p->first, first + k);
 		trace_vmpool_alloc(vm->slot, vm->tenant->slot, index + k, own,
 				   test_bit(k, zero));
 	}

@@ -115,10 +115,8 @@ static void vmpool_cache_account(struct vmpool_vm *vm, u32 idx, u8 how)
 		vm->tenant->nr_dedicated--;
 		vm->cache.own--;
 		vm->stats.faults_dedicated++;
-		if (how & VMPOOL_CACHE_RECYCLED) {
-			pool->pages_recycled++;
-			vm->stats.pages_recycled++;
-		}
+		if (how & VMPOOL_CACHE_RECYCLED)
+			vmpool_count_recycled(vm);
 	} else {
 		/* Its block's count went when it was lent. */
 		pool->nr_free--;
@@ -128,12 +126,7 @@ static void vmpool_cache_account(struct vmpool_vm *vm, u32 idx, u8 how)
 		pool->scrub.hits++;
 		vm->stats.faults_global++;
 	}
-	if (vm->cache.first != NUMA_NO_NODE) {
-		if (nid == vm->cache.first)
-			vm->stats.numa_hits++;
-		else
-			vm->stats.numa_misses++;
-	}
+	vmpool_count_place(vm, vm->cache.first, idx);
 	vm->stats.cache_faults++;
 	vmpool_vm_mapped_locked(vm, idx);
 }
@@ -320,7 +313,6 @@ static u32 vmpool_cache_pop_own(struct vmpool_vm *vm,
 				const struct vmpool_place *p, u8 *how)
 {
 	struct vmpool_pool *pool = vm->pool;
-	bool dirty;
 	u32 idx;
 
 	if (!vmpool_vm_spare(vm))
@@ -328,15 +320,15 @@ static u32 vmpool_cache_pop_own(struct vmpool_vm *vm,
 	idx = vmpool_nlist_pop_place(pool, &vm->dedicated, p);
 	if (idx == VMPOOL_NONE)
 		return VMPOOL_NONE;
-	dirty = test_bit(idx, pool->dirty);
-	if (test_bit(idx, pool->stale) ||
-	    (dirty && (vm->flags & VMPOOL_VM_ZERO_RELEASED))) {
+	if (vmpool_hole_must_zero(vm, idx, test_bit(idx, pool->stale))) {
 		/* Back first in line, for a fault that zeroes it. */
 		vmpool_nlist_push(pool, &vm->dedicated, idx);
 		return VMPOOL_NONE;
 	}
 	vmpool_block_dedicated_sub(vm, idx);
-	*how = VMPOOL_CACHE_OWN | (dirty ? VMPOOL_CACHE_RECYCLED : 0);
+	*how = VMPOOL_CACHE_OWN;
+	if (test_bit(idx, pool->dirty))
+		*how |= VMPOOL_CACHE_RECYCLED;
 	return idx;
 }
 

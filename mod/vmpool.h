@@ -889,6 +889,9 @@ int vmpool_move(struct vmpool_vm *src, struct vmpool_vm *dst,
 int vmpool_vm_take_locked(struct vmpool_vm *vm, const struct vmpool_place *p,
 			  u32 *idx, bool fill, bool *zero);
 void vmpool_vm_mapped_locked(struct vmpool_vm *vm, u32 idx);
+void vmpool_count_recycled(struct vmpool_vm *vm);
+void vmpool_count_place(struct vmpool_vm *vm, int first, u32 idx);
+bool vmpool_hole_must_zero(struct vmpool_vm *vm, u32 idx, bool stale);
 void vmpool_vm_map_locked(struct vmpool_vm *vm, pgoff_t index, u32 idx);
 void vmpool_vm_unmap_locked(struct vmpool_vm *vm, pgoff_t index);
 void vmpool_vm_put_page(struct vmpool_vm *vm, u32 idx);
