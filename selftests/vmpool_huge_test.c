@@ -311,6 +311,7 @@ TEST_F(huge, block_crossing_tenants_is_zeroed)
 {
 	const __u64 marker = 0xc705500000000000ULL;
 	struct vmpool_vm_stats st;
+	struct vmpool_info info;
 	char *p;
 	int a, b;
 
@@ -321,6 +322,9 @@ TEST_F(huge, block_crossing_tenants_is_zeroed)
 	EXPECT_EQ(self->len / PAGE, st.huge_pages);
 	EXPECT_EQ(0, munmap(p, self->len));
 	EXPECT_EQ(0, close(a));
+	/* A's memory is back, every block whole again. */
+	ASSERT_EQ(0, vmpool_info(self->dev, &info));
+	ASSERT_EQ(self->len / EXTENT, info.free_blocks);
 
 	b = mapped_vm(self->dev, self->len, 0, "B", &p);
 	ASSERT_LE(0, b);
