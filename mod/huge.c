@@ -25,8 +25,9 @@
  * reclaim: vmpool_vm_unmap_locked()); unmap_mapping_range() of any page of
  * it zaps the whole PMD, and its other pages fault again, 4 KiB each.
  *
- * Only the pages of a boot-reserved region are mapped so: they are
- * ZONE_DEVICE pages (source.c), which a PMD maps as device-dax's do
+ * Only ZONE_DEVICE pages are mapped so: those of a boot-reserved region
+ * and of movable memory blocks (source.c, movable.c), which a PMD maps as
+ * device-dax's do
  * (vmf_insert_pfn_pmd() of a devmap pfn): the entry holds no page
  * reference, and get_user_pages() takes one on the very 4 KiB page it
  * returns (KVM, VFIO, O_DIRECT), so a page still leaves its VM only once
@@ -59,19 +60,20 @@ static const bool vmpool_huge_fault_reached;
 
 static bool pmd = true;
 module_param(pmd, bool, 0644);
-MODULE_PARM_DESC(pmd, "Map 2 MiB extents of guest memory from a region pool with one PMD (default on)");
+MODULE_PARM_DESC(pmd, "Map 2 MiB extents of guest memory of a region or movable_mb pool with one PMD (default on)");
 
 /**
  * vmpool_pmd_available - whether faults map extents with one PMD
  * @pool: the pool.
  *
  * Context: any context.
- * Return: true for a region pool, on a kernel that calls ->huge_fault()
- * for its mappings, with the ``pmd`` parameter on.
+ * Return: true for a pool of ZONE_DEVICE pages (a region, movable memory
+ * blocks), on a kernel that calls ->huge_fault() for its mappings, with the
+ * ``pmd`` parameter on.
  */
 bool vmpool_pmd_available(struct vmpool_pool *pool)
 {
-	return vmpool_huge_fault_reached && pool->pgmap.nr_range &&
+	return vmpool_huge_fault_reached && !list_empty(&pool->ranges) &&
 	       READ_ONCE(pmd);
 }
 

@@ -14,16 +14,20 @@
 
 #include "vmpool.h"
 
-/* Pool size when neither pool_mb nor region is given. */
+/* Pool size when no source is given. */
 #define VMPOOL_DEFAULT_POOL_MB	64
 
 static unsigned int pool_mb;
 module_param(pool_mb, uint, 0444);
-MODULE_PARM_DESC(pool_mb, "MiB taken from the page allocator at load (default 64 unless region is given)");
+MODULE_PARM_DESC(pool_mb, "MiB taken from the page allocator at load (default 64 unless another source is given)");
 
 static char *region;
 module_param(region, charp, 0444);
 MODULE_PARM_DESC(region, "<size>@<phys>: manage this range, reserved at boot with memmap=<size>$<phys>, instead");
+
+static unsigned int movable_mb;
+module_param(movable_mb, uint, 0444);
+MODULE_PARM_DESC(movable_mb, "MiB of whole movable memory blocks taken offline at load, instead (a multiple of the block size)");
 
 static struct vmpool_pool vmpool_pool;
 
@@ -45,29 +49,51 @@ bad:
 	return -EINVAL;
 }
 
-static int __init vmpool_init_page_alloc(void)
+/* Pages in @mb MiB taken from Linux (parameter @name), or 0 if too many. */
+static unsigned long __init vmpool_mb_pages(const char *name, unsigned int mb)
+{
+	unsigned long nr_pages = (unsigned long)mb * (SZ_1M >> PAGE_SHIFT);
+
+	if (nr_pages > totalram_pages() || nr_pages >= VMPOOL_NONE) {
+		pr_err("%s=%u exceeds the memory of this machine\n", name, mb);
+		return 0;
+	}
+	return nr_pages;
+}
+
+static int __init vmpool_init_pool(void)
 {
 	unsigned long nr_pages;
 
-	if (!pool_mb)
-		pool_mb = VMPOOL_DEFAULT_POOL_MB;
-	nr_pages = (unsigned long)pool_mb * (SZ_1M >> PAGE_SHIFT);
-	if (nr_pages > totalram_pages() || nr_pages >= VMPOOL_NONE) {
-		pr_err("pool_mb=%u exceeds the memory of this machine\n", pool_mb);
+	if (!!region + !!pool_mb + !!movable_mb > 1) {
+		pr_err("pool_mb, region and movable_mb exclude each other\n");
 		return -EINVAL;
 	}
-	return vmpool_pool_init_page_alloc(&vmpool_pool, nr_pages);
+	if (region)
+		return vmpool_init_region();
+	if (movable_mb) {
+		nr_pages = vmpool_mb_pages("movable_mb", movable_mb);
+		return nr_pages ? vmpool_pool_init_movable(&vmpool_pool, nr_pages) :
+				  -EINVAL;
+	}
+	if (!pool_mb)
+		pool_mb = VMPOOL_DEFAULT_POOL_MB;
+	nr_pages = vmpool_mb_pages("pool_mb", pool_mb);
+	return nr_pages ? vmpool_pool_init_page_alloc(&vmpool_pool, nr_pages) :
+			  -EINVAL;
 }
+
+static const char *const vmpool_source_name[] = {
+	[VMPOOL_SOURCE_PAGE_ALLOC] = "the page allocator",
+	[VMPOOL_SOURCE_REGION] = "the reserved region",
+	[VMPOOL_SOURCE_MOVABLE] = "movable memory blocks",
+};
 
 static int __init vmpool_init(void)
 {
 	int ret;
 
-	if (region && pool_mb) {
-		pr_err("pool_mb and region exclude each other\n");
-		return -EINVAL;
-	}
-	ret = region ? vmpool_init_region() : vmpool_init_page_alloc();
+	ret = vmpool_init_pool();
 	if (ret)
 		return ret;
 
@@ -83,8 +109,7 @@ static int __init vmpool_init(void)
 		goto err_unregister_fs;
 
 	pr_info("%lu pages in %u chunks from %s\n", vmpool_pool.nr_pages,
-		vmpool_pool.nr_chunks,
-		region ? "the reserved region" : "the page allocator");
+		vmpool_pool.nr_chunks, vmpool_source_name[vmpool_pool.source]);
 	return 0;
 
 err_unregister_fs:

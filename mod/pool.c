@@ -88,6 +88,7 @@ void vmpool_pool_init(struct vmpool_pool *pool, u32 source)
 	pool->held.head = VMPOOL_NONE;
 	INIT_LIST_HEAD(&pool->marked);
 	INIT_LIST_HEAD(&pool->tenant_list);
+	INIT_LIST_HEAD(&pool->ranges);
 	INIT_DELAYED_WORK(&pool->held_work, vmpool_held_work);
 	INIT_LIST_HEAD(&pool->closing);
 	INIT_WORK(&pool->close_work, vmpool_close_work);
@@ -137,8 +138,9 @@ int vmpool_pool_add_chunk(struct vmpool_pool *pool, unsigned long pfn,
  * vmpool_pool_scrub - zero every page that may hold data
  * @pool: a pool no VM uses any more.
  *
- * Run before the memory goes back to the page allocator, so that no
- * tenant's data reaches the rest of the system.
+ * Run before the memory goes back to Linux (the page allocator, or
+ * memory blocks added back), so that no tenant's data reaches the rest of
+ * the system.
  *
  * Context: process context, may sleep.
  */
@@ -160,7 +162,7 @@ void vmpool_pool_scrub(struct vmpool_pool *pool)
  * @pool: pool to empty.
  *
  * Tenants that outlived their VMs (their data still marks global pages) go
- * with it.  Memory that goes back to the page allocator is zeroed first.
+ * with it.  Memory that goes back to Linux is zeroed first.
  *
  * Context: process context, may sleep.  No VM and no held page may exist.
  */
@@ -176,12 +178,12 @@ void vmpool_pool_destroy(struct vmpool_pool *pool)
 		vmpool_nlist_destroy(&t->free);
 		kfree(t);
 	}
-	if (pool->source == VMPOOL_SOURCE_PAGE_ALLOC) {
+	/* A region stays reserved; other memory goes back to Linux. */
+	if (pool->source != VMPOOL_SOURCE_REGION)
 		vmpool_pool_scrub(pool);
+	if (pool->source == VMPOOL_SOURCE_PAGE_ALLOC)
 		vmpool_page_alloc_release(pool);
-	} else if (pool->source == VMPOOL_SOURCE_REGION) {
-		vmpool_region_release(pool);
-	}
+	vmpool_ranges_release(pool);
 	kfree(pool->chunks);
 	kvfree(pool->owner);
 	kvfree(pool->next);

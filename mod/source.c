@@ -8,21 +8,28 @@
  * - A boot-reserved region (region=<size>@<phys>, with the host booted with
  *   memmap=<size>$<phys>): Linux never uses it.  The module gives it struct
  *   pages and a place in the direct map with memremap_pages(), as
- *   device-dax does, so that its pages too are reference counted and
- *   get_user_pages() works on them.
+ *   device-dax does (vmpool_range_add()), so that its pages too are
+ *   reference counted and get_user_pages() works on them.
+ * - Movable memory blocks (movable_mb=N, movable.c): whole memory blocks
+ *   Linux takes offline and removes at load, made pool pages the same way,
+ *   and added back at unload.
  *
- * Either way every page starts with one reference, the pool's.
+ * Every page starts with one reference, the pool's.  Pages of a range
+ * (region, memory blocks) are ZONE_DEVICE pages, which faults may map
+ * 2 MiB at a time (huge.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/memory_hotplug.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/numa.h>
 #include <linux/sizes.h>
+#include <linux/slab.h>
 #ifdef CONFIG_X86
 #include <asm/e820/api.h>
 #endif
@@ -173,39 +180,153 @@ static bool vmpool_region_is_memmap_ram(phys_addr_t phys, u64 size)
 }
 
 #ifdef CONFIG_ZONE_DEVICE
-static int vmpool_region_map_pages(struct vmpool_pool *pool)
+static void *vmpool_range_map(struct vmpool_range *r)
 {
-	void *base;
-
-	pool->pgmap.type = MEMORY_DEVICE_GENERIC;
-	pool->pgmap.range.start = pool->region_phys;
-	pool->pgmap.range.end = pool->region_phys + pool->region_size - 1;
-	pool->pgmap.nr_range = 1;
-	/* The range's node, which memmap= took it from. */
-	base = memremap_pages(&pool->pgmap,
-			      memory_add_physaddr_to_nid(pool->region_phys));
-	if (IS_ERR(base)) {
-		pool->pgmap.nr_range = 0;
-		return PTR_ERR(base);
-	}
-	return 0;
+	return memremap_pages(&r->pgmap, r->nid);
 }
 
-static void vmpool_region_unmap_pages(struct vmpool_pool *pool)
+static void vmpool_range_unmap(struct vmpool_range *r)
 {
-	if (pool->pgmap.nr_range)
-		memunmap_pages(&pool->pgmap);
+	memunmap_pages(&r->pgmap);
 }
 #else
-static int vmpool_region_map_pages(struct vmpool_pool *pool)
+static void *vmpool_range_map(struct vmpool_range *r)
 {
-	return -EOPNOTSUPP;
+	return ERR_PTR(-EOPNOTSUPP);
 }
 
-static void vmpool_region_unmap_pages(struct vmpool_pool *pool)
+static void vmpool_range_unmap(struct vmpool_range *r)
 {
 }
 #endif
+
+#ifdef CONFIG_MEMORY_HOTPLUG
+static void vmpool_range_add_back(struct vmpool_range *r)
+{
+	u64 size = range_len(&r->pgmap.range);
+	phys_addr_t phys = r->pgmap.range.start;
+	int ret;
+
+	ret = add_memory(r->nid, phys, size, MHP_NONE);
+	if (ret)
+		pr_err("cannot give %pa+%#llx back to Linux (%d): lost until reboot\n",
+		       &phys, size, ret);
+}
+#else
+static void vmpool_range_add_back(struct vmpool_range *r)
+{
+}
+#endif
+
+/**
+ * vmpool_range_add - make a physical range pool pages
+ * @pool: pool, before vmpool_pool_init_pages().
+ * @phys: first byte of the range; 2 MiB aligned.
+ * @size: bytes in the range; a multiple of 2 MiB.
+ * @nid: the range's NUMA node.
+ * @removed: the range was Linux's memory until offline_and_remove_memory()
+ *	took it; it goes back with add_memory() at unload, or now on failure
+ *	before it is claimed.
+ *
+ * Claims the range in the iomem tree, gives it struct pages and a place in
+ * the direct map with memremap_pages(), as device-dax does, so that its
+ * pages are reference counted and get_user_pages() works on them, and
+ * appends it to the pool as one chunk.  Once the range is claimed,
+ * vmpool_ranges_release() (from vmpool_pool_destroy()) undoes all of it,
+ * after a failure here too.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EBUSY if another driver holds part of the range; -ENOMEM;
+ * -EOPNOTSUPP without CONFIG_ZONE_DEVICE; memremap_pages()'s error.
+ */
+int vmpool_range_add(struct vmpool_pool *pool, phys_addr_t phys, u64 size,
+		     int nid, bool removed)
+{
+	struct vmpool_range *r;
+	unsigned long pfn;
+	void *base;
+	int ret;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		ret = -ENOMEM;
+		goto err_add_back;
+	}
+	if (!request_mem_region(phys, size, KBUILD_MODNAME)) {
+		pr_err("%pa+%#llx is in use\n", &phys, size);
+		kfree(r);
+		ret = -EBUSY;
+		goto err_add_back;
+	}
+	r->pgmap.type = MEMORY_DEVICE_GENERIC;
+	r->pgmap.range.start = phys;
+	r->pgmap.range.end = phys + size - 1;
+	r->nid = nid;
+	r->removed = removed;
+	/* From here on vmpool_ranges_release() undoes it. */
+	list_add_tail(&r->node, &pool->ranges);
+
+	r->pgmap.nr_range = 1;
+	base = vmpool_range_map(r);
+	if (IS_ERR(base)) {
+		r->pgmap.nr_range = 0;
+		pr_err("%pa+%#llx: no struct pages (%ld)\n", &phys, size,
+		       PTR_ERR(base));
+		return PTR_ERR(base);
+	}
+	/*
+	 * ZONE_DEVICE pages come reserved; these are plain memory the pool
+	 * owns, and must be pinned and unpinned like any other page (VFIO
+	 * never unpins a reserved page).
+	 */
+	for (pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + size); pfn++)
+		ClearPageReserved(pfn_to_page(pfn));
+	return vmpool_pool_add_chunk(pool, PHYS_PFN(phys), size >> PAGE_SHIFT, 0);
+
+err_add_back:
+	if (removed) {
+		struct vmpool_range back = {
+			.pgmap.range = { .start = phys, .end = phys + size - 1 },
+			.nid = nid,
+		};
+
+		vmpool_range_add_back(&back);
+	}
+	return ret;
+}
+
+/**
+ * vmpool_ranges_release - give back what vmpool_range_add() took
+ * @pool: the pool.
+ *
+ * Takes away the struct pages and the claim of every range; memory that
+ * was Linux's is added back (online as the memory hotplug policy says:
+ * ``memhp_default_state``, ``auto_online_blocks``).
+ *
+ * Context: process context, may sleep.  Nothing but the pool references the
+ * pages; memory going back to Linux holds no tenant's data.
+ */
+void vmpool_ranges_release(struct vmpool_pool *pool)
+{
+	struct vmpool_range *r, *tmp;
+	unsigned long pfn;
+
+	list_for_each_entry_safe(r, tmp, &pool->ranges, node) {
+		if (r->pgmap.nr_range) {
+			for (pfn = PHYS_PFN(r->pgmap.range.start);
+			     pfn <= PHYS_PFN(r->pgmap.range.end); pfn++)
+				SetPageReserved(pfn_to_page(pfn));
+			vmpool_range_unmap(r);
+		}
+		release_mem_region(r->pgmap.range.start,
+				   range_len(&r->pgmap.range));
+		if (r->removed)
+			vmpool_range_add_back(r);
+		list_del(&r->node);
+		kfree(r);
+		cond_resched();
+	}
+}
 
 /**
  * vmpool_pool_init_region - manage a range reserved at boot
@@ -226,7 +347,6 @@ static void vmpool_region_unmap_pages(struct vmpool_pool *pool)
 int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 			    u64 size)
 {
-	unsigned long pfn;
 	int ret;
 
 	vmpool_pool_init(pool, VMPOOL_SOURCE_REGION);
@@ -252,29 +372,8 @@ int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 		       &phys, size);
 		return -EINVAL;
 	}
-	if (!request_mem_region(phys, size, KBUILD_MODNAME)) {
-		pr_err("region %pa+%#llx is in use\n", &phys, size);
-		return -EBUSY;
-	}
-	/* From here on vmpool_pool_destroy() releases it. */
-	pool->region_phys = phys;
-	pool->region_size = size;
-
-	ret = vmpool_region_map_pages(pool);
-	if (ret) {
-		pr_err("region %pa+%#llx: no struct pages (%d)\n", &phys, size,
-		       ret);
-		goto err_destroy;
-	}
-	/*
-	 * ZONE_DEVICE pages come reserved; these are plain memory the pool
-	 * owns, and must be pinned and unpinned like any other page (VFIO
-	 * never unpins a reserved page).
-	 */
-	for (pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + size); pfn++)
-		ClearPageReserved(pfn_to_page(pfn));
-
-	ret = vmpool_pool_add_chunk(pool, PHYS_PFN(phys), size >> PAGE_SHIFT, 0);
+	ret = vmpool_range_add(pool, phys, size,
+			       memory_add_physaddr_to_nid(phys), false);
 	if (ret)
 		goto err_destroy;
 	ret = vmpool_pool_init_pages(pool);
@@ -285,26 +384,4 @@ int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 err_destroy:
 	vmpool_pool_destroy(pool);
 	return ret;
-}
-
-/**
- * vmpool_region_release - give back the struct pages and the claim of a
- *	region
- * @pool: a pool whose source is %VMPOOL_SOURCE_REGION.
- *
- * Context: process context, may sleep.  Nothing but the pool references the
- * pages.
- */
-void vmpool_region_release(struct vmpool_pool *pool)
-{
-	unsigned long pfn;
-
-	if (pool->pgmap.nr_range) {
-		for (pfn = PHYS_PFN(pool->region_phys);
-		     pfn < PHYS_PFN(pool->region_phys + pool->region_size); pfn++)
-			SetPageReserved(pfn_to_page(pfn));
-		vmpool_region_unmap_pages(pool);
-	}
-	if (pool->region_size)
-		release_mem_region(pool->region_phys, pool->region_size);
 }

@@ -179,6 +179,24 @@ struct vmpool_chunk {
 };
 
 /**
+ * struct vmpool_range - a physical range the pool holds as ZONE_DEVICE pages
+ * @node: in &vmpool_pool.ranges.
+ * @pgmap: its struct pages; @pgmap.nr_range is 0 until they exist.
+ * @nid: its NUMA node.
+ * @removed: Linux's memory until the load removed it (movable memory
+ *	blocks); added back at unload.
+ *
+ * The range is @pgmap.range, claimed in the iomem tree while it is on the
+ * list.
+ */
+struct vmpool_range {
+	struct list_head node;
+	struct dev_pagemap pgmap;
+	int nid;
+	bool removed;
+};
+
+/**
  * struct vmpool_list - a doubly linked list of pool pages
  * @head: first page, or %VMPOOL_NONE.
  * @count: pages on the list.
@@ -312,10 +330,9 @@ struct vmpool_scrub {
  * @chunks_cap: entries allocated for @chunks.
  * @nr_pages: total pages over all chunks; read-only after load.
  * @mem_nodes: the nodes the chunks are on; read-only after load.
- * @pgmap: ZONE_DEVICE pages of a boot-reserved region; @pgmap.nr_range is
- *	0 until they exist.
- * @region_phys: first byte of the boot-reserved region.
- * @region_size: its size in bytes; 0 when no region is claimed.
+ * @ranges: the physical ranges whose pages the pool made ZONE_DEVICE pages
+ *	of (&struct vmpool_range: a boot-reserved region, or movable memory
+ *	blocks); empty for the page allocator source; read-only after load.
  * @held_work: returns held pages whose last outside reference went.
  * @lock: protects everything below, and every VM's page map and counters.
  * @owner: per page, owning VM slot if owned, else tenant mark (0: none).
@@ -378,9 +395,7 @@ struct vmpool_pool {
 	unsigned int chunks_cap;
 	unsigned long nr_pages;
 	nodemask_t mem_nodes;
-	struct dev_pagemap pgmap;
-	phys_addr_t region_phys;
-	u64 region_size;
+	struct list_head ranges;
 	struct delayed_work held_work;
 
 	struct mutex lock;	/* see the lock ordering above */
@@ -831,8 +846,13 @@ vm_fault_t vmpool_vm_huge_fault(struct vm_fault *vmf, unsigned int order);
 int vmpool_pool_init_page_alloc(struct vmpool_pool *pool, unsigned long nr_pages);
 int vmpool_pool_init_region(struct vmpool_pool *pool, phys_addr_t phys,
 			    u64 size);
-void vmpool_region_release(struct vmpool_pool *pool);
 void vmpool_page_alloc_release(struct vmpool_pool *pool);
+int vmpool_range_add(struct vmpool_pool *pool, phys_addr_t phys, u64 size,
+		     int nid, bool removed);
+void vmpool_ranges_release(struct vmpool_pool *pool);
+
+/* movable.c */
+int vmpool_pool_init_movable(struct vmpool_pool *pool, unsigned long nr_pages);
 
 /* node.c */
 int vmpool_nlist_init(struct vmpool_nlist *nl, gfp_t gfp);

@@ -37,6 +37,12 @@ REGION_PHYS=0x40000000
 GUEST_REGION_SIZE=320M
 GUEST_REGION_PHYS=0x50000000
 guest_region=
+# Movable memory for the movable_mb= source: the top 512 MiB of the plain
+# and KVM boots' RAM is ZONE_MOVABLE, blocks the module takes come back
+# movable, and the kernel image stays out of it (with KASLR it may land
+# there, and no block below it can be removed: mod/movable.c).
+MOVABLE_APPEND="movablecore=512M memhp_default_state=online_movable nokaslr"
+MOVABLE_MB=128
 
 plain=()
 kvm=()
@@ -92,6 +98,7 @@ boot_once() {
 		env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
 		VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
 		${guest_region:+VMPOOL_GUEST_REGION="$guest_region"} \
+		${movable:+VMPOOL_MOVABLE_MB="$MOVABLE_MB"} \
 		VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
 		VMPOOL_TIMING_SCALE="${VMPOOL_TIMING_SCALE:-1}" \
 		VMPOOL_TEST_TIMEOUT="${VMPOOL_TEST_TIMEOUT:-900}" \
@@ -105,16 +112,20 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 vmrc=0
 if [ ${#plain[@]} -gt 0 ]; then
-	boot -- "${plain[@]}" || vmrc=$?
+	movable=1
+	boot -a "$MOVABLE_APPEND" -- "${plain[@]}" || vmrc=$?
+	movable=
 fi
 # One CPU: creating the first KVM VM patches the scheduler's text (a
 # static key), and under TCG another CPU running that text while it is
 # patched has been seen to die on the breakpoint ("Oops: int3").
 if [ ${#kvm[@]} -gt 0 ]; then
 	guest_region="$GUEST_REGION_SIZE@$GUEST_REGION_PHYS"
-	boot -c 1 -a "memmap=$GUEST_REGION_SIZE\$$GUEST_REGION_PHYS" -- \
-		"${kvm[@]}" || vmrc=$?
+	movable=1
+	boot -c 1 -a "memmap=$GUEST_REGION_SIZE\$$GUEST_REGION_PHYS" \
+		-a "$MOVABLE_APPEND" -- "${kvm[@]}" || vmrc=$?
 	guest_region=
+	movable=
 fi
 if [ ${#numa[@]} -gt 0 ]; then
 	boot -N -- "${numa[@]}" || vmrc=$?

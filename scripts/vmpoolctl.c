@@ -697,6 +697,7 @@ static int cmd_version(struct ctl *ctl, int argc, char **argv)
 static const char *const source_names[] = {
 	[VMPOOL_SOURCE_PAGE_ALLOC] = "page allocator",
 	[VMPOOL_SOURCE_REGION] = "boot-reserved region",
+	[VMPOOL_SOURCE_MOVABLE] = "movable memory blocks",
 };
 
 static void print_info(const struct vmpool_info *info)

@@ -7,7 +7,8 @@
  * still holds when its VM lets it go.  Every test runs over each memory
  * source and ends with an accounting audit.
  *
- * Environment: as vmpool_vm_test.
+ * Environment: as vmpool_vm_test, and VMPOOL_MOVABLE_MB, the movable
+ * memory the module may take (the movable variant is skipped without).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -45,13 +46,17 @@ FIXTURE_VARIANT_ADD(gup, region) {
 	.source = VMPOOL_SOURCE_REGION,
 };
 
+FIXTURE_VARIANT_ADD(gup, movable) {
+	.source = VMPOOL_SOURCE_MOVABLE,
+};
+
 FIXTURE_SETUP(gup)
 {
 	char params[128];
 
 	self->dev = -1;
 	if (vmpool_source_params(variant->source, params, sizeof(params)))
-		SKIP(return, "no region reserved (VMPOOL_REGION)");
+		SKIP(return, VMPOOL_NO_SOURCE);
 	ASSERT_EQ(0, vmpool_load(params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 2 MiB mappings of guest memory: on a region pool, a fault backs a 2 MiB
+ * 2 MiB mappings of guest memory: on a pool of ZONE_DEVICE pages (a
+ * boot-reserved region, or movable memory blocks), a fault backs a 2 MiB
  * extent of a VM with a whole, aligned block of pool pages and maps it
  * with one PMD.  The faults a process takes (getrusage) say how its
  * memory is mapped: one per 2 MiB, or one per 4 KiB.  A 4 KiB punch
@@ -11,7 +12,8 @@
  * blocks and extents too.
  *
  * Environment: VMPOOL_KO; VMPOOL_REGION, the range the guest reserved
- * with memmap= (skipped without, and on kernels that call no
+ * with memmap=, and VMPOOL_MOVABLE_MB, the movable memory the module may
+ * take (each source skipped without, and on kernels that call no
  * ->huge_fault() for a module's mappings: VMPOOL_CAP_PMD is 0).
  */
 #define _GNU_SOURCE
@@ -32,28 +34,41 @@ FIXTURE(huge) {
 	size_t len;	/* the whole pool, in whole extents */
 };
 
+FIXTURE_VARIANT(huge) {
+	__u32 source;
+};
+
+FIXTURE_VARIANT_ADD(huge, region) {
+	.source = VMPOOL_SOURCE_REGION,
+};
+
+FIXTURE_VARIANT_ADD(huge, movable) {
+	.source = VMPOOL_SOURCE_MOVABLE,
+};
+
 FIXTURE_SETUP(huge)
 {
-	const char *region = getenv("VMPOOL_REGION");
 	char params[128];
 
 	self->dev = -1;
-	if (!region)
-		SKIP(return, "no region reserved (VMPOOL_REGION)");
-	snprintf(params, sizeof(params), "region=%s", region);
+	if (vmpool_source_params(variant->source, params, sizeof(params)))
+		SKIP(return, VMPOOL_NO_SOURCE);
 	ASSERT_EQ(0, vmpool_load(params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
 	if (vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION,
-			 VMPOOL_CAP_PMD) != 1)
+			 VMPOOL_CAP_PMD) != 1) {
+		ASSERT_FALSE(vmpool_kernel_maps_pmds());
 		SKIP(return, "no PMD mappings on this kernel");
+	}
 	ASSERT_EQ(0, vmpool_set_param("pmd", "1"));
 	ASSERT_EQ(0, vmpool_info(self->dev, &self->info));
 	ASSERT_EQ(VMPOOL_INFO_SIZE_VER6, self->info.size);
+	ASSERT_EQ(variant->source, self->info.source);
 	ASSERT_EQ(0, self->info.nr_vms);
 	self->len = self->info.total_pages * PAGE / EXTENT * EXTENT;
 	ASSERT_LE(16 * EXTENT, self->len);
-	/* A fresh region: every block whole. */
+	/* A fresh pool: every block whole. */
 	ASSERT_EQ(self->len / EXTENT, self->info.free_blocks);
 }
 

@@ -7,7 +7,8 @@
  * source.  KVM runs inside the test guest where QEMU's -cpu max exposes
  * SVM (kvm_amd); without /dev/kvm the tests skip, saying why.
  *
- * Environment: as vmpool_vm_test.
+ * Environment: as vmpool_vm_test, and VMPOOL_MOVABLE_MB, the movable
+ * memory the module may take (the movable variant is skipped without).
  */
 #define _GNU_SOURCE
 #include <linux/falloc.h>
@@ -37,6 +38,10 @@ FIXTURE_VARIANT_ADD(kvm, region) {
 	.source = VMPOOL_SOURCE_REGION,
 };
 
+FIXTURE_VARIANT_ADD(kvm, movable) {
+	.source = VMPOOL_SOURCE_MOVABLE,
+};
+
 FIXTURE_SETUP(kvm)
 {
 	char params[128], why[256];
@@ -45,7 +50,7 @@ FIXTURE_SETUP(kvm)
 	if (!vmpool_kvm_available(why, sizeof(why)))
 		SKIP(return, "%s", why);
 	if (vmpool_source_params(variant->source, params, sizeof(params)))
-		SKIP(return, "no region reserved (VMPOOL_REGION)");
+		SKIP(return, VMPOOL_NO_SOURCE);
 	ASSERT_EQ(0, vmpool_load(params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
@@ -292,7 +297,8 @@ TEST_F_TIMEOUT(kvm, next_guest_of_another_tenant_reads_zero, 300)
 }
 
 /*
- * On a region pool, guest memory is mapped 2 MiB at a time, and KVM maps
+ * On a pool of ZONE_DEVICE pages (a region, movable memory blocks), guest
+ * memory is mapped 2 MiB at a time, and KVM maps
  * it so in its own page tables: the guest's writes land, every 2 MiB
  * extent of the slot is one large stage-2 page (KVM's pages_2m), and a
  * 4 KiB discard inside one of them gives back that page only.
@@ -306,10 +312,13 @@ TEST_F_TIMEOUT(kvm, guest_memory_in_2mib_pages, 300)
 	char *ram;
 	int vm;
 
-	if (variant->source != VMPOOL_SOURCE_REGION ||
-	    vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION,
-			 VMPOOL_CAP_PMD) != 1)
-		SKIP(return, "no PMD mappings (page allocator, or kernel)");
+	if (variant->source == VMPOOL_SOURCE_PAGE_ALLOC)
+		SKIP(return, "no PMD mappings of the page allocator's pages");
+	if (vmpool_ioctl(self->dev, VMPOOL_CHECK_EXTENSION,
+			 VMPOOL_CAP_PMD) != 1) {
+		ASSERT_FALSE(vmpool_kernel_maps_pmds());
+		SKIP(return, "no PMD mappings on this kernel");
+	}
 	vm = vmpool_vm_create(self->dev, vmpool_new_tenant(), len, 0, 0,
 			      "2m");
 	ASSERT_LE(0, vm);

@@ -70,7 +70,7 @@ FIXTURE_SETUP(leak)
 	if (variant->pmd) {
 		if (vmpool_source_params(VMPOOL_SOURCE_REGION, params,
 					 sizeof(params)))
-			SKIP(return, "no region reserved (VMPOOL_REGION)");
+			SKIP(return, VMPOOL_NO_SOURCE);
 		ASSERT_EQ(0, vmpool_load(params));
 	}
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);

@@ -7,7 +7,8 @@
  * are zeroed, which is checked by reading them through /proc/kcore.
  *
  * Environment: VMPOOL_KO, the module; VMPOOL_REGION, the range the guest
- * reserved with memmap= (tests that need it are skipped without).
+ * reserved with memmap=, and VMPOOL_MOVABLE_MB, the movable memory the
+ * module may take (tests that need them are skipped without).
  */
 #define _GNU_SOURCE
 #include <linux/elf.h>
@@ -43,6 +44,7 @@ static int unload(void)
 FIXTURE(load) {
 	char region[64];
 	unsigned long long region_size, region_phys;
+	long long movable_mb;	/* movable memory the module may take, or 0 */
 };
 
 FIXTURE_SETUP(load)
@@ -58,6 +60,8 @@ FIXTURE_SETUP(load)
 			self->region_size <<= 20;
 		self->region_phys = strtoull(strchr(r, '@') + 1, NULL, 0);
 	}
+	if (getenv("VMPOOL_MOVABLE_MB"))
+		self->movable_mb = atoll(getenv("VMPOOL_MOVABLE_MB"));
 	ASSERT_EQ(0, unload());
 }
 
@@ -113,6 +117,125 @@ TEST_F(load, region)
 	snprintf(params, sizeof(params), "region=2M@%#llx",
 		 self->region_phys + (2 << 20));
 	ASSERT_EQ(0, load(params));
+}
+
+/* Linux's memory blocks: bytes in one, and how many are offline. */
+static unsigned long long block_bytes(void)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
+
+	if (f) {
+		if (fscanf(f, "%llx", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+static int offline_blocks(void)
+{
+	char path[96], state[32];
+	int i, n = 0;
+	FILE *f;
+
+	for (i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/memory/memory%d/state", i);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%31s", state) == 1 && strcmp(state, "online"))
+			n++;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Linux's memory, from /proc/meminfo, in KiB. */
+static long long mem_total_kb(void)
+{
+	long long kb = -1;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/*
+ * movable_mb= takes whole movable memory blocks from Linux, one chunk
+ * each, and gives them back at unload: Linux has that memory again, every
+ * block online, and a second load finds the blocks again.
+ */
+TEST_F(load, movable_blocks_taken_and_given_back)
+{
+	unsigned long long block = block_bytes();
+	long long before = mem_total_kb(), during;
+	struct vmpool_info info;
+	char params[64];
+	int fd, round;
+
+	if (!self->movable_mb)
+		SKIP(return, "no movable memory (VMPOOL_MOVABLE_MB)");
+	ASSERT_NE(0, block);
+	ASSERT_EQ(0, offline_blocks());
+	snprintf(params, sizeof(params), "movable_mb=%lld", self->movable_mb);
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, load(params));
+		fd = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, vmpool_info(fd, &info));
+		EXPECT_EQ(VMPOOL_SOURCE_MOVABLE, info.source);
+		EXPECT_EQ(self->movable_mb << 20 >> 12, info.total_pages);
+		EXPECT_EQ((self->movable_mb << 20) / block, info.nr_chunks);
+		close(fd);
+		/*
+		 * Gone from Linux while the pool has it (less what Linux had
+		 * reserved in it at boot: the struct pages of its memory).
+		 */
+		during = mem_total_kb();
+		EXPECT_LE((self->movable_mb << 10) / 16 * 15, before - during);
+
+		ASSERT_EQ(0, unload());
+		EXPECT_EQ(0, offline_blocks());
+		EXPECT_LE(before, mem_total_kb());
+	}
+}
+
+/*
+ * More movable memory than there is, or a size that is not whole blocks:
+ * the load fails, and every block it took is Linux's again.
+ */
+TEST_F(load, movable_bad_sizes_lose_nothing)
+{
+	unsigned long long block = block_bytes();
+	long long before = mem_total_kb();
+	char params[64];
+
+	if (!self->movable_mb)
+		SKIP(return, "no movable memory (VMPOOL_MOVABLE_MB)");
+	ASSERT_NE(0, block);
+	/* Half a block. */
+	snprintf(params, sizeof(params), "movable_mb=%llu", block >> 21);
+	EXPECT_EQ(-EINVAL, load(params));
+	/* Whole blocks, more of them than are movable. */
+	snprintf(params, sizeof(params), "movable_mb=%llu",
+		 (before >> 10) / (block >> 20) * (block >> 20));
+	EXPECT_EQ(-ENOMEM, load(params));
+	EXPECT_EQ(0, offline_blocks());
+	EXPECT_LE(before, mem_total_kb());
+	/* Two sources at once. */
+	snprintf(params, sizeof(params), "movable_mb=%lld pool_mb=8",
+		 self->movable_mb);
+	EXPECT_EQ(-EINVAL, load(params));
+	EXPECT_EQ(-EINVAL, load("movable_mb=1048576000"));
+	EXPECT_NE(0, access("/sys/module/vmpool", F_OK));
 }
 
 TEST_F(load, bad_parameters)
@@ -215,13 +338,26 @@ static size_t kcore_marked(struct kcore *k, const __u64 *pfns, size_t n,
 	return marked;
 }
 
+/* Pages of @pfns that kcore has. */
+static size_t kcore_readable(struct kcore *k, const __u64 *pfns, size_t n)
+{
+	static __u64 buf[512];
+	size_t i, readable = 0;
+
+	for (i = 0; i < n; i++)
+		readable += !kcore_read(k, pfns[i] << 12, buf);
+	return readable;
+}
+
 /*
  * What a tenant leaves in the pool is zeroed before the pages go back to
- * the page allocator.  The pages are read through /proc/kcore, once while
- * the pool still has them (the tenant's data is there: the check can see
- * it) and once after the unload.
+ * Linux.  The pages are read through /proc/kcore after the unload, and,
+ * where kcore has them (the page allocator's pages; not blocks removed
+ * from Linux), once while the pool still has them: the tenant's data is
+ * there, the check can see it.
  */
-TEST_F(load, unload_zeroes_what_tenants_left)
+static void unload_zeroes(struct __test_metadata *_metadata,
+			  const char *params, bool held_readable)
 {
 	const __u64 marker = 0x7e4a470000000000ULL;
 	const size_t pages = 1024, len = pages * 4096;
@@ -231,7 +367,7 @@ TEST_F(load, unload_zeroes_what_tenants_left)
 	size_t i;
 	char *p;
 
-	ASSERT_EQ(0, load("pool_mb=16"));
+	ASSERT_EQ(0, load(params));
 	if (kcore_open(&k))
 		SKIP(return, "no /proc/kcore");
 	dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
@@ -255,16 +391,36 @@ TEST_F(load, unload_zeroes_what_tenants_left)
 		pfns[i] = entry & ((1ULL << 55) - 1);
 	}
 	close(pm);
-	EXPECT_EQ(pages, kcore_marked(&k, pfns, pages, marker, 4096));
+	if (held_readable)
+		EXPECT_EQ(pages, kcore_marked(&k, pfns, pages, marker, 4096));
 
 	/* The tenant goes; its pages stay dirty in the global pool. */
 	EXPECT_EQ(0, munmap(p, len));
 	EXPECT_EQ(0, close(vm));
 	EXPECT_EQ(0, close(dev));
 	ASSERT_EQ(0, unload());
+	close(k.fd);
+	/* kcore's view of memory added back is a new one. */
+	ASSERT_EQ(0, kcore_open(&k));
+	EXPECT_EQ(pages, kcore_readable(&k, pfns, pages));
 	EXPECT_EQ(0, kcore_marked(&k, pfns, pages, marker, 4096));
 	close(k.fd);
 	free(pfns);
+}
+
+TEST_F(load, unload_zeroes_what_tenants_left)
+{
+	unload_zeroes(_metadata, "pool_mb=16", true);
+}
+
+TEST_F(load, unload_zeroes_what_tenants_left_in_movable_blocks)
+{
+	char params[64];
+
+	if (!self->movable_mb)
+		SKIP(return, "no movable memory (VMPOOL_MOVABLE_MB)");
+	snprintf(params, sizeof(params), "movable_mb=%lld", self->movable_mb);
+	unload_zeroes(_metadata, params, false);
 }
 
 TEST_HARNESS_MAIN

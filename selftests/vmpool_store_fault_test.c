@@ -189,7 +189,7 @@ FIXTURE_SETUP(store_fault)
 	f->vm = -1;
 	f->mem = MAP_FAILED;
 	if (vmpool_source_params(variant->source, params, sizeof(params)))
-		SKIP(return, "no region reserved (VMPOOL_REGION)");
+		SKIP(return, VMPOOL_NO_SOURCE);
 	disk = vmpool_ram_disk();
 	if (!disk)
 		SKIP(return, "no brd RAM disk (CONFIG_BLK_DEV_RAM)");

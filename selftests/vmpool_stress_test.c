@@ -834,7 +834,7 @@ FIXTURE_SETUP(stress)
 	if (!variant->region)
 		return;
 	if (vmpool_source_params(VMPOOL_SOURCE_REGION, params, sizeof(params)))
-		SKIP(return, "no region reserved (VMPOOL_REGION)");
+		SKIP(return, VMPOOL_NO_SOURCE);
 	ASSERT_EQ(0, vmpool_load(params));
 }
 

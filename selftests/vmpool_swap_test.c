@@ -48,7 +48,7 @@ FIXTURE_SETUP(swap)
 	self->dev = -1;
 	self->store = -1;
 	if (vmpool_source_params(variant->source, params, sizeof(params)))
-		SKIP(return, "no region reserved (VMPOOL_REGION)");
+		SKIP(return, VMPOOL_NO_SOURCE);
 	ASSERT_EQ(0, vmpool_load(params));
 	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,8 +61,8 @@ static inline int vmpool_unload(void)
 }
 
 /*
- * Make sure the module is loaded with exactly @params ("pool_mb=64" or
- * "region=64M@0x40000000", and "scrub_low=L scrub_high=H" after it if the
+ * Make sure the module is loaded with exactly @params ("pool_mb=64",
+ * "region=64M@0x40000000" or "movable_mb=128", and "scrub_low=L scrub_high=H" after it if the
  * scrubber is on), reloading it from $VMPOOL_KO if it is loaded otherwise.
  * No VM or /dev/vmpool file may be open.  Returns 0 or -errno.
  */
@@ -79,6 +80,9 @@ static inline int vmpool_load(const char *params)
 	if (f) {
 		if (fscanf(f, "%127s", have) == 1 && strcmp(have, "(null)"))
 			snprintf(want, sizeof(want), "region=%s", have);
+		else if (vmpool_param("movable_mb") > 0)
+			snprintf(want, sizeof(want), "movable_mb=%lld",
+				 vmpool_param("movable_mb"));
 		else
 			snprintf(want, sizeof(want), "pool_mb=%lld", mb);
 		fclose(f);
@@ -199,22 +203,47 @@ static inline long vmpool_move(int dev, int src, int dst, __u64 pages)
 	return ret < 0 ? ret : (long)args.pages;
 }
 
+/* Why vmpool_source_params() found no such source here. */
+#define VMPOOL_NO_SOURCE \
+	"memory source not available here (VMPOOL_REGION, VMPOOL_MOVABLE_MB)"
+
 /*
  * Module parameters for a memory source, into @buf; returns 0, or -1 when
- * the source cannot be had here (no region reserved: VMPOOL_REGION unset).
+ * the source cannot be had here (no region reserved: VMPOOL_REGION unset;
+ * no movable memory: VMPOOL_MOVABLE_MB unset).
  */
 static inline int vmpool_source_params(__u32 source, char *buf, size_t len)
 {
 	const char *region = getenv("VMPOOL_REGION");
+	const char *movable = getenv("VMPOOL_MOVABLE_MB");
 
 	if (source == VMPOOL_SOURCE_REGION) {
 		if (!region)
 			return -1;
 		snprintf(buf, len, "region=%s", region);
+	} else if (source == VMPOOL_SOURCE_MOVABLE) {
+		if (!movable)
+			return -1;
+		snprintf(buf, len, "movable_mb=%s", movable);
 	} else {
 		snprintf(buf, len, "pool_mb=64");
 	}
 	return 0;
+}
+
+/*
+ * Whether this kernel must map a pool of ZONE_DEVICE pages (a region,
+ * movable memory blocks) 2 MiB at a time with pmd=1: 6.12 calls a module's
+ * ->huge_fault(), 6.1 does not (VMPOOL_CAP_PMD says what this pool does).
+ */
+static inline bool vmpool_kernel_maps_pmds(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 12);
 }
 
 /* Write @val to @path (a sysfs or procfs file, say); 0 or -errno. */

@@ -50,7 +50,7 @@ FIXTURE_SETUP(vfio)
 	self->dev = -1;
 	memset(&self->edu, 0, sizeof(self->edu));
 	if (vmpool_source_params(variant->source, params, sizeof(params)))
-		SKIP(return, "no region reserved (VMPOOL_REGION)");
+		SKIP(return, VMPOOL_NO_SOURCE);
 	ret = vmpool_vfio_edu_open(&self->edu, why, sizeof(why));
 	if (!ret)
 		SKIP(return, "%s", why);

@@ -391,8 +391,9 @@
  *	&struct vmpool_vm_stats and &struct vmpool_node_info report
  *	placement.
  * @VMPOOL_CAP_PMD: 1 if faults map 2 MiB extents of guest memory with one
- *	PMD: the pool is a boot-reserved region (the ``region`` module
- *	parameter) on a kernel that allows it, and the ``pmd`` module
+ *	PMD: the pool is a boot-reserved region or movable memory blocks
+ *	(the ``region`` or ``movable_mb`` module parameter) on a kernel that
+ *	allows it, and the ``pmd`` module
  *	parameter is on.  A mapping still gets 4 KiB pages where transparent
  *	huge pages are off for it (sysfs ``never``, %MADV_NOHUGEPAGE,
  *	%PR_SET_THP_DISABLE).  &struct vmpool_info and &struct
@@ -419,10 +420,14 @@ enum vmpool_extension {
  *	(module parameter ``pool_mb``).
  * @VMPOOL_SOURCE_REGION: a physical range reserved at boot with ``memmap=``
  *	(module parameter ``region``).
+ * @VMPOOL_SOURCE_MOVABLE: whole movable memory blocks taken offline and
+ *	removed from Linux at load, added back at unload (module parameter
+ *	``movable_mb``).
  */
 enum vmpool_source {
 	VMPOOL_SOURCE_PAGE_ALLOC = 1,
 	VMPOOL_SOURCE_REGION = 2,
+	VMPOOL_SOURCE_MOVABLE = 3,
 };
 
 /**
