@@ -38,11 +38,12 @@ GUEST_REGION_SIZE=320M
 GUEST_REGION_PHYS=0x50000000
 guest_region=
 # Movable memory for the movable_mb= source: the top 512 MiB of the plain
-# and KVM boots' RAM is ZONE_MOVABLE, blocks the module takes come back
-# movable, and the kernel image stays out of it (with KASLR it may land
-# there, and no block below it can be removed: mod/movable.c).
-MOVABLE_APPEND="movablecore=512M memhp_default_state=online_movable nokaslr"
-MOVABLE_MB=128
+# and KVM boots' RAM is ZONE_MOVABLE, 768 MiB of the NUMA boot's (spread
+# over the nodes unevenly: each then has a whole block); blocks the
+# module takes come back movable; the kernel image stays out of it (with
+# KASLR it may land there, and then no block below it can be removed:
+# mod/movable.c).  The tests take one 128 MiB block a node.
+MOVABLE_APPEND="memhp_default_state=online_movable nokaslr"
 
 plain=()
 kvm=()
@@ -98,7 +99,7 @@ boot_once() {
 		env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
 		VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
 		${guest_region:+VMPOOL_GUEST_REGION="$guest_region"} \
-		${movable:+VMPOOL_MOVABLE_MB="$MOVABLE_MB"} \
+		${movable:+VMPOOL_MOVABLE_MB="$movable"} \
 		VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
 		VMPOOL_TIMING_SCALE="${VMPOOL_TIMING_SCALE:-1}" \
 		VMPOOL_TEST_TIMEOUT="${VMPOOL_TEST_TIMEOUT:-900}" \
@@ -112,8 +113,8 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 vmrc=0
 if [ ${#plain[@]} -gt 0 ]; then
-	movable=1
-	boot -a "$MOVABLE_APPEND" -- "${plain[@]}" || vmrc=$?
+	movable=128
+	boot -a "movablecore=512M $MOVABLE_APPEND" -- "${plain[@]}" || vmrc=$?
 	movable=
 fi
 # One CPU: creating the first KVM VM patches the scheduler's text (a
@@ -121,14 +122,16 @@ fi
 # patched has been seen to die on the breakpoint ("Oops: int3").
 if [ ${#kvm[@]} -gt 0 ]; then
 	guest_region="$GUEST_REGION_SIZE@$GUEST_REGION_PHYS"
-	movable=1
+	movable=128
 	boot -c 1 -a "memmap=$GUEST_REGION_SIZE\$$GUEST_REGION_PHYS" \
-		-a "$MOVABLE_APPEND" -- "${kvm[@]}" || vmrc=$?
+		-a "movablecore=512M $MOVABLE_APPEND" -- "${kvm[@]}" || vmrc=$?
 	guest_region=
 	movable=
 fi
 if [ ${#numa[@]} -gt 0 ]; then
-	boot -N -- "${numa[@]}" || vmrc=$?
+	movable=256
+	boot -N -a "movablecore=768M $MOVABLE_APPEND" -- "${numa[@]}" || vmrc=$?
+	movable=
 fi
 # no_timer_check: with interrupt remapping, the IO-APIC timer check fails
 # now and then under TCG and the guest panics at boot.

@@ -4,9 +4,10 @@
  * pages come from: every bad input, figures that add up to VMPOOL_INFO's,
  * and, on a machine with two nodes (the harness boots this program in a
  * guest with two), a pool taken from the page allocator with an even
- * share on each node, a region on the node it lies in, faults that follow
- * the mapping's memory policy (mbind(), as QEMU's host-nodes= and
- * policy= set it), the VM's node, and the faulting CPU's node.  The node
+ * share on each node, movable memory blocks from each node, a region on
+ * the node it lies in, faults that follow the mapping's memory policy
+ * (mbind(), as QEMU's host-nodes= and policy= set it), the VM's node,
+ * and the faulting CPU's node.  The node
  * of a page is checked where the page is: the page frames a process maps
  * (/proc/self/pagemap) and the memory blocks each node owns
  * (/sys/devices/system/node).
@@ -432,6 +433,73 @@ TEST_F(numa, region_is_on_its_node)
 	       nodes[0].total_pages);
 	EXPECT_EQ(nid, nodes[0].node);
 	EXPECT_EQ(size / PAGE, nodes[0].total_pages);
+}
+
+/* Linux's memory blocks of each node, into @blocks; the blocks in all. */
+static int node_blocks(long *blocks)
+{
+	char path[128];
+	int nid, b, n = 0;
+
+	memset(blocks, 0, MAX_NODES * sizeof(*blocks));
+	for (b = 0; b < 4096; b++) {
+		for (nid = 0; nid < MAX_NODES; nid++) {
+			snprintf(path, sizeof(path),
+				 "/sys/devices/system/node/node%d/memory%d",
+				 nid, b);
+			if (!access(path, F_OK)) {
+				blocks[nid]++;
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/*
+ * movable_mb= takes an even share of whole memory blocks from each node:
+ * the blocks each node loses are the pool's pages on that node.
+ */
+TEST_F(numa, movable_blocks_come_from_each_node)
+{
+	const char *movable = getenv("VMPOOL_MOVABLE_MB");
+	struct vmpool_node_info nodes[MAX_NODES];
+	long before[MAX_NODES], after[MAX_NODES];
+	unsigned long long block = 0;
+	char params[64];
+	long n, i;
+	FILE *f;
+
+	if (!movable)
+		SKIP(return, "no movable memory (VMPOOL_MOVABLE_MB)");
+	if (nodes_with_memory() < 2)
+		SKIP(return, "one NUMA node with memory");
+	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(1, fscanf(f, "%llx", &block));
+	fclose(f);
+	close(self->dev);
+	self->dev = -1;
+	ASSERT_EQ(0, vmpool_unload());
+	node_blocks(before);
+	snprintf(params, sizeof(params), "movable_mb=%s", movable);
+	ASSERT_EQ(0, vmpool_load(params));
+	self->dev = open(VMPOOL_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	node_blocks(after);
+	n = list_nodes(self->dev, nodes, MAX_NODES);
+	ASSERT_EQ(nodes_with_memory(), n);
+	for (i = 0; i < n; i++) {
+		int nid = nodes[i].node;
+
+		TH_LOG("node %d: %llu pages, %ld blocks gone", nid,
+		       nodes[i].total_pages, before[nid] - after[nid]);
+		EXPECT_EQ((before[nid] - after[nid]) * (block / PAGE),
+			  nodes[i].total_pages);
+		EXPECT_EQ((atoll(movable) << 20) / PAGE / n,
+			  nodes[i].total_pages);
+	}
 }
 
 /* Create a VM of @pages pages whose node is @node; its fd or -errno. */
