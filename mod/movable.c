@@ -151,8 +151,9 @@ static int vmpool_movable_take(struct vmpool_pool *pool, int nid, u64 size,
  * Context: process context, may sleep (migrating the blocks' pages away
  * may take long; a signal stops it).
  * Return: 0 on success; -EINVAL if @nr_pages is not whole blocks; -ENOMEM
- * if not enough blocks can be taken; -EINTR on a signal; the pool is left
- * empty on failure, the blocks back in Linux.
+ * if not enough blocks can be taken; -EINTR on a signal; -EOPNOTSUPP with
+ * debug_pagealloc on; the pool is left empty on failure, the blocks back
+ * in Linux.
  */
 int vmpool_pool_init_movable(struct vmpool_pool *pool, unsigned long nr_pages)
 {
@@ -163,6 +164,15 @@ int vmpool_pool_init_movable(struct vmpool_pool *pool, unsigned long nr_pages)
 
 	vmpool_pool_init(pool, VMPOOL_SOURCE_MOVABLE);
 
+	/*
+	 * debug_pagealloc takes free pages out of the direct map; those of a
+	 * removed block stay out of it once the block is the pool's (x86
+	 * keeps a non-present entry when it maps the range again).
+	 */
+	if (debug_pagealloc_enabled()) {
+		pr_err("movable_mb cannot be used with debug_pagealloc=on\n");
+		return -EOPNOTSUPP;
+	}
 	if (!nr_pages || nr_pages % PHYS_PFN(size)) {
 		pr_err("movable_mb must be a multiple of the memory block size, %llu MiB\n",
 		       size >> 20);

@@ -10,6 +10,9 @@
 # else the host runs: one that fails runs once more, and only the second
 # run counts.  The first run's output stays in the log, commented out.
 #
+# $VMPOOL_TEST_ARGS, if set, are given to every program (kselftest
+# harness filters: "-V page_alloc" leaves out that variant).
+#
 # A program still running after $VMPOOL_TEST_TIMEOUT seconds (default 900)
 # is stuck: the kernel stacks of the tasks that sleep uninterruptibly are
 # printed, and it is killed (a failure), so that the rest of the run goes
@@ -38,7 +41,8 @@ stuck_tasks() {
 # Run one program in a process group of its own (the harness forks a
 # child per test), killed with the group if it outlives the limit.
 run() {
-	setsid "$1" &
+	# shellcheck disable=SC2086
+	setsid "$1" ${VMPOOL_TEST_ARGS:-} &
 	pid=$!
 	(
 		sleep "$LIMIT"

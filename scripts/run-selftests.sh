@@ -15,7 +15,8 @@
 # VMPOOL_TEST_TIMEOUT (default 900: seconds a program may run before it is
 # taken for stuck, and killed),
 # VMPOOL_FUZZ_CALLS (default 1000000), VMPOOL_SEED (replay a stress or
-# fuzz run), and whatever scripts/vm-run.sh reads (VMPOOL_VM_KERNEL,
+# fuzz run), VMPOOL_TEST_ARGS (given to every program: kselftest harness
+# filters), and whatever scripts/vm-run.sh reads (VMPOOL_VM_KERNEL,
 # VMPOOL_VM_APPEND, ...).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -38,12 +39,21 @@ GUEST_REGION_SIZE=320M
 GUEST_REGION_PHYS=0x50000000
 guest_region=
 # Movable memory for the movable_mb= source: the top 512 MiB of the plain
-# and KVM boots' RAM is ZONE_MOVABLE, 768 MiB of the NUMA boot's (spread
-# over the nodes unevenly: each then has a whole block); blocks the
-# module takes come back movable; the kernel image stays out of it (with
-# KASLR it may land there, and then no block below it can be removed:
-# mod/movable.c).  The tests take one 128 MiB block a node.
+# boot's RAM is ZONE_MOVABLE, 768 MiB of the KVM and NUMA boots' (the
+# guest region and the debug kernel's KASAN shadow, which early boot
+# places at the top, take blocks there; movablecore spreads the NUMA
+# boot's unevenly over the nodes: each then has a whole block); blocks
+# the module takes come back movable; the kernel image stays out of it
+# (with KASLR it may land there, and then no block below it can be
+# removed: mod/movable.c).  The tests take one 128 MiB block a node.
 MOVABLE_APPEND="memhp_default_state=online_movable nokaslr"
+# With debug_pagealloc=on the module refuses movable_mb= (mod/movable.c):
+# the tests of that source are skipped, and the load test checks the
+# refusal.
+MOVABLE_OK=1
+case " ${VMPOOL_VM_APPEND:-} " in
+*" debug_pagealloc=on "*) MOVABLE_OK= ;;
+esac
 
 plain=()
 kvm=()
@@ -99,12 +109,13 @@ boot_once() {
 		env VMPOOL_KO="$VMPOOL_TOP/mod/vmpool.ko" \
 		VMPOOL_REGION="$REGION_SIZE@$REGION_PHYS" \
 		${guest_region:+VMPOOL_GUEST_REGION="$guest_region"} \
-		${movable:+VMPOOL_MOVABLE_MB="$movable"} \
+		${MOVABLE_OK:+${movable:+VMPOOL_MOVABLE_MB="$movable"}} \
 		VMPOOL_STRESS_SECONDS="${VMPOOL_STRESS_SECONDS:-10}" \
 		VMPOOL_TIMING_SCALE="${VMPOOL_TIMING_SCALE:-1}" \
 		VMPOOL_TEST_TIMEOUT="${VMPOOL_TEST_TIMEOUT:-900}" \
 		${VMPOOL_FUZZ_CALLS:+VMPOOL_FUZZ_CALLS="$VMPOOL_FUZZ_CALLS"} \
 		${VMPOOL_SEED:+VMPOOL_SEED="$VMPOOL_SEED"} \
+		${VMPOOL_TEST_ARGS:+VMPOOL_TEST_ARGS="$VMPOOL_TEST_ARGS"} \
 		scripts/guest-selftests.sh "${progs[@]}" | tee "$one"
 	return "${PIPESTATUS[0]}"
 }
@@ -124,7 +135,7 @@ if [ ${#kvm[@]} -gt 0 ]; then
 	guest_region="$GUEST_REGION_SIZE@$GUEST_REGION_PHYS"
 	movable=128
 	boot -c 1 -a "memmap=$GUEST_REGION_SIZE\$$GUEST_REGION_PHYS" \
-		-a "movablecore=512M $MOVABLE_APPEND" -- "${kvm[@]}" || vmrc=$?
+		-a "movablecore=768M $MOVABLE_APPEND" -- "${kvm[@]}" || vmrc=$?
 	guest_region=
 	movable=
 fi

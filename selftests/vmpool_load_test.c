@@ -238,6 +238,44 @@ TEST_F(load, movable_bad_sizes_lose_nothing)
 	EXPECT_NE(0, access("/sys/module/vmpool", F_OK));
 }
 
+/* Whether the kernel command line has @word, space separated. */
+static bool cmdline_has(const char *word)
+{
+	char line[4096], *tok, *save;
+	bool found = false;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f))
+		for (tok = strtok_r(line, "\n ", &save); tok && !found;
+		     tok = strtok_r(NULL, "\n ", &save))
+			found = !strcmp(tok, word);
+	fclose(f);
+	return found;
+}
+
+/*
+ * debug_pagealloc leaves free pages of a removed block out of the direct
+ * map, where the pool would fault on them: movable_mb= refuses to load,
+ * and takes no block.
+ */
+TEST_F(load, movable_refused_with_debug_pagealloc)
+{
+	unsigned long long block = block_bytes();
+	long long before = mem_total_kb();
+	char params[64];
+
+	if (!cmdline_has("debug_pagealloc=on"))
+		SKIP(return, "debug_pagealloc is off");
+	ASSERT_NE(0, block);
+	snprintf(params, sizeof(params), "movable_mb=%llu", block >> 20);
+	EXPECT_EQ(-EOPNOTSUPP, load(params));
+	EXPECT_EQ(0, offline_blocks());
+	EXPECT_EQ(before, mem_total_kb());
+	EXPECT_NE(0, access("/sys/module/vmpool", F_OK));
+}
+
 TEST_F(load, bad_parameters)
 {
 	char params[96];
