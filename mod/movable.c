@@ -64,12 +64,15 @@ static int vmpool_ram_end(struct resource *res, void *arg)
 
 /*
  * Whether Linux can remove the block at @phys of @size bytes from the
- * System RAM range that holds it.  Removing a block from the middle of a
- * range splits the range, which fails if a resource nested in it (the
- * kernel image, a crash kernel) lies above the block: the memory would be
- * gone, still claimed as System RAM.  A resource inserted over the block
- * and the rest of the range above it tells: it takes such resources as its
- * children.  A block at the top of its range never splits it.
+ * System RAM range that holds it, and the range is Linux's own.
+ * Removing a block from the middle of a range splits the range, which
+ * fails if a resource nested in it (the kernel image, a crash kernel) lies
+ * above the block: the memory would be gone, still claimed as System RAM.
+ * Memory a driver added and manages (virtio-mem's, device-dax's under its
+ * device) is that driver's to remove.  A resource inserted over the block
+ * and the rest of the range above it tells: it nests in a top-level System
+ * RAM resource of no driver and takes any resource nested there as its
+ * child, or it holds such a resource, nothing nested in it, whole.
  */
 static bool vmpool_movable_removable(phys_addr_t phys, u64 size)
 {
@@ -77,6 +80,7 @@ static bool vmpool_movable_removable(phys_addr_t phys, u64 size)
 		.name = KBUILD_MODNAME,
 		.flags = IORESOURCE_MEM,
 	};
+	struct resource *ram;
 	u64 end = 0;
 	bool clean;
 
@@ -85,53 +89,91 @@ static bool vmpool_movable_removable(phys_addr_t phys, u64 size)
 			    U64_MAX, &end, vmpool_ram_end);
 	if (end < phys + size - 1)
 		return false;
-	if (end == phys + size - 1)
-		return true;
 	probe.start = phys;
 	probe.end = end;
 	if (insert_resource(&iomem_resource, &probe))
 		return false;
-	clean = !probe.child;
+	if (probe.parent == &iomem_resource) {
+		/* The block is a whole range (one added back, say). */
+		ram = probe.child;
+		clean = ram && !ram->sibling && !ram->child &&
+			ram->start == phys && ram->end == end;
+	} else {
+		ram = probe.parent;
+		clean = !probe.child && ram->parent == &iomem_resource;
+	}
+	clean = clean &&
+		(ram->flags & IORESOURCE_SYSTEM_RAM) == IORESOURCE_SYSTEM_RAM &&
+		!(ram->flags & IORESOURCE_SYSRAM_DRIVER_MANAGED);
 	remove_resource(&probe);
 	return clean;
 }
 
 /*
+ * The next block of @size bytes below *@phys in node @nid's movable zone
+ * that may be taken, into *@phys; false if there is none.  Start with
+ * *@phys at 0 for the highest block.
+ */
+static bool vmpool_movable_next(int nid, u64 size, phys_addr_t *phys)
+{
+	struct zone *zone = &NODE_DATA(nid)->node_zones[ZONE_MOVABLE];
+	phys_addr_t first, p = *phys;
+
+	/* Only bounds: each block is checked, whatever the span does. */
+	first = ALIGN(PFN_PHYS(READ_ONCE(zone->zone_start_pfn)), size);
+	if (!p)
+		p = ALIGN_DOWN(PFN_PHYS(zone_end_pfn(zone)), size);
+	while (p >= first + size) {
+		p -= size;
+		if (vmpool_movable_block(p, size, nid) &&
+		    vmpool_movable_removable(p, size)) {
+			*phys = p;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* How many blocks of @size bytes node @nid may give, up to @max. */
+static unsigned long vmpool_movable_count(int nid, u64 size,
+					  unsigned long max)
+{
+	phys_addr_t phys = 0;
+	unsigned long n = 0;
+
+	while (n < max && vmpool_movable_next(nid, size, &phys))
+		n++;
+	return n;
+}
+
+/*
  * Take up to @want blocks of @size bytes from node @nid's movable zone,
- * the highest first.  *@got counts the blocks taken.
+ * the highest first.  *@got counts the blocks taken.  A block that cannot
+ * be taken offline (a page of it pinned) or made pool pages is skipped.
  *
- * Return: 0, also with fewer blocks than wanted; an error of
- * vmpool_range_add() other than -EBUSY (the block went back to Linux, or
- * stays claimed by the pool for vmpool_pool_destroy() to give back).
+ * Return: 0, also with fewer blocks than wanted; -EINTR on a signal;
+ * -ENOMEM.
  */
 static int vmpool_movable_take(struct vmpool_pool *pool, int nid, u64 size,
 			       unsigned long want, unsigned long *got)
 {
-	struct zone *zone = &NODE_DATA(nid)->node_zones[ZONE_MOVABLE];
-	phys_addr_t first, phys;
+	phys_addr_t phys = 0;
 	unsigned long taken = 0;
 	int ret;
 
-	/* The zone's span shrinks as blocks go: read it once. */
-	first = ALIGN(PFN_PHYS(READ_ONCE(zone->zone_start_pfn)), size);
-	phys = ALIGN_DOWN(PFN_PHYS(zone_end_pfn(zone)), size);
-	while (taken < want && phys >= first + size) {
-		phys -= size;
-		if (!vmpool_movable_block(phys, size, nid) ||
-		    !vmpool_movable_removable(phys, size))
-			continue;
+	while (taken < want && vmpool_movable_next(nid, size, &phys)) {
 		/* Migrates what the block holds: may take a while. */
 		ret = offline_and_remove_memory(phys, size);
-		if (ret) {
-			if (ret == -EINTR)
-				return ret;
-			continue;
-		}
-		ret = vmpool_range_add(pool, phys, size, nid, true);
-		if (ret == -EBUSY)
-			continue;
-		if (ret)
+		if (ret == -EINTR)
 			return ret;
+		if (ret)
+			continue;
+		/* On failure the block is Linux's again. */
+		ret = vmpool_range_add(pool, phys, size, nid, true);
+		if (ret == -ENOMEM)
+			return ret;
+		if (ret)
+			continue;
 		taken++;
 		cond_resched();
 	}
@@ -149,10 +191,12 @@ static int vmpool_movable_take(struct vmpool_pool *pool, int nid, u64 size,
  * wherever blocks can be had.
  *
  * Context: process context, may sleep (migrating the blocks' pages away
- * may take long; a signal stops it).
+ * may take long, as long as memory is short elsewhere; a signal stops
+ * it).
  * Return: 0 on success; -EINVAL if @nr_pages is not whole blocks; -ENOMEM
  * if not enough blocks can be taken; -EINTR on a signal; -EOPNOTSUPP with
- * debug_pagealloc on; the pool is left empty on failure, the blocks back
+ * debug_pagealloc on, or without CONFIG_MEMORY_HOTREMOVE and
+ * CONFIG_ZONE_DEVICE; the pool is left empty on failure, the blocks back
  * in Linux.
  */
 int vmpool_pool_init_movable(struct vmpool_pool *pool, unsigned long nr_pages)
@@ -178,6 +222,12 @@ int vmpool_pool_init_movable(struct vmpool_pool *pool, unsigned long nr_pages)
 		       size >> 20);
 		return -EINVAL;
 	}
+	/* Not enough blocks at all: fail before taking any. */
+	for_each_node_state(nid, N_MEMORY)
+		got += vmpool_movable_count(nid, size, want - got);
+	if (got < want)
+		goto err_few;
+	got = 0;
 	for_each_node_state(nid, N_MEMORY) {
 		share = want / nodes + (i++ < want % nodes);
 		ret = vmpool_movable_take(pool, nid, size, share, &got);
@@ -191,17 +241,17 @@ int vmpool_pool_init_movable(struct vmpool_pool *pool, unsigned long nr_pages)
 		if (ret)
 			goto err_destroy;
 	}
-	if (got < want) {
-		pr_err("only %lu of %lu movable memory blocks could be taken offline: boot with movablecore=\n",
-		       got, want);
-		ret = -ENOMEM;
-		goto err_destroy;
-	}
+	if (got < want)
+		goto err_few;
 	ret = vmpool_pool_init_pages(pool);
 	if (ret)
 		goto err_destroy;
 	return 0;
 
+err_few:
+	pr_err("only %lu of %lu movable memory blocks could be taken offline: boot with movablecore=\n",
+	       got, want);
+	ret = -ENOMEM;
 err_destroy:
 	vmpool_pool_destroy(pool);
 	return ret;

@@ -201,19 +201,18 @@ static void vmpool_range_unmap(struct vmpool_range *r)
 #endif
 
 #ifdef CONFIG_MEMORY_HOTPLUG
-static void vmpool_range_add_back(struct vmpool_range *r)
+/* Give Linux back @size bytes at @phys of node @nid that it removed. */
+static void vmpool_memory_add_back(phys_addr_t phys, u64 size, int nid)
 {
-	u64 size = range_len(&r->pgmap.range);
-	phys_addr_t phys = r->pgmap.range.start;
 	int ret;
 
-	ret = add_memory(r->nid, phys, size, MHP_NONE);
+	ret = add_memory(nid, phys, size, MHP_NONE);
 	if (ret)
 		pr_err("cannot give %pa+%#llx back to Linux (%d): lost until reboot\n",
 		       &phys, size, ret);
 }
 #else
-static void vmpool_range_add_back(struct vmpool_range *r)
+static void vmpool_memory_add_back(phys_addr_t phys, u64 size, int nid)
 {
 }
 #endif
@@ -225,15 +224,15 @@ static void vmpool_range_add_back(struct vmpool_range *r)
  * @size: bytes in the range; a multiple of 2 MiB.
  * @nid: the range's NUMA node.
  * @removed: the range was Linux's memory until offline_and_remove_memory()
- *	took it; it goes back with add_memory() at unload, or now on failure
- *	before it is claimed.
+ *	took it; it goes back with add_memory() at unload, or at once if
+ *	this fails.
  *
  * Claims the range in the iomem tree, gives it struct pages and a place in
  * the direct map with memremap_pages(), as device-dax does, so that its
  * pages are reference counted and get_user_pages() works on them, and
- * appends it to the pool as one chunk.  Once the range is claimed,
- * vmpool_ranges_release() (from vmpool_pool_destroy()) undoes all of it,
- * after a failure here too.
+ * appends it to the pool as one chunk.  On failure the range is neither
+ * claimed nor the pool's, except when the chunk cannot be recorded: then
+ * vmpool_ranges_release() (from vmpool_pool_destroy()) gives it back.
  *
  * Context: process context, may sleep.
  * Return: 0; -EBUSY if another driver holds part of the range; -ENOMEM;
@@ -254,25 +253,20 @@ int vmpool_range_add(struct vmpool_pool *pool, phys_addr_t phys, u64 size,
 	}
 	if (!request_mem_region(phys, size, KBUILD_MODNAME)) {
 		pr_err("%pa+%#llx is in use\n", &phys, size);
-		kfree(r);
 		ret = -EBUSY;
-		goto err_add_back;
+		goto err_free;
 	}
 	r->pgmap.type = MEMORY_DEVICE_GENERIC;
 	r->pgmap.range.start = phys;
 	r->pgmap.range.end = phys + size - 1;
+	r->pgmap.nr_range = 1;
 	r->nid = nid;
 	r->removed = removed;
-	/* From here on vmpool_ranges_release() undoes it. */
-	list_add_tail(&r->node, &pool->ranges);
-
-	r->pgmap.nr_range = 1;
 	base = vmpool_range_map(r);
 	if (IS_ERR(base)) {
-		r->pgmap.nr_range = 0;
-		pr_err("%pa+%#llx: no struct pages (%ld)\n", &phys, size,
-		       PTR_ERR(base));
-		return PTR_ERR(base);
+		ret = PTR_ERR(base);
+		pr_err("%pa+%#llx: no struct pages (%d)\n", &phys, size, ret);
+		goto err_release;
 	}
 	/*
 	 * ZONE_DEVICE pages come reserved; these are plain memory the pool
@@ -281,17 +275,17 @@ int vmpool_range_add(struct vmpool_pool *pool, phys_addr_t phys, u64 size,
 	 */
 	for (pfn = PHYS_PFN(phys); pfn < PHYS_PFN(phys + size); pfn++)
 		ClearPageReserved(pfn_to_page(pfn));
+	/* From here on vmpool_ranges_release() undoes it. */
+	list_add_tail(&r->node, &pool->ranges);
 	return vmpool_pool_add_chunk(pool, PHYS_PFN(phys), size >> PAGE_SHIFT, 0);
 
+err_release:
+	release_mem_region(phys, size);
+err_free:
+	kfree(r);
 err_add_back:
-	if (removed) {
-		struct vmpool_range back = {
-			.pgmap.range = { .start = phys, .end = phys + size - 1 },
-			.nid = nid,
-		};
-
-		vmpool_range_add_back(&back);
-	}
+	if (removed)
+		vmpool_memory_add_back(phys, size, nid);
 	return ret;
 }
 
@@ -312,16 +306,15 @@ void vmpool_ranges_release(struct vmpool_pool *pool)
 	unsigned long pfn;
 
 	list_for_each_entry_safe(r, tmp, &pool->ranges, node) {
-		if (r->pgmap.nr_range) {
-			for (pfn = PHYS_PFN(r->pgmap.range.start);
-			     pfn <= PHYS_PFN(r->pgmap.range.end); pfn++)
-				SetPageReserved(pfn_to_page(pfn));
-			vmpool_range_unmap(r);
-		}
+		for (pfn = PHYS_PFN(r->pgmap.range.start);
+		     pfn <= PHYS_PFN(r->pgmap.range.end); pfn++)
+			SetPageReserved(pfn_to_page(pfn));
+		vmpool_range_unmap(r);
 		release_mem_region(r->pgmap.range.start,
 				   range_len(&r->pgmap.range));
 		if (r->removed)
-			vmpool_range_add_back(r);
+			vmpool_memory_add_back(r->pgmap.range.start,
+					       range_len(&r->pgmap.range), r->nid);
 		list_del(&r->node);
 		kfree(r);
 		cond_resched();

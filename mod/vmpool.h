@@ -181,13 +181,13 @@ struct vmpool_chunk {
 /**
  * struct vmpool_range - a physical range the pool holds as ZONE_DEVICE pages
  * @node: in &vmpool_pool.ranges.
- * @pgmap: its struct pages; @pgmap.nr_range is 0 until they exist.
+ * @pgmap: its struct pages.
  * @nid: its NUMA node.
  * @removed: Linux's memory until the load removed it (movable memory
  *	blocks); added back at unload.
  *
- * The range is @pgmap.range, claimed in the iomem tree while it is on the
- * list.
+ * The range is @pgmap.range, claimed in the iomem tree and mapped while it
+ * is on the list.
  */
 struct vmpool_range {
 	struct list_head node;
