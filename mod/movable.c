@@ -109,20 +109,23 @@ static bool vmpool_movable_removable(phys_addr_t phys, u64 size)
 	return clean;
 }
 
+/* Where vmpool_movable_next() starts: above every block. */
+#define VMPOOL_MOVABLE_TOP	(~(phys_addr_t)0)
+
 /*
  * The next block of @size bytes below *@phys in node @nid's movable zone
  * that may be taken, into *@phys; false if there is none.  Start with
- * *@phys at 0 for the highest block.
+ * *@phys at %VMPOOL_MOVABLE_TOP for the highest block.
  */
 static bool vmpool_movable_next(int nid, u64 size, phys_addr_t *phys)
 {
 	struct zone *zone = &NODE_DATA(nid)->node_zones[ZONE_MOVABLE];
-	phys_addr_t first, p = *phys;
+	phys_addr_t first, p;
 
 	/* Only bounds: each block is checked, whatever the span does. */
 	first = ALIGN(PFN_PHYS(READ_ONCE(zone->zone_start_pfn)), size);
-	if (!p)
-		p = ALIGN_DOWN(PFN_PHYS(zone_end_pfn(zone)), size);
+	p = min_t(phys_addr_t, *phys,
+		  ALIGN_DOWN(PFN_PHYS(zone_end_pfn(zone)), size));
 	while (p >= first + size) {
 		p -= size;
 		if (vmpool_movable_block(p, size, nid) &&
@@ -138,7 +141,7 @@ static bool vmpool_movable_next(int nid, u64 size, phys_addr_t *phys)
 static unsigned long vmpool_movable_count(int nid, u64 size,
 					  unsigned long max)
 {
-	phys_addr_t phys = 0;
+	phys_addr_t phys = VMPOOL_MOVABLE_TOP;
 	unsigned long n = 0;
 
 	while (n < max && vmpool_movable_next(nid, size, &phys))
@@ -157,7 +160,7 @@ static unsigned long vmpool_movable_count(int nid, u64 size,
 static int vmpool_movable_take(struct vmpool_pool *pool, int nid, u64 size,
 			       unsigned long want, unsigned long *got)
 {
-	phys_addr_t phys = 0;
+	phys_addr_t phys = VMPOOL_MOVABLE_TOP;
 	unsigned long taken = 0;
 	int ret;
 

@@ -39,12 +39,12 @@ GUEST_REGION_SIZE=320M
 GUEST_REGION_PHYS=0x50000000
 guest_region=
 # Movable memory for the movable_mb= source: the top 512 MiB of the plain
-# boot's RAM is ZONE_MOVABLE, 768 MiB of the KVM and NUMA boots' (the
-# guest region and the debug kernel's KASAN shadow, which early boot
-# places at the top, take blocks there; movablecore spreads the NUMA
-# boot's unevenly over the nodes: each then has a whole block); blocks
-# the module takes come back movable; the kernel image stays out of it
-# (with KASLR it may land there, and then no block below it can be
+# boot's RAM is ZONE_MOVABLE, 768 MiB of the KVM boot's and 1 GiB of the
+# NUMA boot's (the guest region and the debug kernel's KASAN shadow, which
+# early boot places at the top, take blocks there; movablecore spreads
+# the NUMA boot's unevenly over the nodes: each then has a whole block);
+# blocks the module takes come back movable; the kernel image stays out
+# of it (with KASLR it may land there, and then no block below it can be
 # removed: mod/movable.c).  The tests take one 128 MiB block a node.
 MOVABLE_APPEND="memhp_default_state=online_movable nokaslr"
 # With debug_pagealloc=on the module refuses movable_mb= (mod/movable.c):
@@ -141,7 +141,7 @@ if [ ${#kvm[@]} -gt 0 ]; then
 fi
 if [ ${#numa[@]} -gt 0 ]; then
 	movable=256
-	boot -N -a "movablecore=768M $MOVABLE_APPEND" -- "${numa[@]}" || vmrc=$?
+	boot -N -a "movablecore=1G $MOVABLE_APPEND" -- "${numa[@]}" || vmrc=$?
 	movable=
 fi
 # no_timer_check: with interrupt remapping, the IO-APIC timer check fails
