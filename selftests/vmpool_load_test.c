@@ -119,20 +119,7 @@ TEST_F(load, region)
 	ASSERT_EQ(0, load(params));
 }
 
-/* Linux's memory blocks: bytes in one, and how many are offline. */
-static unsigned long long block_bytes(void)
-{
-	unsigned long long v = 0;
-	FILE *f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
-
-	if (f) {
-		if (fscanf(f, "%llx", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
+/* How many of Linux's memory blocks are offline. */
 static int offline_blocks(void)
 {
 	char path[96], state[32];
@@ -175,7 +162,7 @@ static long long mem_total_kb(void)
  */
 TEST_F(load, movable_blocks_taken_and_given_back)
 {
-	unsigned long long block = block_bytes();
+	unsigned long long block = vmpool_block_bytes();
 	long long before = mem_total_kb(), during;
 	struct vmpool_info info;
 	char params[64];
@@ -214,7 +201,7 @@ TEST_F(load, movable_blocks_taken_and_given_back)
  */
 TEST_F(load, movable_bad_sizes_lose_nothing)
 {
-	unsigned long long block = block_bytes();
+	unsigned long long block = vmpool_block_bytes();
 	long long before = mem_total_kb();
 	char params[64];
 
@@ -262,7 +249,7 @@ static bool cmdline_has(const char *word)
  */
 TEST_F(load, movable_refused_with_debug_pagealloc)
 {
-	unsigned long long block = block_bytes();
+	unsigned long long block = vmpool_block_bytes();
 	long long before = mem_total_kb();
 	char params[64];
 

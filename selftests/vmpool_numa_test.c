@@ -89,16 +89,10 @@ static int phys_node(unsigned long long phys)
 	static int last_nid = -1;
 	unsigned long long block;
 	char path[128];
-	FILE *f;
 	int nid;
 
 	if (!block_size) {
-		f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
-		if (!f)
-			return -1;
-		if (fscanf(f, "%llx", &block_size) != 1)
-			block_size = 0;
-		fclose(f);
+		block_size = vmpool_block_bytes();
 		if (!block_size)
 			return -1;
 	}
@@ -468,19 +462,16 @@ TEST_F_TIMEOUT(numa, movable_blocks_come_from_each_node, 120)
 	const char *movable = getenv("VMPOOL_MOVABLE_MB");
 	struct vmpool_node_info nodes[MAX_NODES];
 	long before[MAX_NODES], after[MAX_NODES];
-	unsigned long long block = 0;
+	unsigned long long block;
 	char params[64];
 	long n, i;
-	FILE *f;
 
 	if (!movable)
 		SKIP(return, "no movable memory (VMPOOL_MOVABLE_MB)");
 	if (nodes_with_memory() < 2)
 		SKIP(return, "one NUMA node with memory");
-	f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
-	ASSERT_NE(NULL, f);
-	ASSERT_EQ(1, fscanf(f, "%llx", &block));
-	fclose(f);
+	block = vmpool_block_bytes();
+	ASSERT_NE(0, block);
 	close(self->dev);
 	self->dev = -1;
 	ASSERT_EQ(0, vmpool_unload());

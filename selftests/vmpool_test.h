@@ -246,6 +246,20 @@ static inline bool vmpool_kernel_maps_pmds(void)
 	return major > 6 || (major == 6 && minor >= 12);
 }
 
+/* Bytes in one of Linux's memory blocks (hot-(un)plug unit), or 0. */
+static inline unsigned long long vmpool_block_bytes(void)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen("/sys/devices/system/memory/block_size_bytes", "r");
+
+	if (f) {
+		if (fscanf(f, "%llx", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 /* Write @val to @path (a sysfs or procfs file, say); 0 or -errno. */
 static inline int vmpool_write_file(const char *path, const char *val)
 {
