@@ -403,6 +403,20 @@ void vmpool_idle_free(struct vmpool_vm *vm)
 	vm->idle.hot = NULL;
 }
 
+/*
+ * A limit set while the VM sleeps applies now, not when it next goes to
+ * sleep: a guest that idles may not wake for seconds.  The work checks
+ * again that no attached thread runs.  A file of the VM is held: it is not
+ * being stopped.
+ */
+static void vmpool_idle_kick(struct vmpool_vm *vm)
+{
+	struct vmpool_activity *act = vmpool_vm_activity(vm);
+
+	if (act && READ_ONCE(act->nr_attached) && !READ_ONCE(act->running))
+		queue_work(system_unbound_wq, &vm->idle.out_work);
+}
+
 /**
  * vmpool_vm_ioctl_idle_limit - %VMPOOL_VM_SET_IDLE_LIMIT
  * @vm: the VM.
@@ -443,5 +457,7 @@ long vmpool_vm_ioctl_idle_limit(struct vmpool_vm *vm,
 	WRITE_ONCE(vm->idle.limit, args.pages);
 	mutex_unlock(&vm->pool->lock);
 	filemap_invalidate_unlock(mapping);
+	if (args.pages != VMPOOL_IDLE_LIMIT_NONE)
+		vmpool_idle_kick(vm);
 	return 0;
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Paging a sleeping VM out and its working set back in: the idle limit
- * (every bad input), a periodic VM thread whose whole memory goes out
- * while it sleeps and comes back before it wakes, and one whose cold pages
- * go out first while its working set stays.  The VM thread is attached
+ * (every bad input), a limit set while the VM sleeps applying at once, a
+ * periodic VM thread whose whole memory goes out while it sleeps and
+ * comes back before it wakes, and one whose cold pages go out first while
+ * its working set stays.  The VM thread is attached
  * (the scheduler feed tells when it sleeps and predicts when it wakes);
  * the store is a file.
  *
@@ -480,6 +481,105 @@ TEST_F_TIMEOUT(idle, pages_touched_before_the_limit_are_no_working_set, 120)
  * sleeps, pages move between them through the store, and each finds its
  * working set back when it wakes (the bounds of the single sleeper).
  */
+/*
+ * A thread that touches each page of its VM once (page p holds p | 1),
+ * then sleeps until told, then counts the pages that no longer hold what
+ * it wrote.
+ */
+struct sleeper {
+	char *mem;
+	size_t pages, bad;
+	pid_t tid;
+	int go[2];
+	pthread_t th;
+};
+
+static void *sleeper_main(void *arg)
+{
+	struct sleeper *s = arg;
+	size_t p;
+	char c;
+
+	for (p = 0; p < s->pages; p++)
+		s->mem[p * PAGE] = (char)(p | 1);
+	__atomic_store_n(&s->tid, gettid(), __ATOMIC_RELEASE);
+	if (read(s->go[0], &c, 1) != 1)
+		return NULL;
+	for (p = 0; p < s->pages; p++)
+		if (s->mem[p * PAGE] != (char)(p | 1))
+			s->bad++;
+	return NULL;
+}
+
+/* Whether thread @tid sleeps (state S in its stat). */
+static bool thread_sleeps(pid_t tid)
+{
+	char path[64], buf[256], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] == 'S';
+}
+
+/*
+ * A VM whose one attached thread sleeps already, as an idle guest's vCPU
+ * does when an operator attaches it: the limit set then applies at once,
+ * not when the thread next goes to sleep (which the test never lets it
+ * do); woken, the thread reads back what it wrote.
+ */
+TEST_F_TIMEOUT(idle, a_limit_set_while_the_vm_sleeps_applies_at_once, 60)
+{
+	struct sleeper s = { .pages = 256 };
+	struct vmpool_vm_stats a, b;
+	long waited = 0;
+
+	self->vm = vmpool_vm_create(self->dev, vmpool_new_tenant(),
+				    s.pages * PAGE, 0, 0, "asleep");
+	ASSERT_LE(0, self->vm);
+	s.mem = mmap(NULL, s.pages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     self->vm, 0);
+	ASSERT_NE(MAP_FAILED, s.mem);
+	ASSERT_EQ(0, pipe(s.go));
+	ASSERT_EQ(0, pthread_create(&s.th, NULL, sleeper_main, &s));
+	while (!__atomic_load_n(&s.tid, __ATOMIC_ACQUIRE) ||
+	       !thread_sleeps(s.tid))
+		usleep(1000);
+	ASSERT_EQ(0, vmpool_attach(self->vm, VMPOOL_VM_ATTACH, 0, 0, &s.tid, 1));
+	ASSERT_EQ(0, vmpool_vm_stats(self->vm, &a));
+	EXPECT_EQ(s.pages, a.mapped_pages);
+
+	ASSERT_EQ(0, set_idle_limit(self->vm, 64));
+	do {
+		usleep(10000);
+		waited += 10;
+		ASSERT_EQ(0, vmpool_vm_stats(self->vm, &b));
+	} while (b.idle_pages_out - a.idle_pages_out < s.pages - 64 &&
+		 waited < scaled_ms(5000));
+	TH_LOG("%llu pages out after %ld ms, %llu mapped",
+	       b.idle_pages_out - a.idle_pages_out, waited, b.mapped_pages);
+	EXPECT_EQ(s.pages - 64, b.idle_pages_out - a.idle_pages_out);
+	EXPECT_EQ(64, b.mapped_pages);
+	EXPECT_TRUE(thread_sleeps(s.tid));
+
+	ASSERT_EQ(1, write(s.go[1], "x", 1));
+	pthread_join(s.th, NULL);
+	EXPECT_EQ(0, s.bad);
+	EXPECT_EQ(0, set_idle_limit(self->vm, VMPOOL_IDLE_LIMIT_NONE));
+	close(s.go[0]);
+	close(s.go[1]);
+	munmap(s.mem, s.pages * PAGE);
+}
+
 #define TURN_VMS	3
 
 TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)

@@ -338,8 +338,9 @@
  * with their accessed bits clear: touching them costs no fault, and the
  * accessed bits show which were touched.  Elsewhere (through KVM) the
  * first touch of a page read back in time is a minor fault.  May be
- * changed at any time; it applies from the next idle
- * period.  %VMPOOL_IDLE_LIMIT_NONE (the default) turns it off.  Setting
+ * changed at any time; it applies from the next idle period, or at once
+ * if the VM has attached threads and none of them runs (it sleeps
+ * already).  %VMPOOL_IDLE_LIMIT_NONE (the default) turns it off.  Setting
  * a limit where there was none unmaps the VM's every page, as going idle
  * does: the pages it touched before (its boot, say) are not taken for its
  * working set, only those it touches from then on.
