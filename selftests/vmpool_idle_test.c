@@ -468,20 +468,6 @@ TEST_F_TIMEOUT(idle, pages_touched_before_the_limit_are_no_working_set, 120)
 }
 
 /*
- * Three VM threads of three tenants, each touching all of its 512 pages
- * every period, idle limit 128, on a pool with 1280 free pages: their
- * memory (1536 pages) does not fit, so they take turns: each wakes every
- * 300 ms, a third of that after the one before, and has 100 ms to touch
- * its pages before the next one wakes (one active period at a time, even
- * on the slow debug kernel).  Their phases stay however long a period's
- * touching takes, as a guest's timer tick does; with fixed sleeps instead,
- * a VM whose pages came back late would wake later every period, until
- * two of them ran together and the pool could hold neither.  None gets
- * SIGBUS, every byte survives, each VM's memory really goes out while it
- * sleeps, pages move between them through the store, and each finds its
- * working set back when it wakes (the bounds of the single sleeper).
- */
-/*
  * A thread that touches each page of its VM once (page p holds p | 1),
  * then sleeps until told, then counts the pages that no longer hold what
  * it wrote.
@@ -580,6 +566,20 @@ TEST_F_TIMEOUT(idle, a_limit_set_while_the_vm_sleeps_applies_at_once, 60)
 	munmap(s.mem, s.pages * PAGE);
 }
 
+/*
+ * Three VM threads of three tenants, each touching all of its 512 pages
+ * every period, idle limit 128, on a pool with 1280 free pages: their
+ * memory (1536 pages) does not fit, so they take turns: each wakes every
+ * 300 ms, a third of that after the one before, and has 100 ms to touch
+ * its pages before the next one wakes (one active period at a time, even
+ * on the slow debug kernel).  Their phases stay however long a period's
+ * touching takes, as a guest's timer tick does; with fixed sleeps instead,
+ * a VM whose pages came back late would wake later every period, until
+ * two of them ran together and the pool could hold neither.  None gets
+ * SIGBUS, every byte survives, each VM's memory really goes out while it
+ * sleeps, pages move between them through the store, and each finds its
+ * working set back when it wakes (the bounds of the single sleeper).
+ */
 #define TURN_VMS	3
 
 TEST_F_TIMEOUT(idle, vms_larger_than_the_pool_take_turns, 180)
